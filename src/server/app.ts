@@ -1,0 +1,123 @@
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { authRoutes } from "./auth/auth.routes.js";
+import { registerGuard } from "./auth/guard.js";
+import { customersRoutes } from "./customers/customers.routes.js";
+import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
+import type { App, AppDeps } from "./deps.js";
+import { healthRoutes } from "./health/health.routes.js";
+import { AppError } from "./http/errors.js";
+import { registerOpenApi } from "./http/openapi.js";
+import { registerProblemHandlers } from "./http/problem.js";
+import { registerWeb } from "./http/web.js";
+import { servicePlansRoutes } from "./plans/plans.routes.js";
+import { sitesRoutes } from "./sites/sites.routes.js";
+import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
+import { smsRoutes } from "./sms/sms.routes.js";
+import { smsWebhookRoutes } from "./sms/sms.webhooks.js";
+import { ticketsRoutes } from "./tickets/tickets.routes.js";
+import { usersRoutes } from "./users/users.routes.js";
+
+export interface BuildAppOptions {
+  /** The process's pino logger; tests leave it out and log nothing. */
+  logger?: FastifyBaseLogger;
+}
+
+/** Pino settings: request ids, and no secrets in the log. */
+export function loggerOptions(level: string): FastifyServerOptions["logger"] {
+  return {
+    level,
+    redact: {
+      paths: [
+        "req.headers.cookie",
+        "req.headers.authorization",
+        'req.headers["x-csrf-token"]',
+        'req.headers["x-twilio-signature"]',
+        'res.headers["set-cookie"]',
+        "*.password",
+        "*.currentPassword",
+        "*.newPassword",
+        "*.token",
+        "*.csrfToken",
+      ],
+      censor: "[redacted]",
+    },
+  };
+}
+
+/** Builds the whole app from its parts; main.ts and the tests share it. */
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    trustProxy: parseTrustProxy(deps.config.TRUST_PROXY),
+    bodyLimit: 1_048_576,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.decorate("deps", deps);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Mantine sets styles at run time (CSS variables, style props); scripts stay strict.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        fontSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: deps.config.PUBLIC_URL?.startsWith("https://") ? undefined : false,
+  });
+  await app.register(fastifyCookie);
+  registerGuard(app);
+  // PostgreSQL text cannot hold NUL characters: refuse them up front with a 422, for every route.
+  app.addHook("preValidation", async (request) => {
+    const containsNul = (value: unknown) => value !== undefined && JSON.stringify(value).includes("\\u0000");
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new AppError(
+        422,
+        "request.nul_character",
+        "Text may not contain NUL characters (\\u0000); remove them and try again.",
+      );
+    }
+  });
+  await registerOpenApi(app);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(usersRoutes);
+  await app.register(servicePlansRoutes);
+  await app.register(sitesRoutes);
+  await app.register(customersRoutes);
+  await app.register(ticketsRoutes);
+  await app.register(smsRoutes);
+  await app.register(smsWebhookRoutes);
+  // Sends the SMS outbox from every instance: started on ready, stopped on close.
+  registerSmsDispatcher(app);
+  await app.register(dashboardRoutes);
+
+  await registerWeb(app);
+  return app;
+}
+
+/** `TRUST_PROXY`: unset (trust no one: X-Forwarded-For is ignored), `true`, or addresses/CIDRs. */
+function parseTrustProxy(value: string | undefined): boolean | string {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  return value;
+}

@@ -1,0 +1,123 @@
+import { isSupportedCountry } from "libphonenumber-js";
+import { z } from "zod";
+
+const booleanFromEnv = z
+  .enum(["true", "false", "1", "0", "yes", "no"], {
+    error: "must be true or false",
+  })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+const ConfigSchema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(["development", "production", "test"]).default("development")),
+    PORT: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number" })
+        .int("must be a whole number")
+        .min(0, "must be 0–65535")
+        .max(65535, "must be 0–65535")
+        .default(5000),
+    ),
+    HOST: z.preprocess(emptyAsUndefined, z.string().default("0.0.0.0")),
+    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data")),
+    DATABASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+        .optional(),
+    ),
+    PGHOST: optionalString,
+    PGPORT: z.preprocess(
+      emptyAsUndefined,
+      z.coerce.number({ error: "must be a number" }).int().min(1).max(65535).optional(),
+    ),
+    PGUSER: optionalString,
+    PGPASSWORD: optionalString,
+    PGDATABASE: optionalString,
+    DATABASE_POOL_SIZE: z.preprocess(
+      emptyAsUndefined,
+      z.coerce.number({ error: "must be a number" }).int().min(1).max(200).default(10),
+    ),
+    PUBLIC_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+        .transform((url) => url.replace(/\/+$/, ""))
+        .optional(),
+    ),
+    TRUST_PROXY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    SEED_DEMO_USERS: z.preprocess(emptyAsUndefined, booleanFromEnv.default(true)),
+    DEFAULT_COUNTRY: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((value) => value.toUpperCase())
+        // Phones are parsed with it: a code the phone library does not know would reject every number.
+        .refine(isSupportedCountry, "must be a two-letter country code such as US")
+        .default("US"),
+    ),
+    LOG_LEVEL: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
+    TWILIO_ACCOUNT_SID: optionalString,
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_PHONE_NUMBER: optionalString,
+    TWILIO_API_BASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+        .transform((url) => url.replace(/\/+$/, ""))
+        .default("https://api.twilio.com"),
+    ),
+  })
+  .superRefine((config, ctx) => {
+    const twilio = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"] as const;
+    const set = twilio.filter((key) => config[key] !== undefined);
+    if (set.length > 0 && set.length < twilio.length) {
+      for (const key of twilio.filter((k) => config[k] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `is missing while ${set.join(", ")} ${set.length === 1 ? "is" : "are"} set: set all three Twilio variables, or none`,
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment once; a bad value becomes one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = issue.path.join(".") || "environment";
+      return `${name} ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join("; ")}`);
+  }
+  return result.data;
+}
+
+export function usesServerDatabase(config: Config): boolean {
+  return config.DATABASE_URL !== undefined || config.PGHOST !== undefined || config.PGDATABASE !== undefined;
+}
+
+export function twilioConfigured(config: Config): boolean {
+  return (
+    config.TWILIO_ACCOUNT_SID !== undefined &&
+    config.TWILIO_AUTH_TOKEN !== undefined &&
+    config.TWILIO_PHONE_NUMBER !== undefined
+  );
+}

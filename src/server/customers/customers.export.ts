@@ -1,0 +1,51 @@
+import { Readable } from "node:stream";
+import { stringify } from "csv-stringify";
+import { CUSTOMER_CSV_FIELDS, type Customer, type CustomerCsvField } from "../../shared/customers.js";
+import { networkSites, servicePlans } from "../db/schema/index.js";
+import { protectCell } from "./customers.csv.js";
+import type { CustomerFilter } from "./customers.search.js";
+import { type CustomersContext, listCustomers } from "./customers.service.js";
+
+const PAGE = 1000;
+/** Values that are validated to never start with a formula character keep their plain form. */
+const VALIDATED_FIELDS = new Set<CustomerCsvField>(["phone", "altPhone", "latitude", "longitude", "vlanId"]);
+
+/**
+ * The filtered customers as CSV, read one keyset page at a time so 200,000 rows never sit in
+ * memory together; the stream's back-pressure paces the reads.
+ */
+export function exportCustomersCsv(ctx: CustomersContext, filter: CustomerFilter & { sort?: string }): Readable {
+  async function* rows() {
+    const [plans, sites] = await Promise.all([
+      ctx.db.select({ id: servicePlans.id, name: servicePlans.name }).from(servicePlans),
+      ctx.db.select({ id: networkSites.id, name: networkSites.name }).from(networkSites),
+    ]);
+    const planNames = new Map(plans.map((p) => [p.id, p.name]));
+    const siteNames = new Map(sites.map((s) => [s.id, s.name]));
+    yield [...CUSTOMER_CSV_FIELDS];
+    let cursor: string | undefined;
+    do {
+      const page = await listCustomers(ctx, { ...filter, limit: PAGE, cursor });
+      for (const customer of page.items) yield toCsvRow(customer, planNames, siteNames);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  return Readable.from(rows()).pipe(stringify());
+}
+
+function toCsvRow(customer: Customer, planNames: Map<string, string>, siteNames: Map<string, string>): string[] {
+  return CUSTOMER_CSV_FIELDS.map((field) => {
+    const value =
+      field === "servicePlan"
+        ? customer.servicePlanId && planNames.get(customer.servicePlanId)
+        : field === "site"
+          ? customer.siteId && siteNames.get(customer.siteId)
+          : field === "smsOptOut"
+            ? customer.smsOptOut
+              ? "yes"
+              : "no"
+            : customer[field];
+    const text = value === null || value === undefined ? "" : String(value);
+    return VALIDATED_FIELDS.has(field) ? text : protectCell(text);
+  });
+}

@@ -1,0 +1,393 @@
+import { parse } from "csv-parse/sync";
+import { or, sql } from "drizzle-orm";
+import {
+  CUSTOMER_CSV_FIELDS,
+  type CustomerCsvField,
+  customerFields,
+  type ImportRequest,
+  type ImportResult,
+  type ImportRowError,
+} from "../../shared/customers.js";
+import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
+import { recordAudit } from "../audit/audit.service.js";
+import type { Executor } from "../db/client.js";
+import { customers, networkSites, servicePlans } from "../db/schema/index.js";
+import { AppError } from "../http/errors.js";
+import type { Actor } from "../users/users.service.js";
+import { fieldForHeader, unprotectCell } from "./customers.csv.js";
+import { type CustomersContext, parsePhones } from "./customers.service.js";
+
+export const MAX_IMPORT_ROWS = 50_000;
+const WRITE_BATCH = 2000;
+const ACCOUNT_NUMBER = /^C-\d{6,}$/;
+
+/** The columns a row writes: field → database column and the SQL type jsonb_to_recordset reads it as. */
+const COLUMNS = {
+  name: ["name", "text"],
+  email: ["email", "text"],
+  phone: ["phone", "text"],
+  altPhone: ["alt_phone", "text"],
+  street: ["street", "text"],
+  city: ["city", "text"],
+  region: ["region", "text"],
+  postalCode: ["postal_code", "text"],
+  country: ["country", "text"],
+  latitude: ["latitude", "double precision"],
+  longitude: ["longitude", "double precision"],
+  servicePlanId: ["service_plan_id", "uuid"],
+  connectionType: ["connection_type", "connection_type"],
+  siteId: ["site_id", "uuid"],
+  ipAddress: ["ip_address", "inet"],
+  macAddress: ["mac_address", "macaddr"],
+  cpeModel: ["cpe_model", "text"],
+  cpeSerial: ["cpe_serial", "text"],
+  vlanId: ["vlan_id", "integer"],
+  status: ["status", "customer_status"],
+  installDate: ["install_date", "date"],
+  smsOptOut: ["sms_opt_out", "boolean"],
+  notes: ["notes", "text"],
+} as const;
+type Column = keyof typeof COLUMNS;
+/** Columns that cannot be null: an empty cell keeps what the customer has (or the default). */
+const NOT_NULL = new Set<Column>(["name", "status", "smsOptOut"]);
+
+interface PlannedRow {
+  row: number;
+  values: Partial<Record<Column, unknown>>;
+  existingId?: string;
+}
+
+const squash = (value: string) =>
+  value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
+
+function toNumber(value: string): number | string {
+  const number = Number(value.replace(",", "."));
+  return Number.isFinite(number) ? number : value;
+}
+
+function toBoolean(value: string): boolean | string {
+  const key = value.trim().toLowerCase();
+  if (["yes", "y", "true", "1", "x"].includes(key)) return true;
+  if (["no", "n", "false", "0"].includes(key)) return false;
+  return value;
+}
+
+/**
+ * Reads a CSV of customers, validates every row, and only when no row is wrong writes them all in
+ * one transaction: existing customers (same account number, else same phone) are updated, the rest
+ * created, so importing the same file twice changes nothing the second time.
+ */
+export async function importCustomersCsv(
+  ctx: CustomersContext,
+  actor: Actor,
+  request: ImportRequest,
+): Promise<ImportResult> {
+  let records: string[][];
+  try {
+    records = parse(request.csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+  } catch (error) {
+    throw new AppError(422, "customer_import.csv_invalid", `The file is not valid CSV: ${(error as Error).message}`, {
+      errors: [{ field: "csv", message: (error as Error).message }],
+    });
+  }
+  const [header, ...data] = records;
+  if (!header || header.length === 0) {
+    throw new AppError(422, "customer_import.empty", "The file has no header row.", {
+      errors: [{ field: "csv", message: "needs a header row naming the columns" }],
+    });
+  }
+  if (data.length > MAX_IMPORT_ROWS) {
+    throw new AppError(
+      422,
+      "customer_import.too_many_rows",
+      `The file has ${data.length} rows; import at most ${MAX_IMPORT_ROWS} at a time (split the file).`,
+      { errors: [{ field: "csv", message: `at most ${MAX_IMPORT_ROWS} rows` }] },
+    );
+  }
+  const mapping: Record<string, CustomerCsvField | null> = {};
+  for (const title of header)
+    mapping[title] = request.mapping?.[title] !== undefined ? request.mapping[title] : fieldForHeader(title);
+  const fieldIndex = new Map<CustomerCsvField, number>();
+  header.forEach((title, index) => {
+    const field = mapping[title];
+    if (field && !fieldIndex.has(field)) fieldIndex.set(field, index);
+  });
+  const errors: ImportRowError[] = [];
+  if (!fieldIndex.has("name") && !fieldIndex.has("accountNumber") && !fieldIndex.has("phone")) {
+    throw new AppError(
+      422,
+      "customer_import.no_name_column",
+      "No column is matched to Name. Match the column holding the customer's name to the Name field.",
+      { errors: [{ field: "mapping", message: "match a column to Name" }] },
+    );
+  }
+
+  const [plans, sites] = await Promise.all([
+    ctx.db.select({ id: servicePlans.id, name: servicePlans.name }).from(servicePlans),
+    ctx.db.select({ id: networkSites.id, name: networkSites.name }).from(networkSites),
+  ]);
+  const planIds = new Map(plans.map((p) => [p.name.toLowerCase(), p.id]));
+  const siteIds = new Map(sites.map((s) => [s.name.toLowerCase(), s.id]));
+
+  const planned: (PlannedRow & { accountNumber?: string })[] = [];
+  data.forEach((cells, index) => {
+    const row = index + 2; // the spreadsheet's row number: the header is row 1
+    const cell = (field: CustomerCsvField) => {
+      const at = fieldIndex.get(field);
+      return at === undefined ? undefined : unprotectCell(cells[at] ?? "");
+    };
+    const raw: Record<string, unknown> = {};
+    const rowErrors: ImportRowError[] = [];
+    for (const field of CUSTOMER_CSV_FIELDS) {
+      const value = cell(field);
+      if (value === undefined || field === "accountNumber") continue;
+      if (value === "") {
+        raw[field === "servicePlan" ? "servicePlanId" : field === "site" ? "siteId" : field] = null;
+        continue;
+      }
+      switch (field) {
+        case "latitude":
+        case "longitude":
+        case "vlanId":
+          raw[field] = toNumber(value);
+          break;
+        case "smsOptOut":
+          raw[field] = toBoolean(value);
+          if (typeof raw[field] === "string") rowErrors.push({ row, field, message: "SMS opt-out must be yes or no" });
+          break;
+        case "status":
+          raw[field] = squash(value);
+          if (!(CUSTOMER_STATUSES as readonly string[]).includes(squash(value)))
+            rowErrors.push({ row, field, message: `Status must be one of ${CUSTOMER_STATUSES.join(", ")}` });
+          break;
+        case "connectionType":
+          raw[field] = squash(value);
+          if (!(CONNECTION_TYPES as readonly string[]).includes(squash(value)))
+            rowErrors.push({ row, field, message: `Connection type must be one of ${CONNECTION_TYPES.join(", ")}` });
+          break;
+        case "servicePlan": {
+          const id = planIds.get(value.toLowerCase());
+          if (id) raw.servicePlanId = id;
+          else rowErrors.push({ row, field, message: `Service plan: no plan is named "${value}"` });
+          break;
+        }
+        case "site": {
+          const id = siteIds.get(value.toLowerCase());
+          if (id) raw.siteId = id;
+          else rowErrors.push({ row, field, message: `Network site: no site is named "${value}"` });
+          break;
+        }
+        default:
+          raw[field] = value;
+      }
+    }
+    for (const key of ["status", "connectionType", "smsOptOut"]) {
+      if (rowErrors.some((e) => e.field === key)) delete raw[key];
+    }
+    // Each cell on its own, so one bad cell does not hide the others' problems.
+    const values: Partial<Record<Column, unknown>> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      // An empty cell in a column that cannot be empty keeps the current value (or the default).
+      if (value === null && NOT_NULL.has(key as Column)) continue;
+      const schema = customerFields[key as keyof typeof customerFields];
+      const result = schema.safeParse(value);
+      if (result.success) values[key as Column] = result.data;
+      else rowErrors.push({ row, field: csvFieldOf(key), message: result.error.issues[0]?.message ?? "is not valid" });
+    }
+    const phoneErrors: { field: string; message: string }[] = [];
+    const phones = parsePhones(
+      values as { phone?: string | null; altPhone?: string | null },
+      ctx.defaultCountry,
+      phoneErrors,
+    );
+    if ("phone" in values) values.phone = phones.phone;
+    if ("altPhone" in values) values.altPhone = phones.altPhone;
+    for (const e of phoneErrors) rowErrors.push({ row, ...e });
+    const accountNumber = cell("accountNumber")?.toUpperCase() || undefined;
+    if (accountNumber && !ACCOUNT_NUMBER.test(accountNumber)) {
+      rowErrors.push({
+        row,
+        field: "accountNumber",
+        message: `Account number "${accountNumber}" is not like C-000123`,
+      });
+    }
+    errors.push(...rowErrors);
+    planned.push({ row, values, accountNumber });
+  });
+
+  await matchExisting(ctx.db, planned, errors);
+  const toCreate = planned.filter((p) => !p.existingId);
+  for (const p of toCreate) {
+    if (p.values.name === undefined || p.values.name === null) {
+      errors.push({ row: p.row, field: "name", message: "Name is required for a new customer" });
+    }
+  }
+  errors.sort((a, b) => a.row - b.row);
+  const result: ImportResult = {
+    rows: data.length,
+    created: toCreate.length,
+    updated: planned.length - toCreate.length,
+    errors,
+    mapping,
+    dryRun: Boolean(request.dryRun),
+  };
+  if (errors.length > 0) return { ...result, created: 0, updated: 0 };
+  if (request.dryRun) return result;
+
+  const columns = (Object.keys(COLUMNS) as Column[]).filter((column) =>
+    column === "servicePlanId"
+      ? fieldIndex.has("servicePlan")
+      : column === "siteId"
+        ? fieldIndex.has("site")
+        : fieldIndex.has(column as CustomerCsvField),
+  );
+  await ctx.db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    for (let start = 0; start < toCreate.length; start += WRITE_BATCH) {
+      await insertBatch(tx, columns, toCreate.slice(start, start + WRITE_BATCH), now);
+    }
+    const toUpdate = planned.filter((p) => p.existingId);
+    for (let start = 0; start < toUpdate.length; start += WRITE_BATCH) {
+      await updateBatch(tx, columns, toUpdate.slice(start, start + WRITE_BATCH), now);
+    }
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "customer.import",
+      entityType: "customer",
+      data: { rows: data.length, created: result.created, updated: result.updated, columns },
+      ip: actor.ip,
+      at: now,
+    });
+  });
+  return result;
+}
+
+function csvFieldOf(field: string): string {
+  if (field === "servicePlanId") return "servicePlan";
+  if (field === "siteId") return "site";
+  return field;
+}
+
+/** Finds each row's customer: by account number, else by phone; a key used twice in the file is an error. */
+async function matchExisting(
+  db: Executor,
+  planned: (PlannedRow & { accountNumber?: string })[],
+  errors: ImportRowError[],
+) {
+  const accountNumbers = [
+    ...new Set(
+      planned.flatMap((p) => (p.accountNumber && ACCOUNT_NUMBER.test(p.accountNumber) ? [p.accountNumber] : [])),
+    ),
+  ];
+  const phones = [
+    ...new Set(
+      planned.flatMap((p) => (!p.accountNumber && typeof p.values.phone === "string" ? [p.values.phone] : [])),
+    ),
+  ];
+  const byAccount = new Map<string, string>();
+  const byPhone = new Map<string, { id: string; accountNumber: string }[]>();
+  // One array parameter each, however long the file: fast to send, and no parameter limit.
+  const found =
+    accountNumbers.length + phones.length === 0
+      ? []
+      : await db
+          .select({ id: customers.id, accountNumber: customers.accountNumber, phone: customers.phone })
+          .from(customers)
+          .where(
+            or(
+              sql`${customers.accountNumber} = any(${`{${accountNumbers.join(",")}}`}::text[])`,
+              sql`${customers.phone} = any(${`{${phones.join(",")}}`}::text[])`,
+            ),
+          );
+  for (const c of found) {
+    byAccount.set(c.accountNumber, c.id);
+    if (c.phone) byPhone.set(c.phone, [...(byPhone.get(c.phone) ?? []), c]);
+  }
+  const seen = new Map<string, number>();
+  for (const p of planned) {
+    let key: string | undefined;
+    if (p.accountNumber) {
+      key = `account:${p.accountNumber}`;
+      p.existingId = byAccount.get(p.accountNumber);
+      if (!p.existingId && ACCOUNT_NUMBER.test(p.accountNumber)) {
+        errors.push({
+          row: p.row,
+          field: "accountNumber",
+          message: `No customer has account number ${p.accountNumber}; leave the cell empty to create a new customer`,
+        });
+      }
+    } else if (typeof p.values.phone === "string") {
+      key = `phone:${p.values.phone}`;
+      const matches = [...new Map((byPhone.get(p.values.phone) ?? []).map((m) => [m.id, m])).values()];
+      if (matches.length > 1) {
+        errors.push({
+          row: p.row,
+          field: "phone",
+          message: `Phone ${p.values.phone} belongs to ${matches.length} customers (${matches.map((m) => m.accountNumber).join(", ")}); add an accountNumber column to say which`,
+        });
+      }
+      p.existingId = matches[0]?.id;
+    }
+    if (key) {
+      const first = seen.get(key);
+      if (first !== undefined) {
+        errors.push({
+          row: p.row,
+          field: key.startsWith("account") ? "accountNumber" : "phone",
+          message: `Row ${first} is the same customer (same ${key.startsWith("account") ? "account number" : "phone"}); keep one of the two rows`,
+        });
+      } else seen.set(key, p.row);
+    }
+  }
+}
+
+function recordsetOf(columns: Column[], rows: PlannedRow[], withId: boolean) {
+  const json = JSON.stringify(
+    rows.map((p) => {
+      const record: Record<string, unknown> = withId ? { id: p.existingId } : {};
+      for (const column of columns) record[COLUMNS[column][0]] = p.values[column] ?? null;
+      return record;
+    }),
+  );
+  // Column names and types come from COLUMNS above, never from the request.
+  const definition = sql.raw(
+    [...(withId ? ["id uuid"] : []), ...columns.map((c) => `${COLUMNS[c][0]} ${COLUMNS[c][1]}`)].join(", "),
+  );
+  return sql`jsonb_to_recordset(${json}::jsonb) as r(${definition})`;
+}
+
+async function insertBatch(tx: Executor, columns: Column[], rows: PlannedRow[], now: Date) {
+  if (rows.length === 0) return;
+  const names = columns.map((c) => COLUMNS[c][0]);
+  const selected = columns.map((c) => {
+    const name = COLUMNS[c][0];
+    if (c === "status") return `coalesce(r.${name}, 'active')`;
+    if (c === "smsOptOut") return `coalesce(r.${name}, false)`;
+    return `r.${name}`;
+  });
+  await tx.execute(
+    sql`insert into ${customers} (${sql.raw(names.join(", "))}, created_at, updated_at)
+        select ${sql.raw(selected.join(", "))}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz from ${recordsetOf(columns, rows, false)}`,
+  );
+}
+
+async function updateBatch(tx: Executor, columns: Column[], rows: PlannedRow[], now: Date) {
+  if (rows.length === 0) return;
+  const assignments = columns.map((c) => {
+    const name = COLUMNS[c][0];
+    return NOT_NULL.has(c) ? `${name} = coalesce(r.${name}, c.${name})` : `${name} = r.${name}`;
+  });
+  // Only rows whose values differ change (and get a new version): re-importing a file is a no-op.
+  const differs = columns.map(
+    (c) =>
+      `c.${COLUMNS[c][0]} is distinct from ${NOT_NULL.has(c) ? `coalesce(r.${COLUMNS[c][0]}, c.${COLUMNS[c][0]})` : `r.${COLUMNS[c][0]}`}`,
+  );
+  await tx.execute(
+    sql`update ${customers} as c set ${sql.raw(assignments.join(", "))}, version = c.version + 1, updated_at = ${now.toISOString()}::timestamptz
+        from ${recordsetOf(columns, rows, true)}
+        where c.id = r.id and (${sql.raw(differs.length ? differs.join(" or ") : "false")})`,
+  );
+}

@@ -1,0 +1,150 @@
+import {
+  ZCreateCustomer,
+  ZCustomer,
+  ZCustomerList,
+  ZCustomerWithWarnings,
+  ZImportRequest,
+  ZImportResult,
+  ZUpdateCustomer,
+} from "../../shared/customers.js";
+import { ZProblem } from "../../shared/problem.js";
+import { currentUser } from "../auth/guard.js";
+import type { App } from "../deps.js";
+import { exportCustomersCsv } from "./customers.export.js";
+import { importCustomersCsv } from "./customers.import.js";
+import { ZCustomerFilterQuery, ZCustomerId, ZCustomerListQuery } from "./customers.schemas.js";
+import {
+  archiveCustomer,
+  type CustomersContext,
+  createCustomer,
+  getCustomer,
+  listCustomers,
+  restoreCustomer,
+  updateCustomer,
+} from "./customers.service.js";
+
+const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
+/** 10,000 rows of CSV is about 2 MB; leave room for wide files. */
+const IMPORT_BODY_LIMIT = 30 * 1024 * 1024;
+
+export async function customersRoutes(app: App) {
+  const { database, clock, config } = app.deps;
+  const ctx: CustomersContext = { db: database.db, clock, defaultCountry: config.DEFAULT_COUNTRY };
+  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+
+  app.get(
+    "/api/customers",
+    {
+      schema: {
+        tags: ["customers"],
+        summary: "Customers: search (name, phone in any format, email, account, IP, MAC, serial, street), filter, sort",
+        querystring: ZCustomerListQuery,
+        response: { 200: ZCustomerList, ...problems },
+      },
+    },
+    async (request) => listCustomers(ctx, request.query),
+  );
+
+  app.get(
+    "/api/customers/export.csv",
+    {
+      schema: {
+        tags: ["customers"],
+        summary: "The current filter as CSV, streamed",
+        querystring: ZCustomerFilterQuery,
+        produces: ["text/csv"],
+      },
+    },
+    async (request, reply) => {
+      reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="customers.csv"')
+        .header("cache-control", "no-store");
+      return reply.send(exportCustomersCsv(ctx, request.query));
+    },
+  );
+
+  app.post(
+    "/api/customers/import",
+    {
+      config: { access: ["admin"] },
+      bodyLimit: IMPORT_BODY_LIMIT,
+      schema: {
+        tags: ["customers"],
+        summary:
+          "Import customers from CSV (admins): validates every row first and writes nothing if any row is wrong; matches existing customers by account number, else phone",
+        body: ZImportRequest,
+        response: { 200: ZImportResult, ...problems },
+      },
+    },
+    async (request) => importCustomersCsv(ctx, actorOf(request), request.body),
+  );
+
+  app.get(
+    "/api/customers/:id",
+    {
+      schema: {
+        tags: ["customers"],
+        summary: "One customer (archived ones too)",
+        params: ZCustomerId,
+        response: { 200: ZCustomer, ...problems },
+      },
+    },
+    async (request) => getCustomer(database.db, request.params.id),
+  );
+
+  app.post(
+    "/api/customers",
+    {
+      schema: {
+        tags: ["customers"],
+        summary: "Create a customer; warnings name other customers with the same phone, email, IP or MAC",
+        body: ZCreateCustomer,
+        response: { 201: ZCustomerWithWarnings, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createCustomer(ctx, actorOf(request), request.body)),
+  );
+
+  app.patch(
+    "/api/customers/:id",
+    {
+      schema: {
+        tags: ["customers"],
+        summary: "Change a customer; a stale version gets 409 with the current record",
+        params: ZCustomerId,
+        body: ZUpdateCustomer,
+        response: { 200: ZCustomerWithWarnings, ...problems },
+      },
+    },
+    async (request) => updateCustomer(ctx, actorOf(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    "/api/customers/:id",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["customers"],
+        summary: "Archive a customer (admins); tickets and SMS history stay",
+        params: ZCustomerId,
+        response: { 200: ZCustomer, ...problems },
+      },
+    },
+    async (request) => archiveCustomer(ctx, actorOf(request), request.params.id),
+  );
+
+  app.post(
+    "/api/customers/:id/restore",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["customers"],
+        summary: "Restore an archived customer (admins)",
+        params: ZCustomerId,
+        response: { 200: ZCustomer, ...problems },
+      },
+    },
+    async (request) => restoreCustomer(ctx, actorOf(request), request.params.id),
+  );
+}

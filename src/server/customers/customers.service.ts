@@ -1,0 +1,340 @@
+import { and, eq, getTableColumns, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import type {
+  CreateCustomerParsed,
+  Customer,
+  CustomerList,
+  CustomerWithWarnings,
+  DuplicateWarning,
+  UpdateCustomerParsed,
+} from "../../shared/customers.js";
+import { normalizePhone } from "../../shared/phone.js";
+import { recordAudit } from "../audit/audit.service.js";
+import type { Clock } from "../clock.js";
+import type { Database, Executor } from "../db/client.js";
+import { customers, networkSites, servicePlans } from "../db/schema/index.js";
+import { AppError, notFound } from "../http/errors.js";
+import { encodeCursor } from "../http/pagination.js";
+import type { Actor } from "../users/users.service.js";
+import { type CustomerFilter, filterConditions, sortPlan, WORD_SIMILARITY_THRESHOLD } from "./customers.search.js";
+
+export interface CustomersContext {
+  db: Database;
+  clock: Clock;
+  defaultCountry: string;
+}
+
+export type CustomerRow = typeof customers.$inferSelect;
+
+export function toCustomer(row: CustomerRow): Customer {
+  return {
+    id: row.id,
+    accountNumber: row.accountNumber,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    altPhone: row.altPhone,
+    street: row.street,
+    city: row.city,
+    region: row.region,
+    postalCode: row.postalCode,
+    country: row.country,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    servicePlanId: row.servicePlanId,
+    connectionType: row.connectionType,
+    siteId: row.siteId,
+    ipAddress: row.ipAddress,
+    macAddress: row.macAddress,
+    cpeModel: row.cpeModel,
+    cpeSerial: row.cpeSerial,
+    vlanId: row.vlanId,
+    status: row.status,
+    installDate: row.installDate,
+    smsOptOut: row.smsOptOut,
+    notes: row.notes,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    archivedAt: row.deletedAt?.toISOString() ?? null,
+    version: row.version,
+  };
+}
+
+type FieldProblem = { field: string; message: string };
+
+function invalid(errors: FieldProblem[]): AppError {
+  return new AppError(
+    422,
+    "customer.invalid",
+    `Some fields need attention: ${errors.map((e) => e.message).join("; ")}`,
+    { errors },
+  );
+}
+
+/** Phones arrive as typed; they are stored as E.164 so SMS and search agree on one form. */
+export function parsePhones(
+  input: { phone?: string | null; altPhone?: string | null },
+  defaultCountry: string,
+  errors: FieldProblem[],
+) {
+  const parse = (value: string | null | undefined, field: string, label: string) => {
+    if (value === undefined || value === null) return value;
+    const result = normalizePhone(value, defaultCountry);
+    if (result.ok) return result.e164;
+    errors.push({ field, message: `${label}: ${result.message}` });
+    return undefined;
+  };
+  return {
+    phone: parse(input.phone, "phone", "Phone"),
+    altPhone: parse(input.altPhone, "altPhone", "Alternative phone"),
+  };
+}
+
+/** A chosen plan or site must exist; a deactivated one is kept by who has it but not handed out anew. */
+async function checkReferences(
+  db: Executor,
+  input: { servicePlanId?: string | null; siteId?: string | null },
+  current: { servicePlanId: string | null; siteId: string | null } | undefined,
+  errors: FieldProblem[],
+) {
+  if (input.servicePlanId && input.servicePlanId !== current?.servicePlanId) {
+    const [plan] = await db.select().from(servicePlans).where(eq(servicePlans.id, input.servicePlanId));
+    if (!plan) errors.push({ field: "servicePlanId", message: "Service plan: no such plan; pick one from the list" });
+    else if (!plan.active)
+      errors.push({
+        field: "servicePlanId",
+        message: `Service plan: "${plan.name}" is deactivated; pick an active plan`,
+      });
+  }
+  if (input.siteId && input.siteId !== current?.siteId) {
+    const [site] = await db.select().from(networkSites).where(eq(networkSites.id, input.siteId));
+    if (!site) errors.push({ field: "siteId", message: "Network site: no such site; pick one from the list" });
+    else if (!site.active)
+      errors.push({ field: "siteId", message: `Network site: "${site.name}" is deactivated; pick an active site` });
+  }
+}
+
+const DUPLICATE_LABEL = {
+  phone: "phone number",
+  altPhone: "alternative phone number",
+  email: "email address",
+  ipAddress: "IP address",
+  macAddress: "MAC address",
+} as const;
+
+/** Other current customers sharing this one's phone, email, IP or MAC: a warning, never a block. */
+export async function findDuplicates(db: Executor, row: CustomerRow): Promise<DuplicateWarning[]> {
+  const checks: { field: DuplicateWarning["field"]; condition: ReturnType<typeof sql> | undefined }[] = [
+    {
+      field: "phone",
+      condition: row.phone ? or(eq(customers.phone, row.phone), eq(customers.altPhone, row.phone)) : undefined,
+    },
+    {
+      field: "altPhone",
+      condition: row.altPhone ? or(eq(customers.phone, row.altPhone), eq(customers.altPhone, row.altPhone)) : undefined,
+    },
+    { field: "email", condition: row.email ? sql`lower(${customers.email}) = ${row.email.toLowerCase()}` : undefined },
+    { field: "ipAddress", condition: row.ipAddress ? sql`${customers.ipAddress} = ${row.ipAddress}::inet` : undefined },
+    {
+      field: "macAddress",
+      condition: row.macAddress ? sql`${customers.macAddress} = ${row.macAddress}::macaddr` : undefined,
+    },
+  ];
+  const warnings: DuplicateWarning[] = [];
+  for (const check of checks) {
+    if (!check.condition) continue;
+    const others = await db
+      .select({ id: customers.id, accountNumber: customers.accountNumber, name: customers.name })
+      .from(customers)
+      .where(and(check.condition, ne(customers.id, row.id), isNull(customers.deletedAt)))
+      .orderBy(customers.accountNumber)
+      .limit(5);
+    if (others.length === 0) continue;
+    const who = others.map((o) => `${o.name} (${o.accountNumber})`).join(", ");
+    warnings.push({
+      field: check.field,
+      message: `Another customer has the same ${DUPLICATE_LABEL[check.field]}: ${who}`,
+      customers: others,
+    });
+  }
+  return warnings;
+}
+
+export async function findCustomerRow(db: Executor, id: string): Promise<CustomerRow> {
+  const [row] = await db.select().from(customers).where(eq(customers.id, id)).limit(1);
+  if (!row) throw notFound("customer.not_found", "This customer");
+  return row;
+}
+
+export async function getCustomer(db: Executor, id: string): Promise<Customer> {
+  return toCustomer(await findCustomerRow(db, id));
+}
+
+export interface ListCustomersOptions extends CustomerFilter {
+  limit: number;
+  cursor?: string;
+  sort?: string;
+}
+
+/** The customer list and the search box: filters, one of several sorts, keyset pages. */
+export async function listCustomers(ctx: CustomersContext, options: ListCustomersOptions): Promise<CustomerList> {
+  const { where, score } = filterConditions(options);
+  const sort = options.sort ?? (score ? "relevance" : "name");
+  const plan = sortPlan(sort === "relevance" && !score ? "name" : sort, score, options.cursor);
+  // The similarity threshold is a setting; `true` scopes it to this transaction.
+  const rows = await ctx.db.transaction(async (tx) => {
+    if (score)
+      await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${WORD_SIMILARITY_THRESHOLD}, true)`);
+    return tx
+      .select({ ...getTableColumns(customers), sortKey: plan.sortKey })
+      .from(customers)
+      .where(and(where, plan.after))
+      .orderBy(...plan.orderBy)
+      .limit(options.limit + 1);
+  });
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toCustomer),
+    nextCursor: rows.length > options.limit && last ? encodeCursor(plan.cursorOf(last)) : null,
+  };
+}
+
+function valuesOf(input: CreateCustomerParsed | UpdateCustomerParsed, phones: ReturnType<typeof parsePhones>) {
+  const { version: _version, ...fields } = input as UpdateCustomerParsed;
+  return { ...fields, phone: phones.phone, altPhone: phones.altPhone };
+}
+
+export async function createCustomer(
+  ctx: CustomersContext,
+  actor: Actor,
+  input: CreateCustomerParsed,
+): Promise<CustomerWithWarnings> {
+  const errors: FieldProblem[] = [];
+  const phones = parsePhones(input, ctx.defaultCountry, errors);
+  return ctx.db.transaction(async (tx) => {
+    await checkReferences(tx, input, undefined, errors);
+    if (errors.length > 0) throw invalid(errors);
+    const now = ctx.clock.now();
+    const [row] = await tx
+      .insert(customers)
+      .values({ ...valuesOf(input, phones), name: input.name, createdAt: now, updatedAt: now })
+      .returning();
+    if (!row) throw new Error("insert returned no row");
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "customer.create",
+      entityType: "customer",
+      entityId: row.id,
+      data: { accountNumber: row.accountNumber, name: row.name },
+      ip: actor.ip,
+      at: now,
+    });
+    return { ...toCustomer(row), warnings: await findDuplicates(tx, row) };
+  });
+}
+
+function conflict(current: CustomerRow): AppError {
+  return new AppError(
+    409,
+    "customer.version_conflict",
+    "Someone else changed this customer while you were editing. Review their changes and save again.",
+    { current: toCustomer(current) },
+  );
+}
+
+/** A partial update guarded by `version`: a stale edit gets 409 with the current record, never overwrites. */
+export async function updateCustomer(
+  ctx: CustomersContext,
+  actor: Actor,
+  id: string,
+  input: UpdateCustomerParsed,
+): Promise<CustomerWithWarnings> {
+  const errors: FieldProblem[] = [];
+  const phones = parsePhones(input, ctx.defaultCountry, errors);
+  return ctx.db.transaction(async (tx) => {
+    const existing = await findCustomerRow(tx, id);
+    if (existing.deletedAt) {
+      throw new AppError(
+        409,
+        "customer.archived",
+        "This customer is archived. An admin must restore them before they can be edited.",
+      );
+    }
+    if (existing.version !== input.version) throw conflict(existing);
+    await checkReferences(tx, input, existing, errors);
+    if (errors.length > 0) throw invalid(errors);
+    const now = ctx.clock.now();
+    const [row] = await tx
+      .update(customers)
+      .set({ ...valuesOf(input, phones), version: sql`${customers.version} + 1`, updatedAt: now })
+      .where(and(eq(customers.id, id), eq(customers.version, input.version)))
+      .returning();
+    if (!row) throw conflict(await findCustomerRow(tx, id));
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    const before = toCustomer(existing) as Record<string, unknown>;
+    const after = toCustomer(row) as Record<string, unknown>;
+    for (const field of Object.keys(input)) {
+      if (field !== "version" && before[field] !== after[field])
+        changes[field] = { from: before[field], to: after[field] };
+    }
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "customer.update",
+      entityType: "customer",
+      entityId: id,
+      data: { changes },
+      ip: actor.ip,
+      at: now,
+    });
+    return { ...toCustomer(row), warnings: await findDuplicates(tx, row) };
+  });
+}
+
+/** Archive instead of delete: tickets and SMS history keep pointing at the customer. */
+export async function archiveCustomer(ctx: CustomersContext, actor: Actor, id: string): Promise<Customer> {
+  return setArchived(ctx, actor, id, true);
+}
+
+export async function restoreCustomer(ctx: CustomersContext, actor: Actor, id: string): Promise<Customer> {
+  return setArchived(ctx, actor, id, false);
+}
+
+async function setArchived(ctx: CustomersContext, actor: Actor, id: string, archive: boolean): Promise<Customer> {
+  return ctx.db.transaction(async (tx) => {
+    const existing = await findCustomerRow(tx, id);
+    if (Boolean(existing.deletedAt) === archive) {
+      throw new AppError(
+        409,
+        archive ? "customer.already_archived" : "customer.not_archived",
+        archive
+          ? "This customer is already archived."
+          : "This customer is not archived, so there is nothing to restore.",
+        { current: toCustomer(existing) },
+      );
+    }
+    const now = ctx.clock.now();
+    const [row] = await tx
+      .update(customers)
+      .set({ deletedAt: archive ? now : null, updatedAt: now, version: sql`${customers.version} + 1` })
+      .where(eq(customers.id, id))
+      .returning();
+    if (!row) throw notFound("customer.not_found", "This customer");
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: archive ? "customer.archive" : "customer.restore",
+      entityType: "customer",
+      entityId: id,
+      data: { accountNumber: row.accountNumber, name: row.name },
+      ip: actor.ip,
+      at: now,
+    });
+    return toCustomer(row);
+  });
+}
+
+/** Customers by ids (for other features' pages); archived ones included. */
+export async function findCustomersByIds(db: Executor, ids: string[]): Promise<Customer[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.select().from(customers).where(inArray(customers.id, ids));
+  return rows.map(toCustomer);
+}

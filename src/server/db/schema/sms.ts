@@ -1,0 +1,54 @@
+import { sql } from "drizzle-orm";
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { customers } from "./customers.js";
+import { smsDirection, smsPurpose, smsStatus } from "./enums.js";
+import { tickets } from "./tickets.js";
+import { users } from "./users.js";
+
+/** Every SMS meant to be sent or received. Outbound rows in `queued` form the outbox. */
+export const smsLogs = pgTable(
+  "sms_logs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    direction: smsDirection("direction").notNull(),
+    toNumber: text("to_number"),
+    fromNumber: text("from_number"),
+    body: text("body").notNull(),
+    purpose: smsPurpose("purpose").notNull(),
+    ticketId: uuid("ticket_id").references(() => tickets.id),
+    customerId: uuid("customer_id").references(() => customers.id),
+    userId: uuid("user_id").references(() => users.id),
+    status: smsStatus("status").notNull(),
+    reason: text("reason"),
+    providerSid: text("provider_sid"),
+    errorCode: text("error_code"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Status callbacks and duplicate inbound webhooks find the row by Twilio's SID.
+    uniqueIndex("sms_logs_provider_sid_key").on(t.providerSid),
+    // The dispatcher claims due rows of the outbox.
+    index("sms_logs_outbox_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('queued', 'sending')`),
+    // FK indexes; a ticket's and a customer's SMS history.
+    index("sms_logs_ticket_id_idx").on(t.ticketId, t.createdAt),
+    index("sms_logs_customer_id_idx").on(t.customerId, t.createdAt),
+    index("sms_logs_user_id_idx").on(t.userId),
+    // The SMS log page, newest first.
+    index("sms_logs_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const smsTemplates = pgTable(
+  "sms_templates",
+  {
+    purpose: smsPurpose("purpose").primaryKey(),
+    body: text("body").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedById: uuid("updated_by_id").references(() => users.id, { onDelete: "set null" }),
+  },
+  // FK index (tiny table, but deleting a user scans it otherwise).
+  (t) => [index("sms_templates_updated_by_id_idx").on(t.updatedById)],
+);

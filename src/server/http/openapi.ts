@@ -1,0 +1,45 @@
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import type { App } from "../deps.js";
+
+/** The OpenAPI document is generated from the same zod schemas that validate requests. */
+export async function registerOpenApi(app: App) {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Uplink API",
+        description:
+          "CRM and ticketing for Internet Service Providers. Sign in with POST /api/auth/login; send the session cookie and, on every state-changing request, the X-CSRF-Token header with the token it returned. Errors are application/problem+json (RFC 9457).",
+        version: "0.1.0",
+        license: { name: "AGPL-3.0-or-later", identifier: "AGPL-3.0-or-later" },
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: "uplink_session" },
+          csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+        },
+      },
+      security: [{ session: [], csrf: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+    // The SPA fallback and static files are not part of the API.
+    hiddenTag: "hidden",
+  });
+
+  app.get("/api/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(fastifySwaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: true,
+    // swagger-ui's own policy (hashes for its inline bootstrap) with two fixes: framing forbidden
+    // like the rest of the app, and no upgrade-insecure-requests, which would break the page on a
+    // plain-http LAN install by rewriting its same-origin requests to https.
+    transformStaticCSP: (header) =>
+      header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, ""),
+    uiConfig: { url: "/api/openapi.json", docExpansion: "list", deepLinking: false },
+    uiHooks: {},
+  });
+}

@@ -1,0 +1,64 @@
+import pino from "pino";
+import { buildApp, loggerOptions } from "./app.js";
+import { systemClock } from "./clock.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { runMigrations } from "./db/migrate.js";
+import { openDatabase } from "./db/open.js";
+import { seedDemoUsers } from "./db/seed.js";
+
+async function main() {
+  const startedAt = performance.now();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = pino(loggerOptions(config.LOG_LEVEL) as pino.LoggerOptions);
+
+  const database = await openDatabase(config);
+  log.info(`Database: ${database.description}`);
+  if (database.kind === "pglite") {
+    log.warn(
+      "Embedded PostgreSQL runs with fsync off: a power loss or kernel crash can lose the last moments of writes. Back up with `npm run backup`; use a PostgreSQL server (DATABASE_URL) for production at scale.",
+    );
+  }
+  await runMigrations(database);
+  if (config.SEED_DEMO_USERS) await seedDemoUsers(database.db, log);
+
+  const app = await buildApp({ config, database, clock: systemClock }, { logger: log });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: finishing in-flight requests, then closing the database`);
+    const force = setTimeout(() => {
+      log.error("Shutdown took longer than 25 s; exiting");
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    try {
+      await app.close();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, "error during shutdown");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  log.info(`Uplink ready in ${Math.round(performance.now() - startedAt)} ms`);
+}
+
+main().catch((error) => {
+  console.error("Uplink failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { ZProblem } from "../../shared/problem.js";
+import { ZCreateSite, ZSite, ZSiteList, ZUpdateSite } from "../../shared/sites.js";
+import { currentUser } from "../auth/guard.js";
+import type { App } from "../deps.js";
+import { ZLimit } from "../http/pagination.js";
+import { createSite, deleteSite, findSite, listSites, type SitesContext, updateSite } from "./sites.service.js";
+
+const ZSiteId = z.object({ id: z.uuid("id must be a network site id (UUID)") });
+const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
+
+export async function sitesRoutes(app: App) {
+  const { database, clock } = app.deps;
+  const ctx: SitesContext = { db: database.db, clock };
+  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+
+  app.get(
+    "/api/sites",
+    {
+      schema: {
+        tags: ["network sites"],
+        summary: "Network sites: towers, POPs, OLTs, cabinets (everyone picks from them)",
+        querystring: z.object({
+          limit: ZLimit,
+          cursor: z.string().max(500).optional(),
+          q: z.string().trim().max(200).optional(),
+          active: z
+            .enum(["true", "false"], { error: "active must be true or false" })
+            .transform((v) => v === "true")
+            .optional(),
+        }),
+        response: { 200: ZSiteList, ...problems },
+      },
+    },
+    async (request) => listSites(database.db, request.query),
+  );
+
+  app.get(
+    "/api/sites/:id",
+    {
+      schema: {
+        tags: ["network sites"],
+        summary: "One network site",
+        params: ZSiteId,
+        response: { 200: ZSite, ...problems },
+      },
+    },
+    async (request) => findSite(database.db, request.params.id),
+  );
+
+  app.post(
+    "/api/sites",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["network sites"],
+        summary: "Create a network site (admins)",
+        body: ZCreateSite,
+        response: { 201: ZSite, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createSite(ctx, actorOf(request), request.body)),
+  );
+
+  app.patch(
+    "/api/sites/:id",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["network sites"],
+        summary: "Change or deactivate a network site (admins)",
+        params: ZSiteId,
+        body: ZUpdateSite,
+        response: { 200: ZSite, ...problems },
+      },
+    },
+    async (request) => updateSite(ctx, actorOf(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    "/api/sites/:id",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["network sites"],
+        summary: "Delete an unused network site (admins); a site in use gets 409",
+        params: ZSiteId,
+        response: { 204: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await deleteSite(ctx, actorOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

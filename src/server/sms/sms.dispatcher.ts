@@ -1,0 +1,330 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { FastifyBaseLogger } from "fastify";
+import type pg from "pg";
+import { TWILIO_ERROR_WORDS } from "../../shared/sms.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { type DatabaseHandle, queryRows } from "../db/client.js";
+import type { App } from "../deps.js";
+import { SMS_OUTBOX_CHANNEL } from "./sms.notifications.js";
+import { sendTwilioMessage, type TwilioCredentials, twilioCredentials } from "./sms.twilio.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Undefined when Twilio is not configured (nothing is ever queued then). */
+    smsDispatcher?: SmsDispatcher;
+  }
+}
+
+export interface SmsDispatcherOptions {
+  /** How often the outbox is read when no NOTIFY arrives (a lost notification, a retry that falls due). */
+  pollIntervalMs: number;
+  /** Rows claimed per round; they are sent concurrently. */
+  batchSize: number;
+  /** A claimed row belongs to its instance this long; after that another instance may take it over. */
+  leaseMs: number;
+  sendTimeoutMs: number;
+  /** Attempts in all, the first included; then the row is `failed`. */
+  maxAttempts: number;
+  /** The delay after the first failed attempt; it doubles with each further one. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 8 attempts: retries after about 30 s, 1, 2, 4, 8, 16 and 32 min (±20 % jitter) — about an hour in all. */
+export const DEFAULT_DISPATCHER_OPTIONS: SmsDispatcherOptions = {
+  pollIntervalMs: 5_000,
+  batchSize: 25,
+  leaseMs: 120_000,
+  sendTimeoutMs: 15_000,
+  maxAttempts: 8,
+  baseDelayMs: 30_000,
+  maxDelayMs: 32 * 60_000,
+};
+
+interface ClaimedSms {
+  id: string;
+  to_number: string | null;
+  from_number: string | null;
+  body: string;
+  attempts: number;
+  ticket_id: string | null;
+}
+
+/** Registers the app's dispatcher: started when the app is ready, stopped (after in-flight sends) on close. */
+export function registerSmsDispatcher(app: App): void {
+  const credentials = twilioCredentials(app.deps.config);
+  if (!credentials) return;
+  const dispatcher = new SmsDispatcher({
+    database: app.deps.database,
+    config: app.deps.config,
+    clock: app.deps.clock,
+    credentials,
+    log: app.log,
+  });
+  app.decorate("smsDispatcher", dispatcher);
+  app.addHook("onReady", async () => {
+    await dispatcher.start();
+  });
+  app.addHook("onClose", async () => {
+    await dispatcher.stop();
+  });
+}
+
+/**
+ * Sends the outbox. Every app instance runs one; rows are claimed with FOR UPDATE SKIP LOCKED
+ * and a lease, so instances never take the same row at once, and a row whose instance died
+ * mid-send is taken over when the lease runs out (at-least-once: see docs/sms.md).
+ */
+export class SmsDispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeRequested = false;
+  private wakeUp: (() => void) | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  readonly options: SmsDispatcherOptions;
+
+  constructor(
+    private readonly deps: {
+      database: DatabaseHandle;
+      config: Config;
+      clock: Clock;
+      credentials: TwilioCredentials;
+      log: FastifyBaseLogger;
+    },
+    options: Partial<SmsDispatcherOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...options };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+    await this.unlisten?.().catch(() => {});
+  }
+
+  /** Reads the outbox now (a NOTIFY arrived, or an admin asked for a retry). */
+  wake(): void {
+    this.wakeRequested = true;
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.wakeRequested = false;
+      try {
+        await this.drain();
+      } catch (error) {
+        // A database outage: the poll tries again; the rows stay in the outbox meanwhile.
+        this.deps.log.error({ err: error }, "SMS dispatcher: reading the outbox failed");
+      }
+      if (!this.running) break;
+      if (this.wakeRequested) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollIntervalMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  /** Sends every due row, a batch at a time. */
+  async drain(): Promise<number> {
+    let sent = 0;
+    while (this.running) {
+      const batch = await this.claim();
+      if (batch.length === 0) break;
+      await Promise.all(batch.map((row) => this.deliver(row)));
+      sent += batch.length;
+    }
+    return sent;
+  }
+
+  private async claim(): Promise<ClaimedSms[]> {
+    const now = this.deps.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
+    // The partial index sms_logs_outbox_idx serves the inner select. A row still `sending` whose
+    // lease ran out belongs to an instance that died between claiming and recording: take it over.
+    return queryRows<ClaimedSms>(
+      this.deps.database.db,
+      sql`update sms_logs
+          set status = 'sending', attempts = attempts + 1, next_attempt_at = ${leaseUntil}, updated_at = ${now}
+          where id in (
+            select id from sms_logs
+            where status in ('queued', 'sending') and next_attempt_at <= ${now}
+            order by next_attempt_at
+            limit ${this.options.batchSize}
+            for update skip locked
+          )
+          returning id, to_number, from_number, body, attempts, ticket_id`,
+    );
+  }
+
+  private async deliver(row: ClaimedSms): Promise<void> {
+    const { config } = this.deps;
+    if (row.attempts > this.options.maxAttempts) {
+      await this.recordFailure(row, {
+        code: null,
+        message: `Gave up after ${this.options.maxAttempts} attempts`,
+        final: true,
+      });
+      return;
+    }
+    if (!row.to_number) {
+      await this.recordFailure(row, { code: null, message: "The message has no recipient number", final: true });
+      return;
+    }
+    const result = await sendTwilioMessage(
+      this.deps.credentials,
+      {
+        to: row.to_number,
+        from: row.from_number ?? config.TWILIO_PHONE_NUMBER ?? "",
+        body: row.body,
+        statusCallback: config.PUBLIC_URL ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+      },
+      this.options.sendTimeoutMs,
+    );
+    try {
+      if (result.ok) {
+        await this.recordSent(row, result.sid);
+        return;
+      }
+      const final = !result.retryable || row.attempts >= this.options.maxAttempts;
+      const words = result.code ? TWILIO_ERROR_WORDS[result.code] : undefined;
+      const message = words ? `${words}. ${result.message}` : result.message;
+      await this.recordFailure(row, {
+        code: result.code,
+        message: final && result.retryable ? `Gave up after ${row.attempts} attempts. Last: ${message}` : message,
+        final,
+        retryAfterMs: result.retryAfterMs,
+      });
+    } catch (error) {
+      // Sent but not recorded: the lease runs out and the row is sent again (at-least-once).
+      this.deps.log.error({ err: error, smsId: row.id }, "SMS dispatcher: recording the outcome failed");
+    }
+  }
+
+  private async recordSent(row: ClaimedSms, sid: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.record(
+      row,
+      sql`status = 'sent', provider_sid = ${sid}, reason = null, error_code = null, next_attempt_at = null, updated_at = ${now}`,
+      row.ticket_id
+        ? { kind: "sms_sent", data: { smsId: row.id, to: row.to_number, attempts: row.attempts }, at: now }
+        : null,
+    );
+  }
+
+  private async recordFailure(
+    row: ClaimedSms,
+    failure: { code: string | null; message: string; final: boolean; retryAfterMs?: number | null },
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    const retryAt = failure.final
+      ? null
+      : new Date(now.getTime() + Math.max(this.backoffMs(row.attempts), failure.retryAfterMs ?? 0));
+    const reason = failure.final
+      ? failure.message
+      : `Attempt ${row.attempts} failed: ${failure.message}. Retrying at ${retryAt?.toISOString()}`;
+    await this.record(
+      row,
+      sql`status = ${failure.final ? "failed" : "queued"}, reason = ${reason}, error_code = ${failure.code},
+          next_attempt_at = ${retryAt}, updated_at = ${now}`,
+      failure.final && row.ticket_id
+        ? {
+            kind: "sms_failed",
+            data: { smsId: row.id, to: row.to_number, errorCode: failure.code, reason },
+            at: now,
+          }
+        : null,
+    );
+  }
+
+  /**
+   * One statement: the row's outcome and, if the update applied, its timeline event. It applies
+   * only to the attempt this instance claimed: after a lease takeover the newer attempt owns the row.
+   */
+  private async record(
+    row: ClaimedSms,
+    assignments: SQL,
+    event: { kind: "sms_sent" | "sms_failed"; data: Record<string, unknown>; at: Date } | null,
+  ): Promise<void> {
+    const update = sql`update sms_logs set ${assignments}
+      where id = ${row.id} and status = 'sending' and attempts = ${row.attempts}
+      returning id, ticket_id`;
+    if (!event) {
+      await this.deps.database.db.execute(update);
+      return;
+    }
+    await this.deps.database.db.execute(sql`with updated as (${update})
+      insert into ticket_events (ticket_id, kind, to_value, data, created_at)
+      select ticket_id, ${event.kind}::ticket_event_kind, ${row.to_number}::text, ${JSON.stringify(event.data)}::jsonb,
+        ${event.at}::timestamptz
+      from updated where ticket_id is not null`);
+  }
+
+  /** Exponential backoff with ±20 % jitter, so a burst of failures does not retry in lockstep. */
+  backoffMs(attempt: number): number {
+    const base = Math.min(this.options.baseDelayMs * 2 ** (attempt - 1), this.options.maxDelayMs);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** NOTIFY on commit wakes every instance at once; the poll is the fallback. */
+  private async listen(): Promise<void> {
+    const { database, log } = this.deps;
+    if (database.pglite) {
+      const off = await database.pglite.listen(SMS_OUTBOX_CHANNEL, () => this.wake());
+      this.unlisten = off;
+      return;
+    }
+    if (!database.pool) return;
+    const pool = database.pool;
+    let client: pg.PoolClient | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async () => {
+      try {
+        client = await pool.connect();
+        client.on("notification", () => this.wake());
+        client.on("error", (error) => {
+          log.warn({ err: error }, "SMS dispatcher: LISTEN connection lost; polling until it is back");
+          client?.release(error);
+          client = undefined;
+          if (this.running) retry = setTimeout(() => void connect(), this.options.pollIntervalMs);
+        });
+        await client.query(`listen ${SMS_OUTBOX_CHANNEL}`);
+        // Rows queued while the connection was down: the poll would find them too, but sooner is better.
+        this.wake();
+      } catch (error) {
+        log.warn({ err: error }, "SMS dispatcher: LISTEN failed; polling instead");
+        client?.release(true);
+        client = undefined;
+        if (this.running) retry = setTimeout(() => void connect(), this.options.pollIntervalMs);
+      }
+    };
+    await connect();
+    this.unlisten = async () => {
+      clearTimeout(retry);
+      if (!client) return;
+      const listening = client;
+      client = undefined;
+      try {
+        await listening.query(`unlisten ${SMS_OUTBOX_CHANNEL}`);
+        listening.release();
+      } catch {
+        listening.release(true);
+      }
+    };
+  }
+}

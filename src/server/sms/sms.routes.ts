@@ -1,0 +1,125 @@
+import { z } from "zod";
+import { ZProblem } from "../../shared/problem.js";
+import {
+  TEMPLATE_PURPOSES,
+  ZSendSms,
+  ZSmsLog,
+  ZSmsLogPage,
+  ZSmsLogQuery,
+  ZSmsTemplate,
+  ZUpdateSmsTemplate,
+} from "../../shared/sms.js";
+import { currentUser } from "../auth/guard.js";
+import type { App } from "../deps.js";
+import { ZLimit } from "../http/pagination.js";
+import { getSmsLog, listSmsLogs, retrySms, type SmsServiceContext, sendManualSms } from "./sms.service.js";
+import { listSmsTemplates, resetSmsTemplate, updateSmsTemplate } from "./sms.templates.js";
+
+const ZSmsId = z.object({ id: z.uuid("id must be an SMS id (UUID)") });
+const ZPurpose = z.object({
+  purpose: z.enum(TEMPLATE_PURPOSES, { error: `purpose must be one of ${TEMPLATE_PURPOSES.join(", ")}` }),
+});
+const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
+
+export async function smsRoutes(app: App) {
+  const { database, clock, config } = app.deps;
+  const ctx: SmsServiceContext = { db: database.db, clock, config };
+  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+
+  app.get(
+    "/api/sms",
+    {
+      schema: {
+        tags: ["sms"],
+        summary: "The SMS log, newest first (filters: status, purpose, direction, ticket, customer, dates, text)",
+        querystring: ZSmsLogQuery.extend({ limit: ZLimit, cursor: z.string().max(500).optional() }),
+        response: { 200: ZSmsLogPage, ...problems },
+      },
+    },
+    async (request) => listSmsLogs(database.db, request.query),
+  );
+
+  app.post(
+    "/api/sms",
+    {
+      schema: {
+        tags: ["sms"],
+        summary: "Text the ticket's customer (purpose manual); the row says queued, or skipped and why",
+        body: ZSendSms,
+        response: { 201: ZSmsLog, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await sendManualSms(ctx, actorOf(request), request.body)),
+  );
+
+  app.get(
+    "/api/sms/templates",
+    {
+      schema: {
+        tags: ["sms"],
+        summary: "The message template of each purpose",
+        response: { 200: z.object({ items: z.array(ZSmsTemplate) }), ...problems },
+      },
+    },
+    async () => ({ items: await listSmsTemplates(database.db) }),
+  );
+
+  app.put(
+    "/api/sms/templates/:purpose",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["sms"],
+        summary: "Change a purpose's template (admins)",
+        params: ZPurpose,
+        body: ZUpdateSmsTemplate,
+        response: { 200: ZSmsTemplate, ...problems },
+      },
+    },
+    async (request) =>
+      updateSmsTemplate(database.db, clock, {
+        purpose: request.params.purpose,
+        body: request.body.body,
+        ...actorIdAndIp(actorOf(request)),
+      }),
+  );
+
+  app.delete(
+    "/api/sms/templates/:purpose",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["sms"],
+        summary: "Restore a purpose's built-in template (admins)",
+        params: ZPurpose,
+        response: { 200: ZSmsTemplate, ...problems },
+      },
+    },
+    async (request) =>
+      resetSmsTemplate(database.db, clock, { purpose: request.params.purpose, ...actorIdAndIp(actorOf(request)) }),
+  );
+
+  app.get(
+    "/api/sms/:id",
+    {
+      schema: { tags: ["sms"], summary: "One SMS log row", params: ZSmsId, response: { 200: ZSmsLog, ...problems } },
+    },
+    async (request) => getSmsLog(database.db, request.params.id),
+  );
+
+  app.post(
+    "/api/sms/:id/retry",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["sms"],
+        summary: "Queue a failed message again (admins)",
+        params: ZSmsId,
+        response: { 200: ZSmsLog, ...problems },
+      },
+    },
+    async (request) => retrySms(ctx, actorOf(request), request.params.id),
+  );
+}
+
+const actorIdAndIp = (actor: { id: string; ip: string }) => ({ actorId: actor.id, ip: actor.ip });

@@ -1,0 +1,167 @@
+import { aliasedTable, and, desc, eq, gte, ilike, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { SendSms, SmsLog, SmsLogPage, SmsLogQuery } from "../../shared/sms.js";
+import { recordAudit } from "../audit/audit.service.js";
+import type { Database, Executor } from "../db/client.js";
+import { customers, smsLogs, tickets, users } from "../db/schema/index.js";
+import { AppError, notFound } from "../http/errors.js";
+import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
+import { queueManualSms, SMS_OUTBOX_CHANNEL, type SmsContext } from "./sms.notifications.js";
+
+export interface SmsServiceContext extends SmsContext {
+  db: Database;
+}
+
+export interface Actor {
+  id: string;
+  ip: string;
+}
+
+const smsUsers = aliasedTable(users, "sms_user");
+
+function selectSmsLogs(db: Executor) {
+  return db
+    .select({
+      row: smsLogs,
+      ticketNumber: tickets.number,
+      customerName: customers.name,
+      userName: smsUsers.name,
+    })
+    .from(smsLogs)
+    .leftJoin(tickets, eq(tickets.id, smsLogs.ticketId))
+    .leftJoin(customers, eq(customers.id, smsLogs.customerId))
+    .leftJoin(smsUsers, eq(smsUsers.id, smsLogs.userId));
+}
+
+type SmsLogJoined = Awaited<ReturnType<ReturnType<typeof selectSmsLogs>["execute"]>>[number];
+
+function toSmsLog({ row, ticketNumber, customerName, userName }: SmsLogJoined): SmsLog {
+  return {
+    id: row.id,
+    direction: row.direction,
+    to: row.toNumber,
+    from: row.fromNumber,
+    body: row.body,
+    purpose: row.purpose,
+    ticketId: row.ticketId,
+    ticketNumber: ticketNumber ?? null,
+    customerId: row.customerId,
+    customerName: customerName ?? null,
+    userId: row.userId,
+    userName: userName ?? null,
+    status: row.status,
+    reason: row.reason,
+    providerSid: row.providerSid,
+    errorCode: row.errorCode,
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** The SMS log, newest first, paged by a (createdAt, id) keyset. */
+export async function listSmsLogs(
+  db: Executor,
+  query: SmsLogQuery & { limit: number; cursor?: string },
+): Promise<SmsLogPage> {
+  const after = decodeCursor(query.cursor, z.tuple([z.iso.datetime({ offset: true }), z.uuid()]));
+  const text = query.q ? `%${escapeLike(query.q)}%` : undefined;
+  const rows = await selectSmsLogs(db)
+    .where(
+      and(
+        query.status ? eq(smsLogs.status, query.status) : undefined,
+        query.purpose ? eq(smsLogs.purpose, query.purpose) : undefined,
+        query.direction ? eq(smsLogs.direction, query.direction) : undefined,
+        query.ticketId ? eq(smsLogs.ticketId, query.ticketId) : undefined,
+        query.customerId ? eq(smsLogs.customerId, query.customerId) : undefined,
+        query.since ? gte(smsLogs.createdAt, new Date(query.since)) : undefined,
+        query.until ? lt(smsLogs.createdAt, new Date(query.until)) : undefined,
+        text
+          ? or(
+              ilike(smsLogs.body, text),
+              ilike(smsLogs.toNumber, text),
+              ilike(smsLogs.fromNumber, text),
+              ilike(smsLogs.reason, text),
+              ilike(tickets.number, text),
+              ilike(customers.name, text),
+            )
+          : undefined,
+        after
+          ? sql`(${smsLogs.createdAt}, ${smsLogs.id}) < (${new Date(after[0]).toISOString()}::timestamptz, ${after[1]}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(smsLogs.createdAt), desc(smsLogs.id))
+    .limit(query.limit + 1);
+  const items = rows.slice(0, query.limit).map(toSmsLog);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
+  };
+}
+
+export async function getSmsLog(db: Executor, id: string): Promise<SmsLog> {
+  const [row] = await selectSmsLogs(db).where(eq(smsLogs.id, id)).limit(1);
+  if (!row) throw notFound("sms.not_found", "The SMS");
+  return toSmsLog(row);
+}
+
+/** A staff member's message to the ticket's customer; answered with its row (queued, or skipped and why). */
+export async function sendManualSms(ctx: SmsServiceContext, actor: Actor, input: SendSms): Promise<SmsLog> {
+  const id = await ctx.db.transaction(async (tx) => {
+    const [ticket] = await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, input.ticketId)).limit(1);
+    if (!ticket) {
+      throw new AppError(422, "sms.ticket_not_found", "Ticket: this ticket does not exist", {
+        errors: [{ field: "ticketId", message: "Ticket: this ticket does not exist" }],
+      });
+    }
+    const row = await queueManualSms(tx, ctx, { ticketId: input.ticketId, body: input.body, actorId: actor.id });
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "sms.manual_send",
+      entityType: "sms",
+      entityId: row.id,
+      data: { ticketId: input.ticketId, status: row.status },
+      ip: actor.ip,
+      at: ctx.clock.now(),
+    });
+    return row.id;
+  });
+  return getSmsLog(ctx.db, id);
+}
+
+/** An admin puts a failed message back in the outbox with a fresh set of attempts. */
+export async function retrySms(ctx: SmsServiceContext, actor: Actor, id: string): Promise<SmsLog> {
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(smsLogs).where(eq(smsLogs.id, id)).for("update").limit(1);
+    if (!row) throw notFound("sms.not_found", "The SMS");
+    if (row.direction !== "outbound" || (row.status !== "failed" && row.status !== "undelivered")) {
+      throw new AppError(
+        409,
+        "sms.not_retryable",
+        `Only a failed outgoing message can be retried; this one is ${row.status}.`,
+      );
+    }
+    if (!ctx.config.TWILIO_ACCOUNT_SID) {
+      throw new AppError(409, "sms.not_configured", "Twilio is not configured, so nothing can be sent.");
+    }
+    const now = ctx.clock.now();
+    await tx
+      .update(smsLogs)
+      .set({ status: "queued", attempts: 0, nextAttemptAt: now, reason: null, errorCode: null, updatedAt: now })
+      .where(eq(smsLogs.id, id));
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "sms.retry",
+      entityType: "sms",
+      entityId: id,
+      data: { previousStatus: row.status, previousReason: row.reason, previousAttempts: row.attempts },
+      ip: actor.ip,
+      at: now,
+    });
+    await tx.execute(sql`select pg_notify(${SMS_OUTBOX_CHANNEL}, '')`);
+  });
+  return getSmsLog(ctx.db, id);
+}

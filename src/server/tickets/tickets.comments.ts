@@ -1,0 +1,219 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Comment, CreateComment, TimelineEntry } from "../../shared/tickets.js";
+import type { Executor } from "../db/client.js";
+import { customers, ticketComments, ticketEvents, tickets, users } from "../db/schema/index.js";
+import { notFound } from "../http/errors.js";
+import { decodeCursor, encodeCursor } from "../http/pagination.js";
+import { type Actor, findTicketRow, type TicketsContext } from "./tickets.service.js";
+
+type CommentRow = typeof ticketComments.$inferSelect;
+
+export function toComment(row: CommentRow): Comment {
+  return {
+    id: row.id,
+    ticketId: row.ticketId,
+    authorId: row.authorId,
+    body: row.body,
+    visibility: row.visibility,
+    source: row.source,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+async function assertTicketExists(db: Executor, ticketId: string): Promise<void> {
+  const [row] = await db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, ticketId)).limit(1);
+  if (!row) throw notFound("ticket.not_found", "This ticket");
+}
+
+/**
+ * A staff comment and its `commented` event, in one transaction. The first public comment by
+ * staff is the ticket's first response (see applyTicketChange for the status-change half of the
+ * rule). Comments do not bump the ticket's version: they never overwrite anyone's edit.
+ */
+export async function addComment(
+  ctx: TicketsContext,
+  actor: Actor,
+  ticketId: string,
+  input: CreateComment,
+): Promise<Comment> {
+  return ctx.db.transaction(async (tx) => {
+    const ticket = await findTicketRow(tx, ticketId, { lock: true });
+    if (!ticket) throw notFound("ticket.not_found", "This ticket");
+    const now = ctx.clock.now();
+    const [row] = await tx
+      .insert(ticketComments)
+      .values({
+        ticketId,
+        authorId: actor.id,
+        body: input.body,
+        visibility: input.visibility,
+        source: "web",
+        createdAt: now,
+      })
+      .returning();
+    if (!row) throw new Error("insert returned no row");
+    await tx.insert(ticketEvents).values({
+      ticketId,
+      kind: "commented",
+      actorId: actor.id,
+      toValue: input.visibility,
+      data: { commentId: row.id },
+      createdAt: now,
+    });
+    const firstResponse = input.visibility === "public" && !ticket.firstResponseAt;
+    await tx
+      .update(tickets)
+      .set({ updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) })
+      .where(eq(tickets.id, ticketId));
+    return toComment(row);
+  });
+}
+
+export async function listComments(db: Executor, ticketId: string, options: { limit: number; cursor?: string }) {
+  await assertTicketExists(db, ticketId);
+  const after = decodeCursor(options.cursor, z.tuple([z.string().max(100), z.uuid()]));
+  const rows = await db
+    .select({ comment: ticketComments, at: sql<string>`${ticketComments.createdAt}::text` })
+    .from(ticketComments)
+    .where(
+      and(
+        eq(ticketComments.ticketId, ticketId),
+        after
+          ? sql`(${ticketComments.createdAt}, ${ticketComments.id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(ticketComments.createdAt), asc(ticketComments.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => toComment(row.comment)),
+    nextCursor: rows.length > options.limit && last ? encodeCursor([last.at, last.comment.id]) : null,
+  };
+}
+
+/** A ticket's history stays small (tens of entries); this cap only guards against a runaway. */
+export const TIMELINE_CAP = 1000;
+
+/**
+ * Comments and events as one list, oldest first (newest last). A comment takes the place of its
+ * `commented` event, so entries written at the same instant keep the order they happened in.
+ */
+export async function getTimeline(db: Executor, ticketId: string): Promise<TimelineEntry[]> {
+  await assertTicketExists(db, ticketId);
+  const [events, comments] = await Promise.all([
+    db
+      .select({ event: ticketEvents, actorName: users.name })
+      .from(ticketEvents)
+      .leftJoin(users, eq(users.id, ticketEvents.actorId))
+      .where(eq(ticketEvents.ticketId, ticketId))
+      .orderBy(asc(ticketEvents.createdAt), asc(ticketEvents.id))
+      .limit(TIMELINE_CAP),
+    db
+      .select({ comment: ticketComments, authorName: users.name })
+      .from(ticketComments)
+      .leftJoin(users, eq(users.id, ticketComments.authorId))
+      .where(eq(ticketComments.ticketId, ticketId))
+      .orderBy(asc(ticketComments.createdAt), asc(ticketComments.id))
+      .limit(TIMELINE_CAP),
+  ]);
+
+  // Names for the ids that assignment and customer events carry.
+  const userIds = new Set<string>();
+  const customerIds = new Set<string>();
+  for (const { event } of events) {
+    if (event.kind === "assigned") {
+      if (event.fromValue) userIds.add(event.fromValue);
+      if (event.toValue) userIds.add(event.toValue);
+    }
+    const changes = event.data?.changes as Record<string, { from: unknown; to: unknown }> | undefined;
+    for (const value of [changes?.customerId?.from, changes?.customerId?.to]) {
+      if (typeof value === "string") customerIds.add(value);
+    }
+  }
+  const [userNames, customerNames] = await Promise.all([
+    userIds.size
+      ? db
+          .select({ id: users.id, name: users.name })
+          .from(users)
+          .where(inArray(users.id, [...userIds]))
+      : [],
+    customerIds.size
+      ? db
+          .select({ id: customers.id, name: customers.name })
+          .from(customers)
+          .where(inArray(customers.id, [...customerIds]))
+      : [],
+  ]);
+  const nameOf = new Map([...userNames, ...customerNames].map((row) => [row.id, row.name]));
+
+  type Keyed = { entry: TimelineEntry; at: number; seq: number };
+  const keyed: Keyed[] = [];
+  const commentById = new Map(comments.map((row) => [row.comment.id, row]));
+  const placed = new Set<string>();
+  for (const { event, actorName } of events) {
+    const actor = event.actorId ? { id: event.actorId, name: actorName ?? "" } : null;
+    const at = event.createdAt.getTime();
+    if (event.kind === "commented") {
+      const commentId = event.data?.commentId;
+      const found = typeof commentId === "string" ? commentById.get(commentId) : undefined;
+      if (found) {
+        placed.add(found.comment.id);
+        keyed.push({ entry: commentEntry(found.comment, found.authorName), at, seq: event.id });
+      }
+      continue;
+    }
+    const label = (value: string | null) => (value && event.kind === "assigned" ? (nameOf.get(value) ?? value) : value);
+    const data = event.data ? { ...event.data } : null;
+    if (data?.changes && typeof data.changes === "object") {
+      const changes = data.changes as Record<string, { from: unknown; to: unknown }>;
+      if (changes.customerId) {
+        const { from, to } = changes.customerId;
+        data.customerNames = {
+          from: typeof from === "string" ? (nameOf.get(from) ?? null) : null,
+          to: typeof to === "string" ? (nameOf.get(to) ?? null) : null,
+        };
+      }
+    }
+    keyed.push({
+      entry: {
+        type: "event",
+        id: String(event.id),
+        createdAt: event.createdAt.toISOString(),
+        actor,
+        kind: event.kind,
+        fromValue: event.fromValue,
+        toValue: event.toValue,
+        fromLabel: label(event.fromValue),
+        toLabel: label(event.toValue),
+        data,
+      },
+      at,
+      seq: event.id,
+    });
+  }
+  // Comments written without a `commented` event (e.g. an SMS reply) go by their time, after
+  // any event of the same instant.
+  for (const { comment, authorName } of comments) {
+    if (placed.has(comment.id)) continue;
+    keyed.push({
+      entry: commentEntry(comment, authorName),
+      at: comment.createdAt.getTime(),
+      seq: Number.MAX_SAFE_INTEGER,
+    });
+  }
+  keyed.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  return keyed.map((item) => item.entry);
+}
+
+function commentEntry(comment: CommentRow, authorName: string | null): TimelineEntry {
+  return {
+    type: "comment",
+    id: comment.id,
+    createdAt: comment.createdAt.toISOString(),
+    actor: comment.authorId ? { id: comment.authorId, name: authorName ?? "" } : null,
+    comment: toComment(comment),
+  };
+}

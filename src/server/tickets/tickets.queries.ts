@@ -1,0 +1,137 @@
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
+import type { TicketList, TicketListQuery, TicketSort } from "../../shared/tickets.js";
+import type { Clock } from "../clock.js";
+import type { Executor } from "../db/client.js";
+import { customers, tickets, users } from "../db/schema/index.js";
+import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
+import { toTicket } from "./tickets.service.js";
+
+/**
+ * Due time as a sort and filter key: a ticket without a due time sorts after every dated one
+ * and is never overdue ('infinity' is never in the past). The open-queue index is built on this
+ * very expression so the "Overdue" view and the due sort read it in order.
+ */
+export const dueKey = sql`coalesce(${tickets.dueAt}, 'infinity'::timestamptz)`;
+
+/** Sort keys per sort: all in the same direction, so one row comparison pages through them. */
+const SORT_KEYS: Record<string, { keys: SQL[]; casts: string[] }> = {
+  created: { keys: [sql`${tickets.createdAt}`], casts: ["timestamptz"] },
+  updated: { keys: [sql`${tickets.updatedAt}`], casts: ["timestamptz"] },
+  due: { keys: [dueKey], casts: ["timestamptz"] },
+  priority: { keys: [sql`${tickets.priority}`, sql`${tickets.createdAt}`], casts: ["ticket_priority", "timestamptz"] },
+};
+
+const assignee = alias(users, "assignee_user");
+
+/** Above this many matches the list says "1,000+" instead of counting the whole table. */
+export const COUNT_CAP = 1000;
+
+export interface ListContext {
+  actorId: string;
+}
+
+function filtersOf(query: TicketListQuery, actorId: string, now: Date): (SQL | undefined)[] {
+  const open = OPEN_TICKET_STATUSES as unknown as (typeof OPEN_TICKET_STATUSES)[number][];
+  const filters: (SQL | undefined)[] = [];
+  if (query.status?.length) filters.push(inArray(tickets.status, query.status));
+  if (query.priority?.length) filters.push(inArray(tickets.priority, query.priority));
+  if (query.category?.length) filters.push(inArray(tickets.category, query.category));
+  if (query.assigneeId === "none") filters.push(isNull(tickets.assigneeId));
+  else if (query.assigneeId === "me") filters.push(eq(tickets.assigneeId, actorId));
+  else if (query.assigneeId) filters.push(eq(tickets.assigneeId, query.assigneeId));
+  if (query.customerId) filters.push(eq(tickets.customerId, query.customerId));
+  if (query.overdue === true) {
+    filters.push(inArray(tickets.status, open), sql`${dueKey} <= ${now.toISOString()}::timestamptz`);
+  } else if (query.overdue === false) {
+    filters.push(
+      sql`not (${tickets.status} in ('open', 'in_progress', 'waiting_on_customer') and ${dueKey} <= ${now.toISOString()}::timestamptz)`,
+    );
+  }
+  if (query.q) {
+    const number = /^(?:t-?)?0*(\d{1,9})$/i.exec(query.q);
+    const pattern = `%${escapeLike(query.q)}%`;
+    // A ticket number (T-000042, t42, 42) finds that ticket; text matches the subject (trigram index).
+    filters.push(
+      number
+        ? sql`(${tickets.number} = ${`T-${number[1]?.padStart(6, "0")}`} or ${tickets.subject} ilike ${pattern})`
+        : sql`${tickets.subject} ilike ${pattern}`,
+    );
+  }
+  return filters;
+}
+
+/**
+ * A queue page by keyset: no OFFSET and no full COUNT(*). The first page also counts matches up
+ * to COUNT_CAP + 1, which reads at most that many index entries.
+ */
+export async function listTickets(
+  db: Executor,
+  clock: Clock,
+  query: TicketListQuery,
+  context: ListContext,
+): Promise<TicketList> {
+  const now = clock.now();
+  const sort: TicketSort = query.sort;
+  const descending = sort.startsWith("-");
+  const { keys, casts } = SORT_KEYS[descending ? sort.slice(1) : sort] ?? (SORT_KEYS.created as never);
+  const direction = descending ? sql.raw("desc") : sql.raw("asc");
+  const filters = filtersOf(query, context.actorId, now);
+
+  const cursorShape = z.tuple([...casts.map(() => z.string().max(100)), z.uuid()] as unknown as [z.ZodString]);
+  const after = decodeCursor(query.cursor, cursorShape as unknown as z.ZodType<string[]>);
+  const keyset = after
+    ? sql`(${sql.join([...keys, sql`${tickets.id}`], sql`, `)}) ${sql.raw(descending ? "<" : ">")} (${sql.join(
+        [...casts.map((cast, i) => sql`${after[i]}::${sql.raw(cast)}`), sql`${after[casts.length]}::uuid`],
+        sql`, `,
+      )})`
+    : undefined;
+
+  const rows = await db
+    .select({
+      ticket: tickets,
+      cursorKeys: sql<string[]>`array[${sql.join(
+        keys.map((key) => sql`${key}::text`),
+        sql`, `,
+      )}]`,
+      customer: { id: customers.id, name: customers.name, accountNumber: customers.accountNumber },
+      assignee: { id: assignee.id, name: assignee.name, active: assignee.active },
+    })
+    .from(tickets)
+    .leftJoin(customers, eq(customers.id, tickets.customerId))
+    .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
+    .where(and(...filters, keyset))
+    .orderBy(...keys.map((key) => sql`${key} ${direction}`), sql`${tickets.id} ${direction}`)
+    .limit(query.limit + 1);
+
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+
+  let count: number | null = null;
+  let countCapped = false;
+  if (!query.cursor) {
+    if (rows.length <= query.limit) {
+      count = rows.length;
+    } else {
+      const [counted] = await db.select({ n: sql<number>`count(*)::int` }).from(
+        db
+          .select({ one: sql`1` })
+          .from(tickets)
+          .where(and(...filters))
+          .limit(COUNT_CAP + 1)
+          .as("capped"),
+      );
+      count = Math.min(counted?.n ?? 0, COUNT_CAP);
+      countCapped = (counted?.n ?? 0) > COUNT_CAP;
+    }
+  }
+
+  return {
+    items: page.map((row) => ({ ...toTicket(row.ticket, now), customer: row.customer, assignee: row.assignee })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([...last.cursorKeys, last.ticket.id]) : null,
+    count,
+    countCapped,
+  };
+}

@@ -1,0 +1,173 @@
+import { z } from "zod";
+import { ZProblem } from "../../shared/problem.js";
+import {
+  ZBulkTicketAction,
+  ZBulkTicketResult,
+  ZComment,
+  ZCommentList,
+  ZCreateComment,
+  ZCreateTicket,
+  ZSlaHours,
+  ZTicketDetail,
+  ZTicketList,
+  ZTicketListQuery,
+  ZTimeline,
+  ZUpdateTicket,
+} from "../../shared/tickets.js";
+import { currentUser } from "../auth/guard.js";
+import type { App } from "../deps.js";
+import { ZLimit } from "../http/pagination.js";
+import { addComment, getTimeline, listComments } from "./tickets.comments.js";
+import { listTickets } from "./tickets.queries.js";
+import {
+  bulkUpdateTickets,
+  createTicket,
+  getTicketDetail,
+  type TicketsContext,
+  updateTicket,
+} from "./tickets.service.js";
+import { readSlaHours, updateSlaHours } from "./tickets.sla.js";
+
+const ZTicketId = z.object({ id: z.uuid("id must be a ticket id (UUID)") });
+const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
+
+export async function ticketsRoutes(app: App) {
+  const { database, clock, config } = app.deps;
+  const db = database.db;
+  const ctx: TicketsContext = { db, clock, config };
+  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+
+  app.get(
+    "/api/tickets",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Ticket queue: filters, sorts, keyset pagination (count capped at 1,000)",
+        querystring: ZTicketListQuery,
+        response: { 200: ZTicketList, ...problems },
+      },
+    },
+    async (request) => listTickets(db, clock, request.query, { actorId: currentUser(request).id }),
+  );
+
+  app.post(
+    "/api/tickets",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Open a ticket (SLA due time from its priority; SMS to the customer and assignee)",
+        body: ZCreateTicket,
+        response: { 201: ZTicketDetail, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createTicket(ctx, actorOf(request), request.body)),
+  );
+
+  app.post(
+    "/api/tickets/bulk",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Assign, change status or change priority of many tickets at once (all or nothing)",
+        body: ZBulkTicketAction,
+        response: { 200: ZBulkTicketResult, ...problems },
+      },
+    },
+    async (request) => ({ items: await bulkUpdateTickets(ctx, actorOf(request), request.body) }),
+  );
+
+  app.get(
+    "/api/tickets/sla-hours",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Resolution target per priority, in hours",
+        response: { 200: ZSlaHours, ...problems },
+      },
+    },
+    async () => readSlaHours(db),
+  );
+
+  app.put(
+    "/api/tickets/sla-hours",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["tickets"],
+        summary: "Change the resolution targets (admins); applies to new tickets and priority changes",
+        body: ZSlaHours,
+        response: { 200: ZSlaHours, ...problems },
+      },
+    },
+    async (request) => updateSlaHours(db, clock, actorOf(request), request.body),
+  );
+
+  app.get(
+    "/api/tickets/:id",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "One ticket with its customer card and assignee",
+        params: ZTicketId,
+        response: { 200: ZTicketDetail, ...problems },
+      },
+    },
+    async (request) => getTicketDetail(db, clock, request.params.id),
+  );
+
+  app.patch(
+    "/api/tickets/:id",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Change a ticket; a stale version gets 409 with the current ticket and what changed",
+        params: ZTicketId,
+        body: ZUpdateTicket,
+        response: { 200: ZTicketDetail, ...problems },
+      },
+    },
+    async (request) => updateTicket(ctx, actorOf(request), request.params.id, request.body),
+  );
+
+  app.get(
+    "/api/tickets/:id/comments",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "A ticket's comments, oldest first",
+        params: ZTicketId,
+        querystring: z.object({ limit: ZLimit, cursor: z.string().max(500).optional() }),
+        response: { 200: ZCommentList, ...problems },
+      },
+    },
+    async (request) => listComments(db, request.params.id, request.query),
+  );
+
+  app.post(
+    "/api/tickets/:id/comments",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Add an internal or public comment",
+        params: ZTicketId,
+        body: ZCreateComment,
+        response: { 201: ZComment, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await addComment(ctx, actorOf(request), request.params.id, request.body)),
+  );
+
+  app.get(
+    "/api/tickets/:id/timeline",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Comments and events as one list, newest last",
+        params: ZTicketId,
+        response: { 200: ZTimeline, ...problems },
+      },
+    },
+    async (request) => ({ items: await getTimeline(db, request.params.id) }),
+  );
+}

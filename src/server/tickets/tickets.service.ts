@@ -1,0 +1,447 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { OPEN_TICKET_STATUSES, type TicketStatus } from "../../shared/enums.js";
+import type { BulkTicketAction, CreateTicket, Ticket, TicketDetail, UpdateTicket } from "../../shared/tickets.js";
+import { recordAudit } from "../audit/audit.service.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { Database, Executor } from "../db/client.js";
+import { customers, servicePlans, ticketEvents, tickets, users } from "../db/schema/index.js";
+import { AppError, fieldError, notFound } from "../http/errors.js";
+import { queueTicketAssignedSms, queueTicketCreatedSms, queueTicketStatusSms } from "../sms/sms.notifications.js";
+import { dueTimeFor, readSlaHours } from "./tickets.sla.js";
+
+export type TicketRow = typeof tickets.$inferSelect;
+
+export interface TicketsContext {
+  db: Database;
+  clock: Clock;
+  config: Config;
+}
+
+export interface Actor {
+  id: string;
+  ip: string;
+}
+
+const CLOSED_STATUSES: readonly TicketStatus[] = ["resolved", "closed"];
+export const isOpenStatus = (status: TicketStatus) => (OPEN_TICKET_STATUSES as readonly string[]).includes(status);
+
+export function isOverdue(row: Pick<TicketRow, "dueAt" | "status">, now: Date): boolean {
+  return row.dueAt !== null && row.dueAt.getTime() <= now.getTime() && !CLOSED_STATUSES.includes(row.status);
+}
+
+export function toTicket(row: TicketRow, now: Date): Ticket {
+  return {
+    id: row.id,
+    number: row.number,
+    customerId: row.customerId,
+    subject: row.subject,
+    description: row.description,
+    category: row.category,
+    priority: row.priority,
+    status: row.status,
+    assigneeId: row.assigneeId,
+    createdById: row.createdById,
+    dueAt: row.dueAt?.toISOString() ?? null,
+    overdue: isOverdue(row, now),
+    firstResponseAt: row.firstResponseAt?.toISOString() ?? null,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    closedAt: row.closedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    version: row.version,
+  };
+}
+
+export async function findTicketRow(db: Executor, id: string, options: { lock?: boolean } = {}) {
+  const query = db.select().from(tickets).where(eq(tickets.id, id)).limit(1);
+  const [row] = options.lock ? await query.for("update") : await query;
+  return row;
+}
+
+const assigneeUser = alias(users, "assignee_user");
+const creatorUser = alias(users, "creator_user");
+
+function formatAddress(row: {
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  postalCode: string | null;
+}) {
+  const cityLine = [row.postalCode, row.city].filter(Boolean).join(" ");
+  const text = [row.street, cityLine, row.region].filter(Boolean).join(", ");
+  return text || null;
+}
+
+/** The ticket page's data: the ticket, its customer card and the people involved. */
+export async function getTicketDetail(db: Executor, clock: Clock, id: string): Promise<TicketDetail> {
+  const [row] = await db
+    .select({
+      ticket: tickets,
+      customer: {
+        id: customers.id,
+        name: customers.name,
+        accountNumber: customers.accountNumber,
+        phone: customers.phone,
+        ipAddress: customers.ipAddress,
+        street: customers.street,
+        city: customers.city,
+        region: customers.region,
+        postalCode: customers.postalCode,
+        deletedAt: customers.deletedAt,
+      },
+      planName: servicePlans.name,
+      assignee: { id: assigneeUser.id, name: assigneeUser.name, active: assigneeUser.active },
+      createdBy: { id: creatorUser.id, name: creatorUser.name, active: creatorUser.active },
+    })
+    .from(tickets)
+    .leftJoin(customers, eq(customers.id, tickets.customerId))
+    .leftJoin(servicePlans, eq(servicePlans.id, customers.servicePlanId))
+    .leftJoin(assigneeUser, eq(assigneeUser.id, tickets.assigneeId))
+    .leftJoin(creatorUser, eq(creatorUser.id, tickets.createdById))
+    .where(eq(tickets.id, id))
+    .limit(1);
+  if (!row) throw notFound("ticket.not_found", "This ticket");
+  const customer = row.customer;
+  return {
+    ...toTicket(row.ticket, clock.now()),
+    customer: customer
+      ? {
+          id: customer.id,
+          name: customer.name,
+          accountNumber: customer.accountNumber,
+          phone: customer.phone,
+          planName: row.planName,
+          ipAddress: customer.ipAddress,
+          address: formatAddress(customer),
+          archived: customer.deletedAt !== null,
+        }
+      : null,
+    assignee: row.assignee,
+    createdBy: row.createdBy,
+  };
+}
+
+/** Only active staff can take tickets: a deactivated account would never see them. */
+async function assertAssignable(db: Executor, assigneeId: string): Promise<void> {
+  const [user] = await db
+    .select({ name: users.name, active: users.active })
+    .from(users)
+    .where(eq(users.id, assigneeId))
+    .limit(1);
+  if (!user) {
+    throw fieldError("ticket.assignee_unknown", "assigneeId", "Assignee: no staff account has this id");
+  }
+  if (!user.active) {
+    throw fieldError(
+      "ticket.assignee_inactive",
+      "assigneeId",
+      `Assignee: ${user.name}'s account is deactivated; choose an active staff member`,
+    );
+  }
+}
+
+async function assertCustomerUsable(db: Executor, customerId: string): Promise<void> {
+  const [customer] = await db
+    .select({ deletedAt: customers.deletedAt })
+    .from(customers)
+    .where(eq(customers.id, customerId))
+    .limit(1);
+  if (!customer) throw fieldError("ticket.customer_unknown", "customerId", "Customer: no customer has this id");
+  if (customer.deletedAt) {
+    throw fieldError(
+      "ticket.customer_archived",
+      "customerId",
+      "Customer: this customer is archived; restore them first or pick another customer",
+    );
+  }
+}
+
+type EventInsert = typeof ticketEvents.$inferInsert;
+
+/**
+ * Timestamps a status change implies. Reopening clears resolved/closed; closing a ticket that
+ * was never resolved resolves it at the same moment (closed implies resolved).
+ */
+function statusTimestamps(
+  existing: Pick<TicketRow, "resolvedAt" | "closedAt">,
+  to: TicketStatus,
+  now: Date,
+): { resolvedAt: Date | null; closedAt: Date | null } {
+  if (to === "resolved") return { resolvedAt: existing.resolvedAt ?? now, closedAt: null };
+  if (to === "closed") return { resolvedAt: existing.resolvedAt ?? now, closedAt: existing.closedAt ?? now };
+  return { resolvedAt: null, closedAt: null };
+}
+
+type Change = Omit<UpdateTicket, "version">;
+
+/**
+ * Applies one edit to a locked ticket row inside `tx`: the row, one ticket_events row per kind
+ * of change, and the SMS the change triggers, so all of it commits or none of it does.
+ *
+ * First response: the first status change made by staff (or, in comments, the first public
+ * comment by staff) sets `firstResponseAt`; assignment and internal work do not, since the
+ * customer sees neither.
+ */
+export async function applyTicketChange(
+  tx: Executor,
+  ctx: TicketsContext,
+  actor: Actor,
+  existing: TicketRow,
+  change: Change,
+): Promise<TicketRow> {
+  const now = ctx.clock.now();
+  const events: EventInsert[] = [];
+  const set: Partial<typeof tickets.$inferInsert> = {};
+  const nextVersion = existing.version + 1;
+  const base = { ticketId: existing.id, actorId: actor.id, createdAt: now, data: { version: nextVersion } };
+
+  const statusChanged = change.status !== undefined && change.status !== existing.status;
+  if (statusChanged && change.status) {
+    set.status = change.status;
+    Object.assign(set, statusTimestamps(existing, change.status, now));
+    if (!existing.firstResponseAt) set.firstResponseAt = now;
+    events.push({ ...base, kind: "status_changed", fromValue: existing.status, toValue: change.status });
+  }
+
+  const assigneeChanged = change.assigneeId !== undefined && change.assigneeId !== existing.assigneeId;
+  if (assigneeChanged) {
+    if (change.assigneeId) await assertAssignable(tx, change.assigneeId);
+    set.assigneeId = change.assigneeId ?? null;
+    events.push({
+      ...base,
+      kind: "assigned",
+      fromValue: existing.assigneeId,
+      toValue: change.assigneeId ?? null,
+    });
+  }
+
+  if (change.priority !== undefined && change.priority !== existing.priority) {
+    set.priority = change.priority;
+    set.dueAt = dueTimeFor(existing.createdAt, change.priority, await readSlaHours(tx));
+    events.push({
+      ...base,
+      kind: "priority_changed",
+      fromValue: existing.priority,
+      toValue: change.priority,
+      data: { ...base.data, dueAt: set.dueAt.toISOString() },
+    });
+  }
+
+  const fieldChanges: Record<string, { from: unknown; to: unknown }> = {};
+  if (change.customerId !== undefined && change.customerId !== existing.customerId) {
+    if (change.customerId) await assertCustomerUsable(tx, change.customerId);
+    set.customerId = change.customerId ?? null;
+    fieldChanges.customerId = { from: existing.customerId, to: change.customerId ?? null };
+  }
+  if (change.subject !== undefined && change.subject !== existing.subject) {
+    set.subject = change.subject;
+    fieldChanges.subject = { from: existing.subject, to: change.subject };
+  }
+  if (change.category !== undefined && change.category !== existing.category) {
+    set.category = change.category;
+    fieldChanges.category = { from: existing.category, to: change.category };
+  }
+  if (change.description !== undefined && change.description !== existing.description) {
+    set.description = change.description;
+    // The text itself stays on the ticket; the timeline only says that it changed.
+    fieldChanges.description = { from: null, to: null };
+  }
+  if (Object.keys(fieldChanges).length > 0) {
+    events.push({
+      ...base,
+      kind: "updated",
+      data: { ...base.data, fields: Object.keys(fieldChanges), changes: fieldChanges },
+    });
+  }
+
+  if (events.length === 0) return existing;
+
+  const [row] = await tx
+    .update(tickets)
+    .set({ ...set, updatedAt: now, version: nextVersion })
+    .where(eq(tickets.id, existing.id))
+    .returning();
+  if (!row) throw notFound("ticket.not_found", "This ticket");
+  await tx.insert(ticketEvents).values(events);
+
+  const smsCtx = { config: ctx.config, clock: ctx.clock };
+  if (assigneeChanged && row.assigneeId) {
+    await queueTicketAssignedSms(tx, smsCtx, { ticketId: row.id, assigneeId: row.assigneeId, actorId: actor.id });
+  }
+  if (statusChanged) {
+    await queueTicketStatusSms(tx, smsCtx, {
+      ticketId: row.id,
+      from: existing.status,
+      to: row.status,
+      actorId: actor.id,
+    });
+  }
+  return row;
+}
+
+export async function createTicket(ctx: TicketsContext, actor: Actor, input: CreateTicket): Promise<TicketDetail> {
+  const id = await ctx.db.transaction(async (tx) => {
+    if (input.customerId) await assertCustomerUsable(tx, input.customerId);
+    if (input.assigneeId) await assertAssignable(tx, input.assigneeId);
+    const now = ctx.clock.now();
+    const priority = input.priority ?? "normal";
+    const status = input.status ?? "open";
+    const [row] = await tx
+      .insert(tickets)
+      .values({
+        customerId: input.customerId ?? null,
+        subject: input.subject,
+        description: input.description ?? "",
+        category: input.category ?? "other",
+        priority,
+        status,
+        assigneeId: input.assigneeId ?? null,
+        createdById: actor.id,
+        dueAt: dueTimeFor(now, priority, await readSlaHours(tx)),
+        ...statusTimestamps({ resolvedAt: null, closedAt: null }, status, now),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    if (!row) throw new Error("insert returned no row");
+    const base = { ticketId: row.id, actorId: actor.id, createdAt: now, data: { version: row.version } };
+    await tx
+      .insert(ticketEvents)
+      .values([
+        { ...base, kind: "created", toValue: row.status, data: { ...base.data, priority, category: row.category } },
+        ...(row.assigneeId ? [{ ...base, kind: "assigned" as const, fromValue: null, toValue: row.assigneeId }] : []),
+      ]);
+    const smsCtx = { config: ctx.config, clock: ctx.clock };
+    await queueTicketCreatedSms(tx, smsCtx, { ticketId: row.id, actorId: actor.id });
+    if (row.assigneeId) {
+      await queueTicketAssignedSms(tx, smsCtx, { ticketId: row.id, assigneeId: row.assigneeId, actorId: actor.id });
+    }
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "ticket.create",
+      entityType: "ticket",
+      entityId: row.id,
+      data: { number: row.number },
+      ip: actor.ip,
+      at: now,
+    });
+    return row.id;
+  });
+  return getTicketDetail(ctx.db, ctx.clock, id);
+}
+
+/** What changed a ticket since the version an editor saw: the 409's "who changed what". */
+export async function changesSince(db: Executor, ticketId: string, sinceVersion: number) {
+  const rows = await db
+    .select({
+      kind: ticketEvents.kind,
+      fromValue: ticketEvents.fromValue,
+      toValue: ticketEvents.toValue,
+      data: ticketEvents.data,
+      createdAt: ticketEvents.createdAt,
+      actorId: ticketEvents.actorId,
+      actorName: users.name,
+    })
+    .from(ticketEvents)
+    .leftJoin(users, eq(users.id, ticketEvents.actorId))
+    .where(
+      and(
+        eq(ticketEvents.ticketId, ticketId),
+        inArray(ticketEvents.kind, ["status_changed", "assigned", "priority_changed", "updated"]),
+        sql`(${ticketEvents.data}->>'version')::int > ${sinceVersion}`,
+      ),
+    )
+    .orderBy(ticketEvents.createdAt, ticketEvents.id);
+  return rows.map((row) => ({
+    kind: row.kind,
+    fields:
+      row.kind === "updated"
+        ? ((row.data?.fields as string[] | undefined) ?? [])
+        : [
+            { status_changed: "status", assigned: "assigneeId", priority_changed: "priority" }[row.kind as string] ??
+              row.kind,
+          ],
+    from: row.fromValue,
+    to: row.toValue,
+    by: row.actorId ? { id: row.actorId, name: row.actorName ?? "" } : null,
+    at: row.createdAt.toISOString(),
+  }));
+}
+
+export async function updateTicket(
+  ctx: TicketsContext,
+  actor: Actor,
+  id: string,
+  input: UpdateTicket,
+): Promise<TicketDetail> {
+  const { version, ...change } = input;
+  await ctx.db.transaction(async (tx) => {
+    const existing = await findTicketRow(tx, id, { lock: true });
+    if (!existing) throw notFound("ticket.not_found", "This ticket");
+    if (existing.version !== version) {
+      const changes = await changesSince(tx, id, version);
+      const who = [...new Set(changes.map((c) => c.by?.name).filter(Boolean))].join(", ") || "Someone";
+      throw new AppError(
+        409,
+        "ticket.version_conflict",
+        `${who} changed this ticket after you opened it. Review the current values and apply your change again.`,
+        { current: await getTicketDetail(tx, ctx.clock, id), changes },
+      );
+    }
+    const row = await applyTicketChange(tx, ctx, actor, existing, change);
+    if (row !== existing) {
+      await recordAudit(tx, {
+        actorId: actor.id,
+        action: "ticket.update",
+        entityType: "ticket",
+        entityId: id,
+        data: { fields: Object.keys(change) },
+        ip: actor.ip,
+        at: ctx.clock.now(),
+      });
+    }
+  });
+  return getTicketDetail(ctx.db, ctx.clock, id);
+}
+
+/**
+ * One change applied to many tickets in one transaction: every ticket gets its own events and
+ * SMS, and an unknown id or an unusable assignee leaves all of them untouched. Bulk edits act
+ * on the current state (no version check): the person chose the rows from a fresh list.
+ */
+export async function bulkUpdateTickets(ctx: TicketsContext, actor: Actor, input: BulkTicketAction): Promise<Ticket[]> {
+  const { ids, ...change } = input;
+  const unique = [...new Set(ids)];
+  return ctx.db.transaction(async (tx) => {
+    // Lock in id order so two bulk edits over overlapping rows cannot deadlock.
+    const rows = await tx.select().from(tickets).where(inArray(tickets.id, unique)).orderBy(tickets.id).for("update");
+    if (rows.length !== unique.length) {
+      const found = new Set(rows.map((row) => row.id));
+      const missing = unique.filter((id) => !found.has(id));
+      throw new AppError(
+        404,
+        "ticket.not_found",
+        `${missing.length} of the selected tickets no longer exist; reload the list and try again.`,
+        { missing },
+      );
+    }
+    const updated: Ticket[] = [];
+    const now = ctx.clock.now();
+    for (const existing of rows) {
+      const row = await applyTicketChange(tx, ctx, actor, existing, change);
+      updated.push(toTicket(row, now));
+    }
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: "ticket.bulk_update",
+      entityType: "ticket",
+      data: { ids: unique, change },
+      ip: actor.ip,
+      at: now,
+    });
+    const order = new Map(ids.map((id, index) => [id, index]));
+    return updated.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  });
+}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { ZProblem } from "../../shared/problem.js";
+import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserList } from "../../shared/users.js";
+import { currentUser } from "../auth/guard.js";
+import type { App } from "../deps.js";
+import { notFound } from "../http/errors.js";
+import { ZLimit } from "../http/pagination.js";
+import {
+  createUser,
+  findUserById,
+  listUsers,
+  toUser,
+  type UsersContext,
+  updateProfile,
+  updateUser,
+} from "./users.service.js";
+
+const ZUserId = z.object({ id: z.uuid("id must be a user id (UUID)") });
+const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
+
+export async function usersRoutes(app: App) {
+  const { database, clock, config } = app.deps;
+  const ctx: UsersContext = { db: database.db, clock, defaultCountry: config.DEFAULT_COUNTRY };
+  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({
+    id: currentUser(request).id,
+    ip: request.ip,
+    sessionId: request.session?.id,
+  });
+
+  app.get(
+    "/api/users",
+    {
+      schema: {
+        tags: ["users"],
+        summary: "Staff accounts (everyone may list them, e.g. to assign tickets)",
+        querystring: z.object({
+          limit: ZLimit,
+          cursor: z.string().max(500).optional(),
+          q: z.string().trim().max(200).optional(),
+          active: z
+            .enum(["true", "false"])
+            .transform((v) => v === "true")
+            .optional(),
+        }),
+        response: { 200: ZUserList, ...problems },
+      },
+    },
+    async (request) => listUsers(database.db, request.query),
+  );
+
+  app.post(
+    "/api/users",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["users"],
+        summary: "Create a staff account (admins)",
+        body: ZCreateUser,
+        response: { 201: ZUser, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createUser(ctx, actorOf(request), request.body)),
+  );
+
+  app.patch(
+    "/api/users/me",
+    {
+      schema: {
+        tags: ["users"],
+        summary: "Change your own name, phone or password (the current password is required for a new one)",
+        body: ZUpdateProfile,
+        response: { 200: ZUser, ...problems },
+      },
+    },
+    async (request) => updateProfile(ctx, actorOf(request), request.body),
+  );
+
+  app.get(
+    "/api/users/:id",
+    {
+      schema: { tags: ["users"], summary: "One staff account", params: ZUserId, response: { 200: ZUser, ...problems } },
+    },
+    async (request) => {
+      const row = await findUserById(database.db, request.params.id);
+      if (!row) throw notFound("user.not_found", "This staff account");
+      return toUser(row);
+    },
+  );
+
+  app.patch(
+    "/api/users/:id",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["users"],
+        summary: "Change a staff account: role, active flag, phone, password reset (admins)",
+        params: ZUserId,
+        body: ZUpdateUser,
+        response: { 200: ZUser, ...problems },
+      },
+    },
+    async (request) => updateUser(ctx, actorOf(request), request.params.id, request.body),
+  );
+}

@@ -1,0 +1,76 @@
+/** Enumerations shared by the database schema, the API schemas and the web app. */
+
+export const USER_ROLES = ["admin", "technician"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const SITE_KINDS = ["tower", "pop", "olt", "cabinet", "other"] as const;
+export type SiteKind = (typeof SITE_KINDS)[number];
+
+export const CONNECTION_TYPES = ["fiber", "cable", "dsl", "fixed_wireless", "satellite", "other"] as const;
+export type ConnectionType = (typeof CONNECTION_TYPES)[number];
+
+export const CUSTOMER_STATUSES = ["lead", "pending_install", "active", "suspended", "cancelled"] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
+
+export const TICKET_CATEGORIES = [
+  "no_service",
+  "slow_speed",
+  "intermittent",
+  "installation",
+  "relocation",
+  "equipment",
+  "billing",
+  "other",
+] as const;
+export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
+
+export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+export const TICKET_STATUSES = ["open", "in_progress", "waiting_on_customer", "resolved", "closed"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+/** Statuses in which a ticket still needs work (counts as "open" in queues and the dashboard). */
+export const OPEN_TICKET_STATUSES = ["open", "in_progress", "waiting_on_customer"] as const;
+
+export const COMMENT_VISIBILITIES = ["internal", "public"] as const;
+export type CommentVisibility = (typeof COMMENT_VISIBILITIES)[number];
+
+export const COMMENT_SOURCES = ["web", "sms", "api"] as const;
+export type CommentSource = (typeof COMMENT_SOURCES)[number];
+
+export const TICKET_EVENT_KINDS = [
+  "created",
+  "status_changed",
+  "assigned",
+  "priority_changed",
+  "updated",
+  "commented",
+  "sms_queued",
+  "sms_skipped",
+  "sms_sent",
+  "sms_delivered",
+  "sms_failed",
+  "sms_received",
+  "customer_opted_out",
+  "customer_opted_in",
+] as const;
+export type TicketEventKind = (typeof TICKET_EVENT_KINDS)[number];
+
+export const SMS_DIRECTIONS = ["outbound", "inbound"] as const;
+export type SmsDirection = (typeof SMS_DIRECTIONS)[number];
+
+export const SMS_PURPOSES = ["ticket_created", "ticket_assigned", "ticket_status", "manual", "inbound"] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
+
+export const SMS_STATUSES = [
+  "skipped",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "undelivered",
+  "failed",
+  "received",
+] as const;
+export type SmsStatus = (typeof SMS_STATUSES)[number];

@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES, type SmsPurpose, type TicketStatus } from "./enums.js";
+
+/** Purposes whose text comes from an editable template (inbound messages have none). */
+export const TEMPLATE_PURPOSES = ["ticket_created", "ticket_assigned", "ticket_status", "manual"] as const;
+export type TemplatePurpose = (typeof TEMPLATE_PURPOSES)[number];
+
+export const TEMPLATE_PURPOSE_LABELS: Record<TemplatePurpose, string> = {
+  ticket_created: "Ticket created (to the customer)",
+  ticket_assigned: "Ticket assigned (to the technician)",
+  ticket_status: "Status changed (to the customer)",
+  manual: "Manual message (starting text)",
+};
+
+export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
+  ticket_created: "Ticket created",
+  ticket_assigned: "Ticket assigned",
+  ticket_status: "Status changed",
+  manual: "Manual",
+  inbound: "Inbound",
+};
+
+export const TICKET_STATUS_WORDS: Record<TicketStatus, string> = {
+  open: "open",
+  in_progress: "in progress",
+  waiting_on_customer: "waiting on you",
+  resolved: "resolved",
+  closed: "closed",
+};
+
+/** Every placeholder a template may use. */
+export const TEMPLATE_PLACEHOLDERS = [
+  "customer.name",
+  "ticket.number",
+  "ticket.subject",
+  "ticket.status",
+  "technician.name",
+] as const;
+export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
+export type TemplateValues = Record<TemplatePlaceholder, string>;
+
+export const DEFAULT_TEMPLATES: Record<TemplatePurpose, string> = {
+  ticket_created:
+    "Hi {{customer.name}}, we have opened ticket {{ticket.number}} ({{ticket.subject}}). We will keep you posted by SMS. Reply STOP to opt out.",
+  ticket_assigned: "Ticket {{ticket.number}} is assigned to you: {{ticket.subject}} ({{customer.name}}).",
+  ticket_status: "Hi {{customer.name}}, your ticket {{ticket.number}} is now {{ticket.status}}.",
+  manual: "Hi {{customer.name}}, about ticket {{ticket.number}}: ",
+};
+
+/** Sample values for the template editor's live preview. */
+export const SAMPLE_TEMPLATE_VALUES: TemplateValues = {
+  "customer.name": "Maria Lopez",
+  "ticket.number": "T-000123",
+  "ticket.subject": "No internet since this morning",
+  "ticket.status": "in progress",
+  "technician.name": "John Smith",
+};
+
+/** Twilio refuses bodies longer than this. */
+export const SMS_MAX_LENGTH = 1600;
+
+const PLACEHOLDER_PATTERN = /\{\{\s*([a-zA-Z_.]+)\s*\}\}/g;
+
+export function unknownPlaceholders(template: string): string[] {
+  const known = new Set<string>(TEMPLATE_PLACEHOLDERS);
+  const unknown = new Set<string>();
+  for (const match of template.matchAll(PLACEHOLDER_PATTERN)) {
+    if (!known.has(match[1] as string)) unknown.add(match[1] as string);
+  }
+  return [...unknown];
+}
+
+/** Fills the placeholders; the result is plain text (an SMS), never HTML. */
+export function renderTemplate(template: string, values: TemplateValues): string {
+  const rendered = template.replace(PLACEHOLDER_PATTERN, (whole, name: string) =>
+    name in values ? values[name as TemplatePlaceholder] : whole,
+  );
+  return rendered.trim().slice(0, SMS_MAX_LENGTH);
+}
+
+// GSM 03.38: the basic set costs one septet, the extension set two (escape + char).
+const GSM_BASIC = new Set(
+  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà",
+);
+const GSM_EXTENDED = new Set("^{}\\[~]|€\f");
+
+export interface SegmentInfo {
+  encoding: "GSM-7" | "UCS-2";
+  /** Characters as the user sees them. */
+  characters: number;
+  /** Septets (GSM-7) or UTF-16 code units (UCS-2): what the segment limits count. */
+  units: number;
+  segments: number;
+  /** Units that fit in one segment of this encoding. */
+  perSegment: number;
+}
+
+/** How many SMS segments a text costs: 160/153 septets in GSM-7, 70/67 code units in UCS-2. */
+export function countSegments(text: string): SegmentInfo {
+  let septets = 0;
+  let gsm = true;
+  for (const char of text) {
+    if (GSM_BASIC.has(char)) septets += 1;
+    else if (GSM_EXTENDED.has(char)) septets += 2;
+    else {
+      gsm = false;
+      break;
+    }
+  }
+  const characters = [...text].length;
+  if (gsm) {
+    const segments = septets === 0 ? 0 : septets <= 160 ? 1 : Math.ceil(septets / 153);
+    return { encoding: "GSM-7", characters, units: septets, segments, perSegment: segments > 1 ? 153 : 160 };
+  }
+  const units = text.length;
+  const segments = units <= 70 ? 1 : Math.ceil(units / 67);
+  return { encoding: "UCS-2", characters, units, segments, perSegment: segments > 1 ? 67 : 70 };
+}
+
+/** Words for the Twilio error codes staff meet; the code is shown too. */
+export const TWILIO_ERROR_WORDS: Record<string, string> = {
+  "20003": "Twilio rejected the account SID or auth token",
+  "21211": "The phone number is not a valid number",
+  "21408": "Sending to this country or region is not enabled in the Twilio account",
+  "21606": "The sending number cannot send SMS",
+  "21610": "The recipient has unsubscribed (replied STOP)",
+  "21612": "Twilio cannot route a message to this number",
+  "21614": "The number is not a mobile number",
+  "30003": "The phone is switched off or unreachable",
+  "30004": "The message was blocked",
+  "30005": "The number is unknown or no longer in service",
+  "30006": "The number is a landline or the carrier cannot take SMS",
+  "30007": "The carrier filtered the message",
+  "30008": "Delivery failed for an unknown reason",
+};
+
+export const ZSmsLog = z.object({
+  id: z.uuid(),
+  direction: z.enum(SMS_DIRECTIONS),
+  to: z.string().nullable(),
+  from: z.string().nullable(),
+  body: z.string(),
+  purpose: z.enum(SMS_PURPOSES),
+  ticketId: z.uuid().nullable(),
+  ticketNumber: z.string().nullable(),
+  customerId: z.uuid().nullable(),
+  customerName: z.string().nullable(),
+  userId: z.uuid().nullable(),
+  userName: z.string().nullable(),
+  status: z.enum(SMS_STATUSES),
+  reason: z.string().nullable(),
+  providerSid: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type SmsLog = z.infer<typeof ZSmsLog>;
+
+export const ZSmsLogPage = z.object({ items: z.array(ZSmsLog), nextCursor: z.string().nullable() });
+export type SmsLogPage = z.infer<typeof ZSmsLogPage>;
+
+const ZDateFilter = z.iso.datetime({ offset: true, error: "must be a date and time such as 2026-01-31T00:00:00Z" });
+
+export const ZSmsLogQuery = z.object({
+  status: z.enum(SMS_STATUSES).optional(),
+  purpose: z.enum(SMS_PURPOSES).optional(),
+  direction: z.enum(SMS_DIRECTIONS).optional(),
+  ticketId: z.uuid({ error: "must be a ticket id" }).optional(),
+  customerId: z.uuid({ error: "must be a customer id" }).optional(),
+  since: ZDateFilter.optional(),
+  until: ZDateFilter.optional(),
+  q: z.string().trim().max(200).optional(),
+});
+export type SmsLogQuery = z.infer<typeof ZSmsLogQuery>;
+
+export const ZSendSms = z.object({
+  ticketId: z.uuid({ error: "Ticket: choose a ticket" }),
+  body: z
+    .string()
+    .trim()
+    .min(1, "Message: write something to send")
+    .max(SMS_MAX_LENGTH, `Message: at most ${SMS_MAX_LENGTH} characters`),
+});
+export type SendSms = z.infer<typeof ZSendSms>;
+
+export const ZSmsTemplate = z.object({
+  purpose: z.enum(TEMPLATE_PURPOSES),
+  body: z.string(),
+  isDefault: z.boolean(),
+  defaultBody: z.string(),
+  updatedAt: z.string().nullable(),
+});
+export type SmsTemplate = z.infer<typeof ZSmsTemplate>;
+
+export const ZUpdateSmsTemplate = z.object({
+  body: z
+    .string()
+    .trim()
+    .min(1, "Template: write the message text")
+    .max(SMS_MAX_LENGTH, `Template: at most ${SMS_MAX_LENGTH} characters`),
+});

@@ -1,0 +1,285 @@
+import { z } from "zod";
+import {
+  COMMENT_SOURCES,
+  COMMENT_VISIBILITIES,
+  TICKET_CATEGORIES,
+  TICKET_EVENT_KINDS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  type TicketPriority,
+  type TicketStatus,
+} from "./enums.js";
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const ZTicket = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    customerId: z.uuid().nullable(),
+    subject: z.string(),
+    description: z.string(),
+    category: z.enum(TICKET_CATEGORIES),
+    priority: z.enum(TICKET_PRIORITIES),
+    status: z.enum(TICKET_STATUSES),
+    assigneeId: z.uuid().nullable(),
+    createdById: z.uuid().nullable(),
+    dueAt: isoTime.nullable(),
+    /** Due and not yet resolved or closed, at the moment the server answered. */
+    overdue: z.boolean(),
+    firstResponseAt: isoTime.nullable(),
+    resolvedAt: isoTime.nullable(),
+    closedAt: isoTime.nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    version: z.number().int(),
+  })
+  .meta({ id: "Ticket" });
+export type Ticket = z.infer<typeof ZTicket>;
+
+export const ZStaffSummary = z.object({ id: z.uuid(), name: z.string(), active: z.boolean() });
+export type StaffSummary = z.infer<typeof ZStaffSummary>;
+
+/** What a queue row shows besides the ticket itself. */
+export const ZTicketListItem = ZTicket.extend({
+  customer: z.object({ id: z.uuid(), name: z.string(), accountNumber: z.string() }).nullable(),
+  assignee: ZStaffSummary.nullable(),
+}).meta({ id: "TicketListItem" });
+export type TicketListItem = z.infer<typeof ZTicketListItem>;
+
+/** The ticket page: the ticket with its customer card and the people involved. */
+export const ZTicketDetail = ZTicket.extend({
+  customer: z
+    .object({
+      id: z.uuid(),
+      name: z.string(),
+      accountNumber: z.string(),
+      phone: z.string().nullable(),
+      planName: z.string().nullable(),
+      ipAddress: z.string().nullable(),
+      address: z.string().nullable(),
+      archived: z.boolean(),
+    })
+    .nullable(),
+  assignee: ZStaffSummary.nullable(),
+  createdBy: ZStaffSummary.nullable(),
+}).meta({ id: "TicketDetail" });
+export type TicketDetail = z.infer<typeof ZTicketDetail>;
+
+const subject = z
+  .string({ error: "Subject is required" })
+  .trim()
+  .min(1, "Subject is required")
+  .max(200, "Subject must be at most 200 characters");
+const description = z.string().trim().max(20_000, "Description must be at most 20,000 characters");
+const category = z.enum(TICKET_CATEGORIES, {
+  error: `Category must be one of: ${TICKET_CATEGORIES.join(", ")}`,
+});
+const priority = z.enum(TICKET_PRIORITIES, { error: `Priority must be one of: ${TICKET_PRIORITIES.join(", ")}` });
+const status = z.enum(TICKET_STATUSES, { error: `Status must be one of: ${TICKET_STATUSES.join(", ")}` });
+const assigneeId = z.uuid("Assignee must be a staff account id (UUID)").nullable();
+const customerId = z.uuid("Customer must be a customer id (UUID)").nullable();
+
+export const ZCreateTicket = z
+  .object({
+    customerId: customerId.optional(),
+    subject,
+    description: description.optional(),
+    category: category.optional(),
+    priority: priority.optional(),
+    status: status.optional(),
+    assigneeId: assigneeId.optional(),
+  })
+  .strict();
+export type CreateTicket = z.infer<typeof ZCreateTicket>;
+
+export const ZUpdateTicket = z
+  .object({
+    customerId: customerId.optional(),
+    subject: subject.optional(),
+    description: description.optional(),
+    category: category.optional(),
+    priority: priority.optional(),
+    status: status.optional(),
+    assigneeId: assigneeId.optional(),
+    /** The version the editor saw; a stale one gets 409 with the current ticket. */
+    version: z.number({ error: "version is required (the ticket's version you edited)" }).int().min(1),
+  })
+  .strict();
+export type UpdateTicket = z.infer<typeof ZUpdateTicket>;
+
+export const TICKET_SORTS = [
+  "created",
+  "-created",
+  "updated",
+  "-updated",
+  "due",
+  "-due",
+  "priority",
+  "-priority",
+] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
+/** `status=open,in_progress` or `status=open&status=in_progress`. */
+function listOf<T extends readonly [string, ...string[]]>(values: T, label: string) {
+  return z.preprocess((raw) => {
+    if (raw === undefined || raw === "") return undefined;
+    const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((item) => String(item).split(","));
+    return parts.map((part) => part.trim()).filter(Boolean);
+  }, z.array(z.enum(values, { error: `${label} must be one of: ${values.join(", ")}` })).optional());
+}
+
+export const ZTicketListQuery = z.object({
+  limit: z.coerce
+    .number({ error: "limit must be a number" })
+    .int("limit must be a whole number")
+    .min(1, "limit must be between 1 and 200")
+    .max(200, "limit must be between 1 and 200")
+    .default(50),
+  cursor: z.string().max(500).optional(),
+  q: z.string().trim().max(200, "q must be at most 200 characters").optional(),
+  status: listOf(TICKET_STATUSES, "status"),
+  priority: listOf(TICKET_PRIORITIES, "priority"),
+  category: listOf(TICKET_CATEGORIES, "category"),
+  assigneeId: z
+    .union([z.literal("me"), z.literal("none"), z.uuid()], {
+      error: "assigneeId must be a staff account id, me or none",
+    })
+    .optional(),
+  customerId: z.uuid("customerId must be a customer id (UUID)").optional(),
+  overdue: z
+    .enum(["true", "false"], { error: "overdue must be true or false" })
+    .transform((v) => v === "true")
+    .optional(),
+  sort: z.enum(TICKET_SORTS, { error: `sort must be one of: ${TICKET_SORTS.join(", ")}` }).default("-created"),
+});
+export type TicketListQuery = z.infer<typeof ZTicketListQuery>;
+
+export const ZTicketList = z
+  .object({
+    items: z.array(ZTicketListItem),
+    nextCursor: z.string().nullable(),
+    /**
+     * How many tickets match, counted only up to a cap so a page never scans the whole table:
+     * exact when `countCapped` is false, otherwise "more than `count`". Only on the first page.
+     */
+    count: z.number().int().nullable(),
+    countCapped: z.boolean(),
+  })
+  .meta({ id: "TicketList" });
+export type TicketList = z.infer<typeof ZTicketList>;
+
+export const ZComment = z
+  .object({
+    id: z.uuid(),
+    ticketId: z.uuid(),
+    authorId: z.uuid().nullable(),
+    body: z.string(),
+    visibility: z.enum(COMMENT_VISIBILITIES),
+    source: z.enum(COMMENT_SOURCES),
+    createdAt: isoTime,
+  })
+  .meta({ id: "TicketComment" });
+export type Comment = z.infer<typeof ZComment>;
+
+export const ZCreateComment = z
+  .object({
+    body: z
+      .string({ error: "Comment is required" })
+      .trim()
+      .min(1, "Comment is required")
+      .max(20_000, "Comment must be at most 20,000 characters"),
+    visibility: z.enum(COMMENT_VISIBILITIES, { error: "Visibility must be internal or public" }).default("internal"),
+  })
+  .strict();
+export type CreateComment = z.infer<typeof ZCreateComment>;
+
+export const ZCommentList = z.object({ items: z.array(ZComment), nextCursor: z.string().nullable() });
+
+const ZActor = z.object({ id: z.uuid(), name: z.string() }).nullable();
+
+export const ZTimelineEntry = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("comment"),
+      id: z.string(),
+      createdAt: isoTime,
+      actor: ZActor,
+      comment: ZComment,
+    }),
+    z.object({
+      type: z.literal("event"),
+      id: z.string(),
+      createdAt: isoTime,
+      actor: ZActor,
+      kind: z.enum(TICKET_EVENT_KINDS),
+      fromValue: z.string().nullable(),
+      toValue: z.string().nullable(),
+      /** Readable forms of from/to (a staff member's name instead of an id). */
+      fromLabel: z.string().nullable(),
+      toLabel: z.string().nullable(),
+      data: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  ])
+  .meta({ id: "TicketTimelineEntry" });
+export type TimelineEntry = z.infer<typeof ZTimelineEntry>;
+
+export const ZTimeline = z.object({ items: z.array(ZTimelineEntry) });
+
+export const ZBulkTicketAction = z
+  .object({
+    ids: z
+      .array(z.uuid("ids must be ticket ids (UUID)"))
+      .min(1, "Select at least one ticket")
+      .max(200, "At most 200 tickets at once"),
+    assigneeId: assigneeId.optional(),
+    status: status.optional(),
+    priority: priority.optional(),
+  })
+  .strict()
+  .refine((body) => body.assigneeId !== undefined || body.status !== undefined || body.priority !== undefined, {
+    message: "Choose a change: assignee, status or priority",
+    path: ["(request)"],
+  });
+export type BulkTicketAction = z.infer<typeof ZBulkTicketAction>;
+
+export const ZBulkTicketResult = z.object({ items: z.array(ZTicket) });
+
+const hours = (label: string) =>
+  z
+    .number({ error: `${label}: hours must be a number` })
+    .int(`${label}: hours must be a whole number`)
+    .min(1, `${label}: at least 1 hour`)
+    .max(24 * 90, `${label}: at most 2,160 hours (90 days)`);
+
+export const ZSlaHours = z
+  .object({ urgent: hours("Urgent"), high: hours("High"), normal: hours("Normal"), low: hours("Low") })
+  .strict()
+  .meta({ id: "SlaHours" });
+export type SlaHours = z.infer<typeof ZSlaHours>;
+
+export const DEFAULT_SLA_HOURS: SlaHours = { urgent: 4, high: 8, normal: 24, low: 72 };
+
+export const STATUS_LABELS: Record<TicketStatus, string> = {
+  open: "Open",
+  in_progress: "In progress",
+  waiting_on_customer: "Waiting on customer",
+  resolved: "Resolved",
+  closed: "Closed",
+};
+export const PRIORITY_LABELS: Record<TicketPriority, string> = {
+  low: "Low",
+  normal: "Normal",
+  high: "High",
+  urgent: "Urgent",
+};
+export const CATEGORY_LABELS: Record<(typeof TICKET_CATEGORIES)[number], string> = {
+  no_service: "No service",
+  slow_speed: "Slow speed",
+  intermittent: "Intermittent",
+  installation: "Installation",
+  relocation: "Relocation",
+  equipment: "Equipment",
+  billing: "Billing",
+  other: "Other",
+};

@@ -1,0 +1,71 @@
+import { Center, Loader } from "@mantine/core";
+import { lazy, Suspense } from "react";
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
+import { LoginPage } from "../auth/login-page.js";
+import { SessionProvider, useSessionQuery } from "./auth.js";
+import { AppLayout } from "./layout.js";
+import { ErrorPage, NotFoundPage } from "./pages.js";
+
+// Each feature's pages load on demand: the first screen downloads only what it shows.
+const DashboardPage = lazy(() => import("../dashboard/dashboard-page.js"));
+const CustomersPage = lazy(() => import("../customers/customers-page.js"));
+const CustomerPage = lazy(() => import("../customers/customer-page.js"));
+const TicketsPage = lazy(() => import("../tickets/tickets-page.js"));
+const TicketPage = lazy(() => import("../tickets/ticket-page.js"));
+const NewTicketPage = lazy(() => import("../tickets/new-ticket-page.js"));
+const SmsLogPage = lazy(() => import("../sms/sms-log-page.js"));
+const SettingsPage = lazy(() => import("../settings/settings-page.js"));
+const ProfilePage = lazy(() => import("../users/profile-page.js"));
+
+export function PageLoader() {
+  return (
+    <Center h="60vh" aria-busy="true" aria-label="Loading">
+      <Loader />
+    </Center>
+  );
+}
+
+/** Signed-in pages: a 401 anywhere drops the session and lands here, which redirects to sign-in. */
+function RequireSession() {
+  const session = useSessionQuery();
+  const location = useLocation();
+  if (session.isPending) return <PageLoader />;
+  if (session.isError) return <ErrorPage error={session.error} />;
+  if (!session.data) {
+    const next = `${location.pathname}${location.search}`;
+    return <Navigate to={`/login${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`} replace />;
+  }
+  return (
+    <SessionProvider session={session.data}>
+      <AppLayout>
+        <Suspense fallback={<PageLoader />}>
+          <Outlet />
+        </Suspense>
+      </AppLayout>
+    </SessionProvider>
+  );
+}
+
+const router = createBrowserRouter([
+  { path: "/login", element: <LoginPage /> },
+  {
+    element: <RequireSession />,
+    errorElement: <ErrorPage />,
+    children: [
+      { index: true, element: <DashboardPage /> },
+      { path: "customers", element: <CustomersPage /> },
+      { path: "customers/:id", element: <CustomerPage /> },
+      { path: "tickets", element: <TicketsPage /> },
+      { path: "tickets/new", element: <NewTicketPage /> },
+      { path: "tickets/:id", element: <TicketPage /> },
+      { path: "sms", element: <SmsLogPage /> },
+      { path: "settings/*", element: <SettingsPage /> },
+      { path: "profile", element: <ProfilePage /> },
+      { path: "*", element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+export function AppRouter() {
+  return <RouterProvider router={router} />;
+}

@@ -1,0 +1,82 @@
+import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Navigate, useNavigate, useSearchParams } from "react-router";
+import type { SessionInfo } from "../../shared/auth.js";
+import { ApiError, api, errorMessage, setCsrfToken } from "../app/api.js";
+import { SESSION_QUERY_KEY, useSessionQuery } from "../app/auth.js";
+import { ThemeToggle } from "../app/layout.js";
+
+/** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
+function safeNext(next: string | null): string {
+  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function LoginPage() {
+  const session = useSessionQuery();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const form = useForm({
+    initialValues: { email: "", password: "" },
+    validate: {
+      email: (value) => (value.trim() ? null : "Enter your email"),
+      password: (value) => (value ? null : "Enter your password"),
+    },
+  });
+  const login = useMutation({
+    mutationFn: (values: typeof form.values) => api<SessionInfo>("/api/auth/login", { method: "POST", body: values }),
+    onSuccess: (info) => {
+      setCsrfToken(info.csrfToken);
+      queryClient.setQueryData(SESSION_QUERY_KEY, info);
+      navigate(safeNext(params.get("next")), { replace: true });
+    },
+  });
+
+  if (session.data) return <Navigate to={safeNext(params.get("next"))} replace />;
+
+  const retryAfter =
+    login.error instanceof ApiError && login.error.status === 429 ? Number(login.error.problem.retryAfterSeconds) : 0;
+
+  return (
+    <Center mih="100vh" p="md">
+      <Stack w="100%" maw={400}>
+        <Stack gap={4} align="center">
+          <Title order={1}>Uplink</Title>
+          <Text c="dimmed">Sign in to the helpdesk</Text>
+        </Stack>
+        <Paper withBorder shadow="sm" p="lg" radius="md">
+          <form onSubmit={form.onSubmit((values) => login.mutate(values))} noValidate>
+            <Stack>
+              {login.error && (
+                <Alert color="red" role="alert" title={retryAfter ? "Too many attempts" : "Could not sign in"}>
+                  {errorMessage(login.error)}
+                </Alert>
+              )}
+              <TextInput
+                label="Email"
+                type="email"
+                autoComplete="username"
+                required
+                autoFocus
+                {...form.getInputProps("email")}
+              />
+              <PasswordInput
+                label="Password"
+                autoComplete="current-password"
+                required
+                {...form.getInputProps("password")}
+              />
+              <Button type="submit" loading={login.isPending} fullWidth>
+                Sign in
+              </Button>
+            </Stack>
+          </form>
+        </Paper>
+        <Center>
+          <ThemeToggle />
+        </Center>
+      </Stack>
+    </Center>
+  );
+}

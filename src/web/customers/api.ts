@@ -1,0 +1,161 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type {
+  CreateCustomer,
+  Customer,
+  CustomerList,
+  CustomerWithWarnings,
+  ImportRequest,
+  ImportResult,
+  UpdateCustomer,
+} from "../../shared/customers.js";
+import type { CreateServicePlan, ServicePlan, ServicePlanList, UpdateServicePlan } from "../../shared/plans.js";
+import type { CreateSite, Site, SiteList, UpdateSite } from "../../shared/sites.js";
+import { api, buildQuery } from "../app/api.js";
+
+export const customersKey = ["customers"] as const;
+export const plansKey = ["service-plans"] as const;
+export const sitesKey = ["sites"] as const;
+
+export interface CustomerListFilter {
+  q?: string;
+  status?: string;
+  servicePlanId?: string;
+  siteId?: string;
+  connectionType?: string;
+  archived?: "true" | "all";
+  sort?: string;
+}
+
+/** The customer list: filtered, sorted, one page of `limit` per cursor. */
+export function useCustomers(filter: CustomerListFilter, cursor: string | undefined, limit = 25) {
+  return useQuery({
+    queryKey: [...customersKey, "list", filter, cursor, limit],
+    queryFn: ({ signal }) => api<CustomerList>("/api/customers", { query: { ...filter, cursor, limit }, signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/**
+ * Search-as-you-type for customer pickers: the first 10 matches for `q` (nothing while `q` is
+ * empty). Debounce `q` in the component; a newer `q` cancels the older request.
+ */
+export function useCustomerSearch(q: string, options: { limit?: number } = {}) {
+  const text = q.trim();
+  return useQuery({
+    queryKey: [...customersKey, "search", text, options.limit ?? 10],
+    queryFn: ({ signal }) =>
+      api<CustomerList>("/api/customers", { query: { q: text, limit: options.limit ?? 10 }, signal }),
+    enabled: text.length > 0,
+    select: (list) => list.items,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useCustomer(id: string | undefined) {
+  return useQuery({
+    queryKey: [...customersKey, "one", id],
+    queryFn: () => api<Customer>(`/api/customers/${id}`),
+    enabled: Boolean(id),
+  });
+}
+
+export function useCreateCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateCustomer) => api<CustomerWithWarnings>("/api/customers", { method: "POST", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: customersKey }),
+  });
+}
+
+export function useUpdateCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: UpdateCustomer & { id: string }) =>
+      api<CustomerWithWarnings>(`/api/customers/${id}`, { method: "PATCH", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: customersKey }),
+  });
+}
+
+export function useArchiveCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<Customer>(`/api/customers/${id}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: customersKey }),
+  });
+}
+
+export function useRestoreCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<Customer>(`/api/customers/${id}/restore`, { method: "POST" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: customersKey }),
+  });
+}
+
+export function useImportCustomers() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ImportRequest) => api<ImportResult>("/api/customers/import", { method: "POST", body }),
+    onSuccess: (result) => {
+      if (!result.dryRun) queryClient.invalidateQueries({ queryKey: customersKey });
+    },
+  });
+}
+
+/** The export link for the current filter (a plain download: the browser streams it to disk). */
+export function customersExportUrl(filter: CustomerListFilter): string {
+  return `/api/customers/export.csv${buildQuery({ ...filter })}`;
+}
+
+/** All plans (there are tens at most): one request of 200. */
+export function useServicePlans(options: { active?: boolean } = {}) {
+  return useQuery({
+    queryKey: [...plansKey, options],
+    queryFn: () => api<ServicePlanList>("/api/service-plans", { query: { limit: 200, active: options.active } }),
+    select: (list) => list.items,
+  });
+}
+
+export function useSites(options: { active?: boolean } = {}) {
+  return useQuery({
+    queryKey: [...sitesKey, options],
+    queryFn: () => api<SiteList>("/api/sites", { query: { limit: 200, active: options.active } }),
+    select: (list) => list.items,
+  });
+}
+
+export function useSavePlan() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: (CreateServicePlan | UpdateServicePlan) & { id?: string }) =>
+      id
+        ? api<ServicePlan>(`/api/service-plans/${id}`, { method: "PATCH", body })
+        : api<ServicePlan>("/api/service-plans", { method: "POST", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: plansKey }),
+  });
+}
+
+export function useDeletePlan() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<void>(`/api/service-plans/${id}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: plansKey }),
+  });
+}
+
+export function useSaveSite() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: (CreateSite | UpdateSite) & { id?: string }) =>
+      id ? api<Site>(`/api/sites/${id}`, { method: "PATCH", body }) : api<Site>("/api/sites", { method: "POST", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sitesKey }),
+  });
+}
+
+export function useDeleteSite() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<void>(`/api/sites/${id}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sitesKey }),
+  });
+}

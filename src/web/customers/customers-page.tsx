@@ -1,0 +1,294 @@
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { IconDownload, IconPlus, IconSearch, IconUpload } from "@tabler/icons-react";
+import { DataTable, type DataTableSortStatus } from "mantine-datatable";
+import { useState } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router";
+import type { Customer } from "../../shared/customers.js";
+import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
+import { errorMessage } from "../app/api.js";
+import { useIsAdmin } from "../app/auth.js";
+import { type CustomerListFilter, customersExportUrl, useCustomers, useServicePlans, useSites } from "./api.js";
+import { CustomerForm } from "./customer-form.js";
+import { CustomerImport } from "./customer-import.js";
+import { labelOf, STATUS_COLOR } from "./labels.js";
+
+const PAGE_SIZE = 25;
+const SORTABLE: Record<string, string> = { name: "name", createdAt: "created", updatedAt: "updated" };
+
+function formatDate(iso: string) {
+  return new Date(iso).toLocaleDateString();
+}
+
+export default function CustomersPage() {
+  const isAdmin = useIsAdmin();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const [search, setSearch] = useState(params.get("q") ?? "");
+  const [q] = useDebouncedValue(search.trim(), 200);
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const plans = useServicePlans();
+  const sites = useSites();
+
+  const sortParam = params.get("sort") ?? "";
+  const filter: CustomerListFilter = {
+    q: q || undefined,
+    status: params.get("status") ?? undefined,
+    servicePlanId: params.get("plan") ?? undefined,
+    siteId: params.get("site") ?? undefined,
+    connectionType: params.get("connection") ?? undefined,
+    archived: (params.get("archived") as "true" | "all" | null) ?? undefined,
+    sort: sortParam || undefined,
+  };
+  const filterKey = JSON.stringify(filter);
+  const [lastFilterKey, setLastFilterKey] = useState(filterKey);
+  if (lastFilterKey !== filterKey) {
+    // A new filter starts again at the first page.
+    setLastFilterKey(filterKey);
+    setCursors([undefined]);
+  }
+  const cursor = cursors.at(-1);
+  const list = useCustomers(filter, cursor, PAGE_SIZE);
+
+  const setParam = (key: string, value: string | null) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  const sortKey = sortParam.replace(/^-/, "");
+  const sortStatus: DataTableSortStatus<Customer> = {
+    columnAccessor: Object.entries(SORTABLE).find(([, v]) => v === sortKey)?.[0] ?? (q ? "" : "name"),
+    direction: sortParam.startsWith("-") ? "desc" : "asc",
+  };
+
+  const planName = new Map((plans.data ?? []).map((p) => [p.id, p.name]));
+
+  return (
+    <Stack>
+      <Group justify="space-between" wrap="wrap">
+        <Title order={2}>Customers</Title>
+        <Group gap="xs">
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
+            New customer
+          </Button>
+          {isAdmin && (
+            <Button variant="default" leftSection={<IconUpload size={16} />} onClick={() => setImporting(true)}>
+              Import CSV
+            </Button>
+          )}
+          <Button
+            variant="default"
+            component="a"
+            href={customersExportUrl(filter)}
+            download="customers.csv"
+            leftSection={<IconDownload size={16} />}
+          >
+            Export CSV
+          </Button>
+        </Group>
+      </Group>
+
+      <TextInput
+        label="Search customers"
+        placeholder="Name, phone, email, account number, IP, MAC, serial or street"
+        leftSection={<IconSearch size={16} />}
+        value={search}
+        onChange={(event) => {
+          setSearch(event.currentTarget.value);
+          setParam("q", event.currentTarget.value.trim() || null);
+        }}
+        autoFocus
+        type="search"
+      />
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }}>
+        <Select
+          label="Status"
+          placeholder="Any status"
+          clearable
+          data={CUSTOMER_STATUSES.map((s) => ({ value: s, label: labelOf(s) }))}
+          value={filter.status ?? null}
+          onChange={(value) => setParam("status", value)}
+        />
+        <Select
+          label="Service plan"
+          placeholder="Any plan"
+          clearable
+          searchable
+          data={(plans.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+          value={filter.servicePlanId ?? null}
+          onChange={(value) => setParam("plan", value)}
+        />
+        <Select
+          label="Network site"
+          placeholder="Any site"
+          clearable
+          searchable
+          data={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+          value={filter.siteId ?? null}
+          onChange={(value) => setParam("site", value)}
+        />
+        <Select
+          label="Connection type"
+          placeholder="Any connection"
+          clearable
+          data={CONNECTION_TYPES.map((c) => ({ value: c, label: labelOf(c) }))}
+          value={filter.connectionType ?? null}
+          onChange={(value) => setParam("connection", value)}
+        />
+        <Select
+          label="Show"
+          allowDeselect={false}
+          data={[
+            { value: "current", label: "Current customers" },
+            { value: "true", label: "Archived customers" },
+            { value: "all", label: "Current and archived" },
+          ]}
+          value={filter.archived ?? "current"}
+          onChange={(value) => setParam("archived", value === "current" ? null : value)}
+        />
+      </SimpleGrid>
+
+      {list.isError && <Alert color="red">{errorMessage(list.error)}</Alert>}
+      <DataTable<Customer>
+        withTableBorder
+        striped
+        highlightOnHover
+        minHeight={200}
+        fetching={list.isFetching}
+        records={list.data?.items ?? []}
+        noRecordsText={q ? `No customer matches “${q}”` : "No customers yet"}
+        aria-label="Customers"
+        sortStatus={sortStatus}
+        onSortStatusChange={(status) => {
+          const key = SORTABLE[status.columnAccessor as string];
+          setParam("sort", key ? `${status.direction === "desc" ? "-" : ""}${key}` : null);
+        }}
+        onRowClick={({ record }) => navigate(`/customers/${record.id}`)}
+        columns={[
+          {
+            accessor: "name",
+            title: "Name",
+            sortable: true,
+            render: (c) => (
+              <Stack gap={0}>
+                <Anchor component={Link} to={`/customers/${c.id}`} onClick={(e) => e.stopPropagation()}>
+                  {c.name}
+                </Anchor>
+                <Text size="xs" c="dimmed">
+                  {c.accountNumber}
+                </Text>
+              </Stack>
+            ),
+          },
+          { accessor: "phone", title: "Phone", render: (c) => c.phone ?? "—" },
+          {
+            accessor: "street",
+            title: "Service address",
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (c) => [c.street, c.city].filter(Boolean).join(", ") || "—",
+          },
+          {
+            accessor: "servicePlanId",
+            title: "Plan",
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.lg})`,
+            render: (c) => (c.servicePlanId ? (planName.get(c.servicePlanId) ?? "…") : "—"),
+          },
+          {
+            accessor: "status",
+            title: "Status",
+            render: (c) => (
+              <Group gap={4}>
+                <Badge color={STATUS_COLOR[c.status]} variant="light">
+                  {labelOf(c.status)}
+                </Badge>
+                {c.archivedAt && (
+                  <Badge color="gray" variant="outline">
+                    Archived
+                  </Badge>
+                )}
+              </Group>
+            ),
+          },
+          {
+            accessor: "createdAt",
+            title: "Created",
+            sortable: true,
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (c) => formatDate(c.createdAt),
+          },
+          {
+            accessor: "updatedAt",
+            title: "Updated",
+            sortable: true,
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.lg})`,
+            render: (c) => formatDate(c.updatedAt),
+          },
+        ]}
+      />
+      <Group justify="flex-end">
+        <Button
+          variant="default"
+          disabled={cursors.length <= 1}
+          onClick={() => setCursors((stack) => stack.slice(0, -1))}
+        >
+          Previous page
+        </Button>
+        <Text size="sm" c="dimmed">
+          Page {cursors.length}
+        </Text>
+        <Button
+          variant="default"
+          disabled={!list.data?.nextCursor}
+          onClick={() => {
+            const next = list.data?.nextCursor;
+            if (next) setCursors((stack) => [...stack, next]);
+          }}
+        >
+          Next page
+        </Button>
+      </Group>
+
+      <Modal opened={creating} onClose={() => setCreating(false)} title="New customer" size="xl">
+        {creating && (
+          <CustomerForm
+            onCancel={() => setCreating(false)}
+            onSaved={(saved) => {
+              setCreating(false);
+              notifications.show({ color: "green", message: `${saved.name} created as ${saved.accountNumber}` });
+              for (const warning of saved.warnings) {
+                notifications.show({
+                  color: "yellow",
+                  title: "Possible duplicate",
+                  message: warning.message,
+                  autoClose: 10_000,
+                });
+              }
+              navigate(`/customers/${saved.id}`);
+            }}
+          />
+        )}
+      </Modal>
+      <Modal opened={importing} onClose={() => setImporting(false)} title="Import customers from CSV" size="xl">
+        {importing && <CustomerImport onDone={() => setImporting(false)} />}
+      </Modal>
+    </Stack>
+  );
+}

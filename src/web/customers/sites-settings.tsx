@@ -1,0 +1,206 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  NumberInput,
+  Select,
+  Stack,
+  Text,
+  Textarea,
+  TextInput,
+} from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { modals } from "@mantine/modals";
+import { notifications } from "@mantine/notifications";
+import { DataTable } from "mantine-datatable";
+import { useState } from "react";
+import { SITE_KINDS, type SiteKind } from "../../shared/enums.js";
+import type { Site } from "../../shared/sites.js";
+import { ApiError, errorMessage } from "../app/api.js";
+import { useDeleteSite, useSaveSite, useSites } from "./api.js";
+import { labelOf } from "./labels.js";
+
+function SiteForm({ site, onDone }: { site?: Site; onDone: () => void }) {
+  const save = useSaveSite();
+  const form = useForm({
+    initialValues: {
+      name: site?.name ?? "",
+      kind: site?.kind ?? "tower",
+      address: site?.address ?? "",
+      latitude: site?.latitude ?? ("" as number | string),
+      longitude: site?.longitude ?? ("" as number | string),
+      notes: site?.notes ?? "",
+      active: site?.active ?? true,
+    },
+    validate: {
+      name: (v) => (v.trim() ? null : "Name is required"),
+      latitude: (v) => (v === "" || Math.abs(Number(v)) <= 90 ? null : "Latitude must be between -90 and 90"),
+      longitude: (v) => (v === "" || Math.abs(Number(v)) <= 180 ? null : "Longitude must be between -180 and 180"),
+    },
+  });
+  return (
+    <form
+      noValidate
+      onSubmit={form.onSubmit(async (values) => {
+        try {
+          await save.mutateAsync({
+            id: site?.id,
+            name: values.name.trim(),
+            kind: values.kind as SiteKind,
+            address: values.address.trim() || null,
+            latitude: values.latitude === "" ? null : Number(values.latitude),
+            longitude: values.longitude === "" ? null : Number(values.longitude),
+            notes: values.notes.trim() || null,
+            active: values.active,
+          });
+          notifications.show({ color: "green", message: site ? "Site saved" : "Site created" });
+          onDone();
+        } catch (error) {
+          if (error instanceof ApiError) form.setErrors(error.fieldErrors());
+        }
+      })}
+    >
+      <Stack>
+        {save.error && !(save.error instanceof ApiError && save.error.problem.errors) && (
+          <Alert color="red">{errorMessage(save.error)}</Alert>
+        )}
+        <TextInput label="Name" required {...form.getInputProps("name")} />
+        <Select
+          label="Kind"
+          allowDeselect={false}
+          data={SITE_KINDS.map((k) => ({ value: k, label: labelOf(k) }))}
+          {...form.getInputProps("kind")}
+        />
+        <TextInput label="Address" {...form.getInputProps("address")} />
+        <Group grow align="flex-start">
+          <NumberInput label="Latitude" decimalScale={6} hideControls {...form.getInputProps("latitude")} />
+          <NumberInput label="Longitude" decimalScale={6} hideControls {...form.getInputProps("longitude")} />
+        </Group>
+        <Textarea label="Notes" autosize minRows={2} {...form.getInputProps("notes")} />
+        <Checkbox
+          label="Active (customers can be connected through it)"
+          {...form.getInputProps("active", { type: "checkbox" })}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={save.isPending}>
+            {site ? "Save site" : "Create site"}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export default function SitesSettings() {
+  const sites = useSites();
+  const remove = useDeleteSite();
+  const save = useSaveSite();
+  const [editing, setEditing] = useState<Site | "new" | null>(null);
+
+  const confirmDelete = (site: Site) =>
+    modals.openConfirmModal({
+      title: `Delete ${site.name}?`,
+      children: (
+        <Text size="sm">
+          The site is removed for good. Sites that customers are connected through cannot be deleted; deactivate them
+          instead.
+        </Text>
+      ),
+      labels: { confirm: "Delete site", cancel: "Cancel" },
+      confirmProps: { color: "red" },
+      onConfirm: () =>
+        remove.mutate(site.id, {
+          onSuccess: () => notifications.show({ color: "green", message: `${site.name} deleted` }),
+          onError: (error) => notifications.show({ color: "red", message: errorMessage(error), autoClose: 10_000 }),
+        }),
+    });
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text c="dimmed" size="sm">
+          Towers, POPs, OLTs and street cabinets. Each customer hangs off one site, so an outage there reaches them all.
+        </Text>
+        <Button onClick={() => setEditing("new")}>Add site</Button>
+      </Group>
+      {sites.isError && <Alert color="red">{errorMessage(sites.error)}</Alert>}
+      <DataTable
+        withTableBorder
+        striped
+        minHeight={160}
+        fetching={sites.isPending}
+        records={sites.data ?? []}
+        noRecordsText="No network sites yet"
+        columns={[
+          { accessor: "name", title: "Name" },
+          { accessor: "kind", title: "Kind", render: (s) => labelOf(s.kind) },
+          {
+            accessor: "address",
+            title: "Address",
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (s) => s.address ?? "—",
+          },
+          { accessor: "customerCount", title: "Customers" },
+          {
+            accessor: "active",
+            title: "Status",
+            render: (s) => (
+              <Badge color={s.active ? "green" : "gray"} variant="light">
+                {s.active ? "active" : "deactivated"}
+              </Badge>
+            ),
+          },
+          {
+            accessor: "actions",
+            title: "Actions",
+            textAlign: "right",
+            render: (s) => (
+              <Group gap={4} justify="flex-end" wrap="nowrap">
+                <Button size="xs" variant="subtle" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
+                  Edit
+                </Button>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  onClick={() =>
+                    save.mutate(
+                      { id: s.id, active: !s.active },
+                      { onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }) },
+                    )
+                  }
+                  aria-label={`${s.active ? "Deactivate" : "Activate"} ${s.name}`}
+                >
+                  {s.active ? "Deactivate" : "Activate"}
+                </Button>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  color="red"
+                  onClick={() => confirmDelete(s)}
+                  aria-label={`Delete ${s.name}`}
+                >
+                  Delete
+                </Button>
+              </Group>
+            ),
+          },
+        ]}
+      />
+      <Modal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        title={editing === "new" ? "Add site" : `Edit ${editing?.name ?? ""}`}
+      >
+        {editing !== null && (
+          <SiteForm site={editing === "new" ? undefined : editing} onDone={() => setEditing(null)} />
+        )}
+      </Modal>
+    </Stack>
+  );
+}

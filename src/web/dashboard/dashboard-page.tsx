@@ -1,0 +1,606 @@
+import { AreaChart, BarChart } from "@mantine/charts";
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Grid,
+  Group,
+  Paper,
+  SimpleGrid,
+  Skeleton,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+  UnstyledButton,
+} from "@mantine/core";
+import { IconAlertTriangle, IconClockHour4, IconInbox, IconRefresh, IconUserQuestion } from "@tabler/icons-react";
+import type { ReactNode } from "react";
+import { Link } from "react-router";
+import type { ActivityEvent, Dashboard } from "../../shared/dashboard.js";
+import { errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
+import { useDashboard } from "./api.js";
+import {
+  describeActivity,
+  formatDateTime,
+  formatDay,
+  formatDuration,
+  formatTimeAgo,
+  queueLink,
+  TICKET_PRIORITY_LABELS,
+  TICKET_STATUS_LABELS,
+} from "./dashboard-format.js";
+
+const CUSTOMER_STATUS_LABELS: Record<Dashboard["customers"]["byStatus"][number]["status"], string> = {
+  lead: "Lead",
+  pending_install: "Pending install",
+  active: "Active",
+  suspended: "Suspended",
+  cancelled: "Cancelled",
+};
+
+/** A number that leads to the queue it counts: "Overdue 12" opens the overdue view. */
+function StatCard(props: {
+  label: string;
+  value: number;
+  to: string;
+  hint?: string;
+  icon: ReactNode;
+  alert?: boolean;
+}) {
+  return (
+    <UnstyledButton component={Link} to={props.to} aria-label={`${props.label} ${props.value}`}>
+      <Card withBorder padding="md" radius="md" h="100%">
+        <Group justify="space-between" align="flex-start" wrap="nowrap">
+          <Stack gap={2}>
+            <Text size="sm" c="dimmed" fw={500}>
+              {props.label}
+            </Text>
+            <Text fz={32} fw={700} lh={1.1} c={props.alert && props.value > 0 ? "red" : undefined}>
+              {props.value.toLocaleString()}
+            </Text>
+          </Stack>
+          <Text c={props.alert && props.value > 0 ? "red" : "dimmed"} aria-hidden>
+            {props.icon}
+          </Text>
+        </Group>
+        {props.hint && (
+          <Text size="xs" c="dimmed" mt={6}>
+            {props.hint}
+          </Text>
+        )}
+      </Card>
+    </UnstyledButton>
+  );
+}
+
+function Section({ title, children, action }: { title: string; children: ReactNode; action?: ReactNode }) {
+  return (
+    <Card withBorder radius="md" padding="md" h="100%" component="section" aria-label={title}>
+      <Group justify="space-between" mb="sm">
+        <Title order={3} size="h4">
+          {title}
+        </Title>
+        {action}
+      </Group>
+      {children}
+    </Card>
+  );
+}
+
+/** A counted row that links to its queue. */
+function CountRow({ label, count, to, extra }: { label: string; count: number; to?: string; extra?: ReactNode }) {
+  return (
+    <Group justify="space-between" wrap="nowrap" gap="xs">
+      {to ? (
+        <Anchor component={Link} to={to} size="sm">
+          {label}
+        </Anchor>
+      ) : (
+        <Text size="sm">{label}</Text>
+      )}
+      <Group gap="xs" wrap="nowrap">
+        {extra}
+        <Text size="sm" fw={600}>
+          {count.toLocaleString()}
+        </Text>
+      </Group>
+    </Group>
+  );
+}
+
+/** Relative times count from the server's "now", so a skewed browser clock cannot say "in 5 minutes". */
+const serverNow = (dashboard: Pick<Dashboard, "generatedAt">) => Date.parse(dashboard.generatedAt);
+
+function MyQueue({ mine, now }: { mine: Dashboard["mine"]; now: number }) {
+  return (
+    <Section title="Your queue">
+      <SimpleGrid cols={{ base: 1, xs: 2 }} mb="md">
+        <StatCard
+          label="My open tickets"
+          value={mine.open}
+          to={queueLink({ open: true, assigneeId: "me" })}
+          icon={<IconInbox size={26} />}
+        />
+        <StatCard
+          label="My overdue tickets"
+          value={mine.overdue}
+          to={queueLink({ assigneeId: "me", overdue: true })}
+          icon={<IconAlertTriangle size={26} />}
+          alert
+        />
+      </SimpleGrid>
+      {mine.tickets.length === 0 ? (
+        <Text c="dimmed" size="sm">
+          Nothing is assigned to you right now.
+        </Text>
+      ) : (
+        <Stack
+          gap="xs"
+          component="ul"
+          style={{ listStyle: "none", padding: 0, margin: 0 }}
+          aria-label="My open tickets"
+        >
+          {mine.tickets.map((ticket) => (
+            <li key={ticket.id}>
+              <Group justify="space-between" wrap="nowrap" gap="xs">
+                <Stack gap={0} style={{ minWidth: 0 }}>
+                  <Anchor component={Link} to={`/tickets/${ticket.id}`} size="sm" fw={500} truncate="end">
+                    {ticket.number} · {ticket.subject}
+                  </Anchor>
+                  <Text size="xs" c="dimmed" truncate="end">
+                    {ticket.customer ? ticket.customer.name : "No customer"} · {TICKET_STATUS_LABELS[ticket.status]}
+                    {ticket.dueAt ? ` · due ${formatTimeAgo(ticket.dueAt, now)}` : ""}
+                  </Text>
+                </Stack>
+                <Group gap={4} wrap="nowrap">
+                  {ticket.overdue && (
+                    <Badge color="red" variant="filled" size="sm">
+                      Overdue
+                    </Badge>
+                  )}
+                  <Badge variant="light" size="sm" color={ticket.priority === "urgent" ? "red" : "gray"}>
+                    {TICKET_PRIORITY_LABELS[ticket.priority]}
+                  </Badge>
+                </Group>
+              </Group>
+            </li>
+          ))}
+        </Stack>
+      )}
+    </Section>
+  );
+}
+
+function TeamCards({ dashboard }: { dashboard: Dashboard }) {
+  const urgent = dashboard.tickets.byPriority.find((row) => row.priority === "urgent")?.open ?? 0;
+  return (
+    <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+      <StatCard
+        label="Open tickets"
+        value={dashboard.tickets.open}
+        to={queueLink({ open: true })}
+        hint="Open, in progress or waiting on the customer"
+        icon={<IconInbox size={26} />}
+      />
+      <StatCard
+        label="Overdue"
+        value={dashboard.tickets.overdue}
+        to={queueLink({ overdue: true })}
+        hint="Open and past their due time"
+        icon={<IconAlertTriangle size={26} />}
+        alert
+      />
+      <StatCard
+        label="Urgent"
+        value={urgent}
+        to={queueLink({ open: true, priority: "urgent" })}
+        hint="Open tickets of urgent priority"
+        icon={<IconClockHour4 size={26} />}
+        alert
+      />
+      <StatCard
+        label="Unassigned"
+        value={dashboard.unassigned.open}
+        to={queueLink({ open: true, assigneeId: "none" })}
+        hint="Open tickets nobody has taken"
+        icon={<IconUserQuestion size={26} />}
+      />
+    </SimpleGrid>
+  );
+}
+
+function Breakdowns({ dashboard }: { dashboard: Dashboard }) {
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+      <Section title="Open by status">
+        <Stack gap={6}>
+          {dashboard.tickets.byStatus.map((row) => (
+            <CountRow
+              key={row.status}
+              label={TICKET_STATUS_LABELS[row.status]}
+              count={row.count}
+              to={queueLink({ status: row.status })}
+            />
+          ))}
+        </Stack>
+      </Section>
+      <Section title="Open by priority">
+        <Stack gap={6}>
+          {[...dashboard.tickets.byPriority].reverse().map((row) => (
+            <CountRow
+              key={row.priority}
+              label={TICKET_PRIORITY_LABELS[row.priority]}
+              count={row.open}
+              to={queueLink({ open: true, priority: row.priority })}
+              extra={
+                row.overdue > 0 ? (
+                  <Badge color="red" variant="light" size="sm">
+                    {row.overdue} overdue
+                  </Badge>
+                ) : undefined
+              }
+            />
+          ))}
+        </Stack>
+      </Section>
+      <Section title="Response and resolution">
+        <Stack gap="sm">
+          <Median
+            label="Median time to first response"
+            seconds={dashboard.medians.firstResponseSeconds}
+            sample={dashboard.medians.firstResponseSample}
+            over="tickets opened in the last 30 days and answered"
+          />
+          <Median
+            label="Median time to resolution"
+            seconds={dashboard.medians.resolutionSeconds}
+            sample={dashboard.medians.resolutionSample}
+            over="tickets resolved in the last 30 days"
+          />
+        </Stack>
+      </Section>
+    </SimpleGrid>
+  );
+}
+
+function Median(props: { label: string; seconds: number | null; sample: number; over: string }) {
+  return (
+    <Stack gap={0}>
+      <Text size="sm" c="dimmed">
+        {props.label}
+      </Text>
+      <Text fz={24} fw={700}>
+        {props.seconds === null ? "–" : formatDuration(props.seconds)}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {props.sample === 0 ? `No ${props.over} yet` : `Over ${props.sample.toLocaleString()} ${props.over}`}
+      </Text>
+    </Stack>
+  );
+}
+
+function TrendChart({ dashboard }: { dashboard: Dashboard }) {
+  const data = dashboard.daily.map((day) => ({
+    day: formatDay(day.date),
+    Created: day.created,
+    Resolved: day.resolved,
+  }));
+  const empty = dashboard.daily.every((day) => day.created === 0 && day.resolved === 0);
+  return (
+    <Section title="Created vs resolved, last 30 days">
+      {empty ? (
+        <Text c="dimmed" size="sm">
+          No tickets were created or resolved in the last 30 days.
+        </Text>
+      ) : (
+        <AreaChart
+          h={260}
+          data={data}
+          dataKey="day"
+          series={[
+            { name: "Created", color: "blue.6" },
+            { name: "Resolved", color: "teal.6" },
+          ]}
+          curveType="monotone"
+          withLegend
+          withDots={false}
+          tickLine="y"
+          gridAxis="y"
+          fillOpacity={0.15}
+          aria-label="Tickets created and resolved per day over the last 30 days"
+        />
+      )}
+    </Section>
+  );
+}
+
+function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
+  const people = dashboard.technicians;
+  const data = people.map((person) => ({
+    name: person.active ? person.name : `${person.name} (inactive)`,
+    Open: person.open,
+    Overdue: person.overdue,
+  }));
+  return (
+    <Section title="Open tickets per technician">
+      {people.length === 0 ? (
+        <Text c="dimmed" size="sm">
+          No technicians yet. Add staff in Settings → Staff.
+        </Text>
+      ) : (
+        <Stack gap="sm">
+          {people.some((person) => person.open > 0) && (
+            <BarChart
+              h={Math.max(120, people.length * 36 + 40)}
+              data={data}
+              dataKey="name"
+              orientation="vertical"
+              yAxisProps={{ width: 110 }}
+              xAxisProps={{ allowDecimals: false }}
+              series={[
+                { name: "Open", color: "blue.6" },
+                { name: "Overdue", color: "red.6" },
+              ]}
+              gridAxis="x"
+              aria-label="Open and overdue tickets per technician"
+            />
+          )}
+          <Stack gap={6}>
+            {people.map((person) => (
+              <CountRow
+                key={person.userId}
+                label={person.active ? person.name : `${person.name} (inactive)`}
+                count={person.open}
+                to={queueLink({ open: true, assigneeId: person.userId })}
+                extra={
+                  person.overdue > 0 ? (
+                    <Badge color="red" variant="light" size="sm">
+                      {person.overdue} overdue
+                    </Badge>
+                  ) : undefined
+                }
+              />
+            ))}
+            <CountRow
+              label="Unassigned"
+              count={dashboard.unassigned.open}
+              to={queueLink({ open: true, assigneeId: "none" })}
+            />
+          </Stack>
+        </Stack>
+      )}
+    </Section>
+  );
+}
+
+function actorName(event: ActivityEvent): string {
+  if (event.actor) return event.actor.name;
+  return event.kind === "sms_received" || event.kind.startsWith("customer_") ? "The customer" : "Uplink";
+}
+
+function ActivityFeed({ events, now }: { events: ActivityEvent[]; now: number }) {
+  return (
+    <Section title="Recent activity">
+      {events.length === 0 ? (
+        <Text c="dimmed" size="sm">
+          Nothing has happened yet. Ticket changes, comments and SMS show up here.
+        </Text>
+      ) : (
+        <Stack
+          gap="sm"
+          component="ul"
+          style={{ listStyle: "none", padding: 0, margin: 0 }}
+          aria-label="Recent activity"
+        >
+          {events.map((event) => (
+            <li key={event.id}>
+              <Text size="sm">
+                <Text span fw={600}>
+                  {actorName(event)}
+                </Text>{" "}
+                {describeActivity(event)}{" "}
+                <Anchor component={Link} to={`/tickets/${event.ticket.id}`}>
+                  {event.ticket.number}
+                </Anchor>{" "}
+                <Text span c="dimmed">
+                  {event.ticket.subject}
+                </Text>
+              </Text>
+              <Group gap={6}>
+                <Tooltip label={formatDateTime(event.at)}>
+                  <Text size="xs" c="dimmed" component="time" dateTime={event.at}>
+                    {formatTimeAgo(event.at, now)}
+                  </Text>
+                </Tooltip>
+                {event.customer && (
+                  <>
+                    <Text size="xs" c="dimmed">
+                      ·
+                    </Text>
+                    <Anchor component={Link} to={`/customers/${event.customer.id}`} size="xs">
+                      {event.customer.name}
+                    </Anchor>
+                  </>
+                )}
+              </Group>
+            </li>
+          ))}
+        </Stack>
+      )}
+    </Section>
+  );
+}
+
+function CustomersCard({ customers }: { customers: Dashboard["customers"] }) {
+  return (
+    <Section
+      title="Customers by status"
+      action={
+        <Text size="sm" c="dimmed">
+          {customers.total.toLocaleString()} in all
+        </Text>
+      }
+    >
+      <Stack gap={6}>
+        {customers.byStatus.map((row) => (
+          <CountRow
+            key={row.status}
+            label={CUSTOMER_STATUS_LABELS[row.status]}
+            count={row.count}
+            to={`/customers?status=${row.status}`}
+          />
+        ))}
+      </Stack>
+    </Section>
+  );
+}
+
+/** A fresh install: say what the page will show and where to start, instead of empty charts. */
+function FirstSteps() {
+  return (
+    <Paper withBorder radius="md" p="xl">
+      <Stack align="flex-start" gap="sm">
+        <Title order={3} size="h4">
+          No tickets yet
+        </Title>
+        <Text c="dimmed" maw={640}>
+          Once your team opens tickets, this page shows the open work, who is on what, how many tickets come in and get
+          resolved each day, and how fast customers get an answer.
+        </Text>
+        <Group>
+          <Button component={Link} to="/tickets/new">
+            Open the first ticket
+          </Button>
+          <Button component={Link} to="/customers" variant="default">
+            Go to customers
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
+
+function DashboardSkeleton() {
+  return (
+    <Stack aria-busy="true" aria-label="Loading the dashboard">
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+        {[0, 1, 2, 3].map((i) => (
+          <Skeleton key={i} h={110} radius="md" />
+        ))}
+      </SimpleGrid>
+      <Skeleton h={300} radius="md" />
+    </Stack>
+  );
+}
+
+export default function DashboardPage() {
+  const { user } = useSession();
+  const query = useDashboard();
+  const dashboard = query.data;
+  const isTechnician = user.role === "technician";
+
+  const header = (
+    <Group justify="space-between" align="center">
+      <Title order={2}>Dashboard</Title>
+      {dashboard && (
+        <Group gap="xs">
+          <Text size="xs" c="dimmed">
+            Updated {new Date(query.dataUpdatedAt).toLocaleTimeString()} · refreshes every 30 s
+          </Text>
+          <Button
+            size="xs"
+            variant="default"
+            leftSection={<IconRefresh size={14} />}
+            loading={query.isFetching}
+            onClick={() => query.refetch()}
+          >
+            Refresh
+          </Button>
+        </Group>
+      )}
+    </Group>
+  );
+
+  if (query.isPending) {
+    return (
+      <Stack>
+        {header}
+        <DashboardSkeleton />
+      </Stack>
+    );
+  }
+  if (!dashboard) {
+    return (
+      <Stack>
+        {header}
+        <Alert color="red" title="The dashboard could not be loaded">
+          <Stack gap="sm" align="flex-start">
+            <Text size="sm">{errorMessage(query.error)}</Text>
+            <Button variant="light" onClick={() => query.refetch()} loading={query.isFetching}>
+              Try again
+            </Button>
+          </Stack>
+        </Alert>
+      </Stack>
+    );
+  }
+
+  const freshInstall =
+    dashboard.tickets.open === 0 &&
+    dashboard.recentActivity.length === 0 &&
+    dashboard.daily.every((day) => day.created === 0 && day.resolved === 0);
+  const showMyQueue = isTechnician || dashboard.mine.open > 0;
+
+  return (
+    <Stack>
+      {header}
+      {query.isError && (
+        <Alert color="orange" title="Could not refresh">
+          Showing the numbers from {new Date(query.dataUpdatedAt).toLocaleTimeString()}: {errorMessage(query.error)}
+        </Alert>
+      )}
+      {isTechnician && <MyQueue mine={dashboard.mine} now={serverNow(dashboard)} />}
+      <TeamCards dashboard={dashboard} />
+      {freshInstall ? (
+        <>
+          <FirstSteps />
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <TechnicianChart dashboard={dashboard} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <CustomersCard customers={dashboard.customers} />
+            </Grid.Col>
+          </Grid>
+        </>
+      ) : (
+        <>
+          <Grid>
+            <Grid.Col span={{ base: 12, lg: 8 }}>
+              <TrendChart dashboard={dashboard} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 4 }}>
+              <TechnicianChart dashboard={dashboard} />
+            </Grid.Col>
+          </Grid>
+          <Breakdowns dashboard={dashboard} />
+          <Grid>
+            <Grid.Col span={{ base: 12, lg: 8 }}>
+              <ActivityFeed events={dashboard.recentActivity} now={serverNow(dashboard)} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 4 }}>
+              <Stack>
+                {!isTechnician && showMyQueue && <MyQueue mine={dashboard.mine} now={serverNow(dashboard)} />}
+                <CustomersCard customers={dashboard.customers} />
+              </Stack>
+            </Grid.Col>
+          </Grid>
+        </>
+      )}
+    </Stack>
+  );
+}

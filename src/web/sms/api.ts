@@ -1,0 +1,67 @@
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { SendSms, SmsLog, SmsLogPage, SmsLogQuery, SmsTemplate, TemplatePurpose } from "../../shared/sms.js";
+import { api } from "../app/api.js";
+
+export const smsKey = ["sms"] as const;
+const templatesKey = ["sms-templates"] as const;
+
+/** The SMS log with filters, newest first; "Load more" fetches the next page. */
+export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refetchInterval?: number } = {}) {
+  return useInfiniteQuery({
+    queryKey: [...smsKey, "list", filters, options.limit],
+    queryFn: ({ pageParam, signal }) =>
+      api<SmsLogPage>("/api/sms", {
+        query: { ...filters, limit: options.limit ?? 50, cursor: pageParam },
+        signal,
+      }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+    // Statuses move in the background (dispatcher, delivery receipts).
+    refetchInterval: options.refetchInterval ?? 10_000,
+  });
+}
+
+export function useSendSms() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: SendSms) => api<SmsLog>("/api/sms", { method: "POST", body }),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: smsKey });
+      queryClient.invalidateQueries({ queryKey: ["tickets"] });
+    },
+  });
+}
+
+export function useRetrySms() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<SmsLog>(`/api/sms/${id}/retry`, { method: "POST" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: smsKey }),
+  });
+}
+
+export function useSmsTemplates() {
+  return useQuery({
+    queryKey: templatesKey,
+    queryFn: () => api<{ items: SmsTemplate[] }>("/api/sms/templates"),
+    select: (list) => list.items,
+  });
+}
+
+export function useSaveSmsTemplate() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ purpose, body }: { purpose: TemplatePurpose; body: string }) =>
+      api<SmsTemplate>(`/api/sms/templates/${purpose}`, { method: "PUT", body: { body } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: templatesKey }),
+  });
+}
+
+export function useResetSmsTemplate() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (purpose: TemplatePurpose) => api<SmsTemplate>(`/api/sms/templates/${purpose}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: templatesKey }),
+  });
+}

@@ -1,0 +1,115 @@
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type {
+  BulkTicketAction,
+  Comment,
+  CreateComment,
+  CreateTicket,
+  SlaHours,
+  Ticket,
+  TicketDetail,
+  TicketList,
+  TimelineEntry,
+  UpdateTicket,
+} from "../../shared/tickets.js";
+import { api } from "../app/api.js";
+
+export const ticketsKey = ["tickets"] as const;
+
+/** Query parameters of the queue, as the API takes them (lists comma-joined). */
+export interface TicketFilters {
+  q?: string;
+  status?: string[];
+  priority?: string[];
+  category?: string[];
+  assigneeId?: string;
+  customerId?: string;
+  overdue?: boolean;
+  sort?: string;
+}
+
+function queryOf(filters: TicketFilters) {
+  return {
+    q: filters.q,
+    status: filters.status?.join(","),
+    priority: filters.priority?.join(","),
+    category: filters.category?.join(","),
+    assigneeId: filters.assigneeId,
+    customerId: filters.customerId,
+    overdue: filters.overdue ? "true" : undefined,
+    sort: filters.sort,
+  };
+}
+
+/** The queue, page by page (keyset cursors): "Load more" fetches the next page. */
+export function useTicketQueue(filters: TicketFilters, limit = 50) {
+  return useInfiniteQuery({
+    queryKey: [...ticketsKey, "list", filters, limit],
+    queryFn: ({ pageParam, signal }) =>
+      api<TicketList>("/api/tickets", { query: { ...queryOf(filters), limit, cursor: pageParam }, signal }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useTicket(id: string) {
+  return useQuery({
+    queryKey: [...ticketsKey, "detail", id],
+    queryFn: () => api<TicketDetail>(`/api/tickets/${id}`),
+  });
+}
+
+export function useTimeline(id: string) {
+  return useQuery({
+    queryKey: [...ticketsKey, "timeline", id],
+    queryFn: () => api<{ items: TimelineEntry[] }>(`/api/tickets/${id}/timeline`),
+    select: (data) => data.items,
+  });
+}
+
+export function useCreateTicket() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateTicket) => api<TicketDetail>("/api/tickets", { method: "POST", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ticketsKey }),
+  });
+}
+
+export function useUpdateTicket(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UpdateTicket) => api<TicketDetail>(`/api/tickets/${id}`, { method: "PATCH", body }),
+    onSuccess: (ticket) => {
+      queryClient.setQueryData([...ticketsKey, "detail", id], ticket);
+      queryClient.invalidateQueries({ queryKey: ticketsKey });
+    },
+  });
+}
+
+export function useAddComment(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateComment) => api<Comment>(`/api/tickets/${id}/comments`, { method: "POST", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ticketsKey }),
+  });
+}
+
+export function useBulkUpdateTickets() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: BulkTicketAction) => api<{ items: Ticket[] }>("/api/tickets/bulk", { method: "POST", body }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ticketsKey }),
+  });
+}
+
+export function useSlaHours() {
+  return useQuery({ queryKey: [...ticketsKey, "sla-hours"], queryFn: () => api<SlaHours>("/api/tickets/sla-hours") });
+}
+
+export function useUpdateSlaHours() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: SlaHours) => api<SlaHours>("/api/tickets/sla-hours", { method: "PUT", body }),
+    onSuccess: (hours) => queryClient.setQueryData([...ticketsKey, "sla-hours"], hours),
+  });
+}

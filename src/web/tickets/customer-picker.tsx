@@ -1,0 +1,70 @@
+import { Select } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import type { Customer, CustomerList } from "../../shared/customers.js";
+import { api } from "../app/api.js";
+
+const labelOf = (customer: Pick<Customer, "name" | "accountNumber" | "phone">) =>
+  [customer.name, customer.accountNumber, customer.phone].filter(Boolean).join(" · ");
+
+/**
+ * Search-as-you-type customer choice: name, account number, phone, address… whatever the
+ * customers search understands. `value` is a customer id; a prefilled id is looked up for its label.
+ */
+export function CustomerPicker({
+  value,
+  onChange,
+  error,
+  label = "Customer",
+  description,
+}: {
+  value: string | null;
+  onChange: (id: string | null) => void;
+  error?: string;
+  label?: string;
+  description?: string;
+}) {
+  const [search, setSearch] = useState("");
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  const results = useQuery({
+    queryKey: ["customers", "picker", debounced],
+    queryFn: ({ signal }) => api<CustomerList>("/api/customers", { query: { q: debounced, limit: 10 }, signal }),
+    enabled: debounced.length > 0,
+    placeholderData: keepPreviousData,
+  });
+  const selected = useQuery({
+    queryKey: ["customers", "detail", value],
+    queryFn: () => api<Customer>(`/api/customers/${value}`),
+    enabled: Boolean(value),
+  });
+  const options = new Map<string, string>();
+  if (value) options.set(value, selected.data ? labelOf(selected.data) : selected.isError ? "Customer" : "Loading…");
+  for (const customer of results.data?.items ?? []) options.set(customer.id, labelOf(customer));
+
+  return (
+    <Select
+      label={label}
+      description={description}
+      placeholder="Search by name, account number, phone or address"
+      searchable
+      clearable
+      value={value}
+      onChange={(id) => onChange(id)}
+      searchValue={search}
+      onSearchChange={setSearch}
+      filter={({ options }) => options}
+      data={[...options].map(([id, text]) => ({ value: id, label: text }))}
+      nothingFoundMessage={
+        debounced.length === 0
+          ? "Type to search customers"
+          : results.isFetching
+            ? "Searching…"
+            : results.isError
+              ? "Customer search is unavailable"
+              : "No customer matches"
+      }
+      error={error}
+    />
+  );
+}

@@ -1,0 +1,144 @@
+import { Badge, Group, Paper, Stack, Text, Timeline } from "@mantine/core";
+import { IconMessage, IconMessageCircle, IconPoint } from "@tabler/icons-react";
+import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
+import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, type TimelineEntry } from "../../shared/tickets.js";
+import { formatDateTime, formatRelative } from "./ticket-badges.js";
+
+type EventEntry = Extract<TimelineEntry, { type: "event" }>;
+
+const statusLabel = (value: string | null) => (value ? (STATUS_LABELS[value as TicketStatus] ?? value) : "—");
+const priorityLabel = (value: string | null) => (value ? (PRIORITY_LABELS[value as TicketPriority] ?? value) : "—");
+const FIELD_NAMES: Record<string, string> = {
+  subject: "subject",
+  description: "description",
+  category: "category",
+  customerId: "customer",
+};
+const SMS_PURPOSES: Record<string, string> = {
+  ticket_created: "ticket created",
+  ticket_assigned: "ticket assigned",
+  ticket_status: "status update",
+  manual: "message",
+  inbound: "reply",
+};
+
+/** One sentence per event, e.g. "Jane Tech changed status from Open to In progress". */
+export function describeEvent(entry: EventEntry): string {
+  const who = entry.actor?.name ?? "The system";
+  const data = entry.data ?? {};
+  const purpose = SMS_PURPOSES[String(data.purpose ?? "")] ?? "SMS";
+  switch (entry.kind) {
+    case "created":
+      return `${who} opened the ticket`;
+    case "status_changed":
+      return `${who} changed status from ${statusLabel(entry.fromValue)} to ${statusLabel(entry.toValue)}`;
+    case "assigned":
+      if (!entry.toValue) return `${who} unassigned ${entry.fromLabel ?? "the ticket"}`;
+      if (!entry.fromValue) return `${who} assigned the ticket to ${entry.toLabel}`;
+      return `${who} reassigned the ticket from ${entry.fromLabel} to ${entry.toLabel}`;
+    case "priority_changed":
+      return `${who} changed priority from ${priorityLabel(entry.fromValue)} to ${priorityLabel(entry.toValue)}${
+        typeof data.dueAt === "string" ? `; now due ${formatDateTime(data.dueAt)}` : ""
+      }`;
+    case "updated": {
+      const fields = Array.isArray(data.fields) ? (data.fields as string[]) : [];
+      const changes = (data.changes ?? {}) as Record<string, { from: unknown; to: unknown }>;
+      const parts = fields.map((field) => {
+        if (field === "category" && changes.category) {
+          const to =
+            CATEGORY_LABELS[changes.category.to as keyof typeof CATEGORY_LABELS] ?? String(changes.category.to);
+          return `category to ${to}`;
+        }
+        if (field === "customerId") {
+          const names = data.customerNames as { to: string | null } | undefined;
+          return names?.to ? `customer to ${names.to}` : "removed the customer";
+        }
+        return FIELD_NAMES[field] ?? field;
+      });
+      return `${who} edited ${parts.join(", ") || "the ticket"}`;
+    }
+    case "commented":
+      return `${who} commented`;
+    case "sms_queued":
+      return `SMS (${purpose}) queued${typeof data.to === "string" ? ` to ${data.to}` : ""}`;
+    case "sms_skipped":
+      return `SMS (${purpose}) not sent${typeof data.reason === "string" ? `: ${data.reason}` : ""}`;
+    case "sms_sent":
+      return `SMS (${purpose}) sent`;
+    case "sms_delivered":
+      return `SMS (${purpose}) delivered`;
+    case "sms_failed":
+      return `SMS (${purpose}) failed${typeof data.reason === "string" ? `: ${data.reason}` : ""}`;
+    case "sms_received":
+      return "SMS reply received from the customer";
+    case "customer_opted_out":
+      return "The customer opted out of SMS";
+    case "customer_opted_in":
+      return "The customer opted back in to SMS";
+    default:
+      return `${who}: ${String(entry.kind).replace(/_/g, " ")}`;
+  }
+}
+
+function When({ iso }: { iso: string }) {
+  return (
+    <Text size="xs" c="dimmed" component="time" dateTime={iso} title={formatDateTime(iso)}>
+      {formatRelative(iso)}
+    </Text>
+  );
+}
+
+/** Comments and events as one list, oldest at the top and the newest last. */
+export function TicketTimeline({ entries }: { entries: TimelineEntry[] }) {
+  if (entries.length === 0) return <Text c="dimmed">Nothing has happened on this ticket yet.</Text>;
+  return (
+    <Timeline bulletSize={22} lineWidth={2} aria-label="Timeline">
+      {entries.map((entry) =>
+        entry.type === "comment" ? (
+          <Timeline.Item
+            key={`c-${entry.id}`}
+            bullet={entry.comment.visibility === "public" ? <IconMessageCircle size={13} /> : <IconMessage size={13} />}
+          >
+            <Paper
+              withBorder
+              p="sm"
+              aria-label={`${entry.comment.visibility === "public" ? "Public" : "Internal"} comment`}
+              bg={entry.comment.visibility === "internal" ? "var(--mantine-color-yellow-light)" : undefined}
+            >
+              <Stack gap={4}>
+                <Group gap="xs" justify="space-between">
+                  <Group gap="xs">
+                    <Text size="sm" fw={600}>
+                      {entry.actor?.name ?? (entry.comment.source === "sms" ? "Customer (SMS)" : "Unknown")}
+                    </Text>
+                    <Badge size="xs" variant="light" color={entry.comment.visibility === "public" ? "blue" : "yellow"}>
+                      {entry.comment.visibility === "public" ? "Public" : "Internal"}
+                    </Badge>
+                    {entry.comment.source !== "web" && (
+                      <Badge size="xs" variant="outline">
+                        via {entry.comment.source.toUpperCase()}
+                      </Badge>
+                    )}
+                  </Group>
+                  <When iso={entry.createdAt} />
+                </Group>
+                <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+                  {entry.comment.body}
+                </Text>
+              </Stack>
+            </Paper>
+          </Timeline.Item>
+        ) : (
+          <Timeline.Item key={`e-${entry.id}`} bullet={<IconPoint size={13} />}>
+            <Group gap="xs" wrap="wrap">
+              <Text size="sm" style={{ overflowWrap: "anywhere" }}>
+                {describeEvent(entry)}
+              </Text>
+              <When iso={entry.createdAt} />
+            </Group>
+          </Timeline.Item>
+        ),
+      )}
+    </Timeline>
+  );
+}

@@ -1,0 +1,443 @@
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  CloseButton,
+  Group,
+  MultiSelect,
+  Paper,
+  SegmentedControl,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
+import { modals } from "@mantine/modals";
+import { notifications } from "@mantine/notifications";
+import { IconPlus, IconSearch } from "@tabler/icons-react";
+import { DataTable } from "mantine-datatable";
+import { useEffect, useMemo, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
+import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, type TicketListItem } from "../../shared/tickets.js";
+import { errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
+import { useStaff } from "../users/api.js";
+import { type TicketFilters, useBulkUpdateTickets, useTicketQueue } from "./api.js";
+import { AssigneeSelect } from "./assignee-select.js";
+import {
+  formatDateTime,
+  formatRelative,
+  OverdueBadge,
+  PRIORITY_OPTIONS,
+  PriorityBadge,
+  STATUS_OPTIONS,
+  StatusBadge,
+} from "./ticket-badges.js";
+
+const VIEWS = [
+  { value: "mine", label: "My open" },
+  { value: "unassigned", label: "Unassigned" },
+  { value: "overdue", label: "Overdue" },
+  { value: "open", label: "All open" },
+  { value: "all", label: "All" },
+] as const;
+type View = (typeof VIEWS)[number]["value"];
+
+/** What each quick view asks the server for; the filters below narrow it further. */
+const VIEW_FILTERS: Record<View, TicketFilters> = {
+  mine: { assigneeId: "me", status: [...OPEN_TICKET_STATUSES], sort: "due" },
+  unassigned: { assigneeId: "none", status: [...OPEN_TICKET_STATUSES], sort: "-created" },
+  overdue: { overdue: true, sort: "due" },
+  open: { status: [...OPEN_TICKET_STATUSES], sort: "-created" },
+  all: { sort: "-created" },
+};
+
+const SORT_OPTIONS = [
+  { value: "-created", label: "Newest first" },
+  { value: "created", label: "Oldest first" },
+  { value: "-updated", label: "Recently updated" },
+  { value: "updated", label: "Least recently updated" },
+  { value: "due", label: "Due soonest" },
+  { value: "-due", label: "Due latest" },
+  { value: "-priority", label: "Highest priority" },
+  { value: "priority", label: "Lowest priority" },
+];
+const CATEGORY_OPTIONS = Object.entries(CATEGORY_LABELS).map(([value, label]) => ({ value, label }));
+const list = (value: string | null) => (value ? value.split(",").filter(Boolean) : undefined);
+
+function DueCell({ ticket }: { ticket: TicketListItem }) {
+  if (ticket.overdue) return <OverdueBadge dueAt={ticket.dueAt} />;
+  if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
+  return (
+    <Text size="sm" title={formatDateTime(ticket.dueAt)}>
+      {formatRelative(ticket.dueAt)}
+    </Text>
+  );
+}
+
+/** Phone layout: one card per ticket, big tap target, nothing wider than the screen. */
+function TicketCard({ ticket }: { ticket: TicketListItem }) {
+  return (
+    <Card
+      withBorder
+      component={Link}
+      to={`/tickets/${ticket.id}`}
+      padding="sm"
+      aria-label={`${ticket.number} ${ticket.subject}`}
+      style={ticket.overdue ? { borderColor: "var(--mantine-color-red-filled)", borderWidth: 2 } : undefined}
+    >
+      <Stack gap={6}>
+        <Group justify="space-between" wrap="nowrap" gap="xs">
+          <Text fw={600} size="sm">
+            {ticket.number}
+          </Text>
+          <DueCell ticket={ticket} />
+        </Group>
+        <Text fw={500} lineClamp={2} style={{ overflowWrap: "anywhere" }}>
+          {ticket.subject}
+        </Text>
+        {ticket.customer && (
+          <Text size="sm" c="dimmed" style={{ overflowWrap: "anywhere" }}>
+            {ticket.customer.name} · {ticket.customer.accountNumber}
+          </Text>
+        )}
+        <Group gap="xs">
+          <StatusBadge status={ticket.status} />
+          <PriorityBadge priority={ticket.priority} />
+          <Text size="xs" c="dimmed">
+            {ticket.assignee?.name ?? "Unassigned"}
+          </Text>
+        </Group>
+      </Stack>
+    </Card>
+  );
+}
+
+function BulkBar({ selected, onDone }: { selected: TicketListItem[]; onDone: () => void }) {
+  const bulk = useBulkUpdateTickets();
+  const [assigneeId, setAssigneeId] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [priority, setPriority] = useState<string | null>(null);
+  const staff = useStaff({ active: true });
+  const nothingChosen = !assigneeId && !status && !priority;
+
+  const apply = () => {
+    const parts = [
+      assigneeId && `assign to ${staff.data?.find((u) => u.id === assigneeId)?.name ?? "the chosen staff member"}`,
+      status && `set status to ${STATUS_LABELS[status as keyof typeof STATUS_LABELS]}`,
+      priority && `set priority to ${PRIORITY_LABELS[priority as keyof typeof PRIORITY_LABELS]}`,
+    ].filter(Boolean);
+    modals.openConfirmModal({
+      title: `Change ${selected.length} ticket${selected.length === 1 ? "" : "s"}?`,
+      children: (
+        <Text size="sm">
+          This will {parts.join(", ")} on every selected ticket. Customers and technicians get the usual SMS.
+        </Text>
+      ),
+      labels: { confirm: "Apply changes", cancel: "Cancel" },
+      onConfirm: () =>
+        bulk.mutate(
+          {
+            ids: selected.map((ticket) => ticket.id),
+            ...(assigneeId ? { assigneeId } : {}),
+            ...(status ? { status: status as TicketListItem["status"] } : {}),
+            ...(priority ? { priority: priority as TicketListItem["priority"] } : {}),
+          },
+          {
+            onSuccess: (result) => {
+              notifications.show({ color: "green", message: `${result.items.length} tickets updated` });
+              setAssigneeId(null);
+              setStatus(null);
+              setPriority(null);
+              onDone();
+            },
+            onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
+          },
+        ),
+    });
+  };
+
+  return (
+    <Paper withBorder p="sm" aria-label="Bulk actions">
+      <Stack gap="xs">
+        <Group justify="space-between">
+          <Text fw={500}>{selected.length} selected</Text>
+          <Button variant="subtle" size="xs" onClick={onDone}>
+            Clear selection
+          </Button>
+        </Group>
+        <SimpleGrid cols={{ base: 1, sm: 4 }}>
+          <AssigneeSelect label="Assign selected to" value={assigneeId} onChange={setAssigneeId} />
+          <Select label="Set status of selected" data={STATUS_OPTIONS} value={status} onChange={setStatus} clearable />
+          <Select
+            label="Set priority of selected"
+            data={PRIORITY_OPTIONS}
+            value={priority}
+            onChange={setPriority}
+            clearable
+          />
+          <Button onClick={apply} disabled={nothingChosen} loading={bulk.isPending} style={{ alignSelf: "end" }}>
+            Apply to selected
+          </Button>
+        </SimpleGrid>
+      </Stack>
+    </Paper>
+  );
+}
+
+export default function TicketsPage() {
+  const { user } = useSession();
+  const [params, setParams] = useSearchParams();
+  const isPhone = useMediaQuery("(max-width: 48em)");
+  const view = (
+    VIEWS.some((v) => v.value === params.get("view"))
+      ? params.get("view")
+      : user.role === "technician"
+        ? "mine"
+        : "open"
+  ) as View;
+  const [search, setSearch] = useState(params.get("q") ?? "");
+  const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
+  const [selected, setSelected] = useState<TicketListItem[]>([]);
+
+  const update = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setParams(next, { replace: true });
+    setSelected([]);
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a settled search should touch the URL
+  useEffect(() => {
+    if ((params.get("q") ?? "") !== debouncedSearch) update({ q: debouncedSearch || null });
+  }, [debouncedSearch]);
+
+  const filters = useMemo<TicketFilters>(() => {
+    const base = VIEW_FILTERS[view];
+    return {
+      ...base,
+      q: params.get("q") || undefined,
+      status: list(params.get("status")) ?? base.status,
+      priority: list(params.get("priority")),
+      category: list(params.get("category")),
+      assigneeId: params.get("assignee") || base.assigneeId,
+      customerId: params.get("customerId") || undefined,
+      sort: params.get("sort") || base.sort,
+    };
+  }, [params, view]);
+
+  const queue = useTicketQueue(filters);
+  const records = useMemo(() => queue.data?.pages.flatMap((page) => page.items) ?? [], [queue.data]);
+  const first = queue.data?.pages[0];
+  const staff = useStaff({ active: true });
+  const countText =
+    first?.count == null
+      ? ""
+      : first.countCapped
+        ? `${first.count.toLocaleString()}+ tickets`
+        : `${first.count.toLocaleString()} ticket${first.count === 1 ? "" : "s"}`;
+
+  const assigneeOptions = [
+    { value: "me", label: "Me" },
+    { value: "none", label: "Unassigned" },
+    ...(staff.data ?? []).map((u) => ({ value: u.id, label: u.name })),
+  ];
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Tickets</Title>
+        <Button component={Link} to="/tickets/new" leftSection={<IconPlus size={16} />}>
+          New ticket
+        </Button>
+      </Group>
+
+      <SegmentedControl
+        aria-label="Queue"
+        fullWidth={isPhone}
+        orientation={isPhone ? "vertical" : "horizontal"}
+        data={VIEWS.map((v) => ({ value: v.value, label: v.label }))}
+        value={view}
+        onChange={(value) => update({ view: value, status: null, assignee: null, sort: null })}
+      />
+
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+        <TextInput
+          label="Search tickets"
+          placeholder="Subject or number (T-000123)"
+          leftSection={<IconSearch size={16} />}
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+        />
+        <MultiSelect
+          label="Status"
+          placeholder={filters.status ? undefined : "Any status"}
+          data={STATUS_OPTIONS}
+          value={filters.status ?? []}
+          onChange={(values) => update({ status: values.join(",") || null })}
+          clearable
+        />
+        <MultiSelect
+          label="Priority"
+          placeholder={filters.priority ? undefined : "Any priority"}
+          data={PRIORITY_OPTIONS}
+          value={filters.priority ?? []}
+          onChange={(values) => update({ priority: values.join(",") || null })}
+          clearable
+        />
+        <MultiSelect
+          label="Category"
+          placeholder={filters.category ? undefined : "Any category"}
+          data={CATEGORY_OPTIONS}
+          value={filters.category ?? []}
+          onChange={(values) => update({ category: values.join(",") || null })}
+          clearable
+        />
+        <Select
+          label="Assigned to"
+          placeholder="Anyone"
+          data={assigneeOptions}
+          value={filters.assigneeId ?? null}
+          onChange={(value) => update({ assignee: value })}
+          clearable
+          searchable
+        />
+        <Select
+          label="Sort by"
+          data={SORT_OPTIONS}
+          value={filters.sort ?? "-created"}
+          onChange={(value) => update({ sort: value })}
+          allowDeselect={false}
+        />
+      </SimpleGrid>
+
+      {filters.customerId && (
+        <Group gap="xs">
+          <Badge variant="light" size="lg">
+            One customer's tickets
+          </Badge>
+          <CloseButton aria-label="Show all customers' tickets" onClick={() => update({ customerId: null })} />
+        </Group>
+      )}
+
+      {selected.length > 0 && !isPhone && <BulkBar selected={selected} onDone={() => setSelected([])} />}
+
+      {queue.isError && (
+        <Alert color="red" title="The tickets could not be loaded">
+          {errorMessage(queue.error)}
+          <Button variant="light" size="xs" ml="sm" onClick={() => queue.refetch()}>
+            Try again
+          </Button>
+        </Alert>
+      )}
+
+      <Text size="sm" c="dimmed" aria-live="polite">
+        {queue.isPending ? "Loading tickets…" : countText}
+      </Text>
+
+      {isPhone ? (
+        <Stack gap="sm">
+          {records.map((ticket) => (
+            <TicketCard key={ticket.id} ticket={ticket} />
+          ))}
+          {!queue.isPending && records.length === 0 && (
+            <Text c="dimmed" ta="center" py="lg">
+              No tickets match
+            </Text>
+          )}
+        </Stack>
+      ) : (
+        <DataTable
+          withTableBorder
+          highlightOnHover
+          minHeight={records.length ? undefined : 180}
+          fetching={queue.isPending}
+          records={records}
+          noRecordsText="No tickets match"
+          selectedRecords={selected}
+          onSelectedRecordsChange={setSelected}
+          allRecordsSelectionCheckboxProps={{ "aria-label": "Select all tickets on screen" }}
+          getRecordSelectionCheckboxProps={(ticket) => ({ "aria-label": `Select ${ticket.number}` })}
+          rowStyle={(ticket) =>
+            ticket.overdue
+              ? {
+                  backgroundColor: "var(--mantine-color-red-light)",
+                  boxShadow: "inset 4px 0 0 var(--mantine-color-red-filled)",
+                }
+              : undefined
+          }
+          columns={[
+            {
+              accessor: "number",
+              title: "Number",
+              render: (ticket) => (
+                <Anchor component={Link} to={`/tickets/${ticket.id}`} fw={600}>
+                  {ticket.number}
+                </Anchor>
+              ),
+            },
+            {
+              accessor: "subject",
+              title: "Subject",
+              render: (ticket) => (
+                <Anchor component={Link} to={`/tickets/${ticket.id}`} c="inherit">
+                  {ticket.subject}
+                </Anchor>
+              ),
+            },
+            {
+              accessor: "customer",
+              title: "Customer",
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+              render: (ticket) =>
+                ticket.customer ? (
+                  <Anchor component={Link} to={`/customers/${ticket.customer.id}`} size="sm">
+                    {ticket.customer.name}
+                  </Anchor>
+                ) : (
+                  <Text size="sm" c="dimmed">
+                    Network-wide
+                  </Text>
+                ),
+            },
+            { accessor: "status", title: "Status", render: (ticket) => <StatusBadge status={ticket.status} /> },
+            {
+              accessor: "priority",
+              title: "Priority",
+              render: (ticket) => <PriorityBadge priority={ticket.priority} />,
+            },
+            {
+              accessor: "assignee",
+              title: "Assignee",
+              render: (ticket) => ticket.assignee?.name ?? <Text c="dimmed">Unassigned</Text>,
+            },
+            { accessor: "dueAt", title: "Due", render: (ticket) => <DueCell ticket={ticket} /> },
+            {
+              accessor: "updatedAt",
+              title: "Updated",
+              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.lg})`,
+              render: (ticket) => <Text size="sm">{formatRelative(ticket.updatedAt)}</Text>,
+            },
+          ]}
+        />
+      )}
+
+      {queue.hasNextPage && (
+        <Group justify="center">
+          <Button variant="default" onClick={() => queue.fetchNextPage()} loading={queue.isFetchingNextPage}>
+            Load more
+          </Button>
+        </Group>
+      )}
+    </Stack>
+  );
+}

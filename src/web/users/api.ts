@@ -1,0 +1,46 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { CreateUser, UpdateProfile, UpdateUser, User, UserList } from "../../shared/users.js";
+import { api } from "../app/api.js";
+import { SESSION_QUERY_KEY } from "../app/auth.js";
+
+export const usersKey = ["users"] as const;
+
+/** All staff (active and not); staff lists are short, so one request of 200 covers them. */
+export function useStaff(options: { active?: boolean } = {}) {
+  return useQuery({
+    queryKey: [...usersKey, options],
+    queryFn: () => api<UserList>("/api/users", { query: { limit: 200, active: options.active } }),
+    select: (list) => list.items,
+  });
+}
+
+export function useCreateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateUser) => api<User>("/api/users", { method: "POST", body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: usersKey }),
+  });
+}
+
+export function useUpdateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: UpdateUser & { id: string }) =>
+      api<User>(`/api/users/${id}`, { method: "PATCH", body }),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: usersKey });
+      queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+    },
+  });
+}
+
+export function useUpdateProfile() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UpdateProfile) => api<User>("/api/users/me", { method: "PATCH", body }),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: usersKey });
+      queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+    },
+  });
+}

@@ -1,0 +1,259 @@
+import { Alert, Badge, Button, Group, Modal, PasswordInput, Select, Stack, Text, TextInput } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { modals } from "@mantine/modals";
+import { notifications } from "@mantine/notifications";
+import { DataTable } from "mantine-datatable";
+import { useState } from "react";
+import type { User } from "../../shared/users.js";
+import { ApiError, errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
+import { useCreateUser, useStaff, useUpdateUser } from "./api.js";
+
+const ROLE_OPTIONS = [
+  { value: "technician", label: "Technician" },
+  { value: "admin", label: "Admin" },
+];
+
+function StaffForm({ user, onDone }: { user?: User; onDone: () => void }) {
+  const { user: me } = useSession();
+  const create = useCreateUser();
+  const update = useUpdateUser();
+  const mutation = user ? update : create;
+  const form = useForm({
+    initialValues: {
+      name: user?.name ?? "",
+      email: user?.email ?? "",
+      phone: user?.phone ?? "",
+      role: user?.role ?? "technician",
+      password: "",
+    },
+    validate: {
+      name: (v) => (v.trim() ? null : "Name is required"),
+      email: (v) => (/^\S+@\S+\.\S+$/.test(v.trim()) ? null : "Email must look like name@example.com"),
+      password: (v) => (user || v.length >= 10 ? null : "Password must be at least 10 characters"),
+    },
+  });
+  const submit = form.onSubmit(async (values) => {
+    try {
+      if (user) {
+        await update.mutateAsync({
+          id: user.id,
+          name: values.name,
+          email: values.email,
+          phone: values.phone || null,
+          ...(user.id !== me.id ? { role: values.role as User["role"] } : {}),
+        });
+      } else {
+        await create.mutateAsync({
+          name: values.name,
+          email: values.email,
+          phone: values.phone || null,
+          role: values.role as User["role"],
+          password: values.password,
+        });
+      }
+      notifications.show({ color: "green", message: user ? "Staff account saved" : "Staff account created" });
+      onDone();
+    } catch (error) {
+      if (error instanceof ApiError) form.setErrors(error.fieldErrors());
+    }
+  });
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack>
+        {mutation.error && !(mutation.error instanceof ApiError && mutation.error.problem.errors) && (
+          <Alert color="red">{errorMessage(mutation.error)}</Alert>
+        )}
+        <TextInput label="Name" required {...form.getInputProps("name")} />
+        <TextInput label="Email" type="email" required {...form.getInputProps("email")} />
+        <TextInput
+          label="Mobile phone"
+          description="For SMS about tickets assigned to them"
+          {...form.getInputProps("phone")}
+        />
+        <Select
+          label="Role"
+          data={ROLE_OPTIONS}
+          allowDeselect={false}
+          disabled={user?.id === me.id}
+          description={user?.id === me.id ? "You cannot change your own role" : undefined}
+          {...form.getInputProps("role")}
+        />
+        {!user && (
+          <PasswordInput
+            label="Initial password"
+            description="At least 10 characters"
+            required
+            {...form.getInputProps("password")}
+          />
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={mutation.isPending}>
+            {user ? "Save" : "Create account"}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+function ResetPasswordForm({ user, onDone }: { user: User; onDone: () => void }) {
+  const update = useUpdateUser();
+  const form = useForm({
+    initialValues: { password: "" },
+    validate: { password: (v) => (v.length >= 10 ? null : "Password must be at least 10 characters") },
+  });
+  return (
+    <form
+      onSubmit={form.onSubmit(async ({ password }) => {
+        try {
+          await update.mutateAsync({ id: user.id, password });
+          notifications.show({ color: "green", message: `Password of ${user.name} reset; their sessions ended` });
+          onDone();
+        } catch (error) {
+          if (error instanceof ApiError) form.setErrors(error.fieldErrors());
+        }
+      })}
+      noValidate
+    >
+      <Stack>
+        <Text size="sm">{user.name} will be signed out everywhere and must use the new password from now on.</Text>
+        {update.error && <Alert color="red">{errorMessage(update.error)}</Alert>}
+        <PasswordInput label="New password" required {...form.getInputProps("password")} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={update.isPending}>
+            Reset password
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export default function StaffSettings() {
+  const { user: me } = useSession();
+  const staff = useStaff();
+  const update = useUpdateUser();
+  const [editing, setEditing] = useState<User | "new" | null>(null);
+  const [resetting, setResetting] = useState<User | null>(null);
+
+  const toggleActive = (user: User) => {
+    const deactivate = user.active;
+    modals.openConfirmModal({
+      title: deactivate ? `Deactivate ${user.name}?` : `Reactivate ${user.name}?`,
+      children: (
+        <Text size="sm">
+          {deactivate
+            ? "They are signed out at once and can no longer sign in or be assigned tickets. Their history stays."
+            : "They can sign in again with their password."}
+        </Text>
+      ),
+      labels: { confirm: deactivate ? "Deactivate" : "Reactivate", cancel: "Cancel" },
+      confirmProps: { color: deactivate ? "red" : "blue" },
+      onConfirm: () =>
+        update.mutate(
+          { id: user.id, active: !deactivate },
+          {
+            onSuccess: () =>
+              notifications.show({
+                color: "green",
+                message: `${user.name} ${deactivate ? "deactivated" : "reactivated"}`,
+              }),
+            onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
+          },
+        ),
+    });
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text c="dimmed" size="sm">
+          Office staff and field technicians who use Uplink.
+        </Text>
+        <Button onClick={() => setEditing("new")}>Add staff member</Button>
+      </Group>
+      {staff.isError && <Alert color="red">{errorMessage(staff.error)}</Alert>}
+      <DataTable
+        withTableBorder
+        striped
+        minHeight={160}
+        fetching={staff.isPending}
+        records={staff.data ?? []}
+        noRecordsText="No staff accounts"
+        columns={[
+          { accessor: "name", title: "Name" },
+          { accessor: "email", title: "Email" },
+          { accessor: "phone", title: "Phone", visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})` },
+          {
+            accessor: "role",
+            title: "Role",
+            render: (user) => <Badge variant="light">{user.role}</Badge>,
+          },
+          {
+            accessor: "active",
+            title: "Status",
+            render: (user) => (
+              <Badge color={user.active ? "green" : "gray"} variant="light">
+                {user.active ? "active" : "deactivated"}
+              </Badge>
+            ),
+          },
+          {
+            accessor: "actions",
+            title: "Actions",
+            textAlign: "right",
+            render: (user) => (
+              <Group gap={4} justify="flex-end" wrap="nowrap">
+                <Button size="xs" variant="subtle" onClick={() => setEditing(user)} aria-label={`Edit ${user.name}`}>
+                  Edit
+                </Button>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  onClick={() => setResetting(user)}
+                  aria-label={`Reset password of ${user.name}`}
+                >
+                  Reset password
+                </Button>
+                {user.id !== me.id && (
+                  <Button
+                    size="xs"
+                    variant="subtle"
+                    color={user.active ? "red" : "blue"}
+                    onClick={() => toggleActive(user)}
+                    aria-label={`${user.active ? "Deactivate" : "Reactivate"} ${user.name}`}
+                  >
+                    {user.active ? "Deactivate" : "Reactivate"}
+                  </Button>
+                )}
+              </Group>
+            ),
+          },
+        ]}
+      />
+      <Modal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        title={editing === "new" ? "Add staff member" : `Edit ${editing?.name ?? ""}`}
+      >
+        {editing !== null && (
+          <StaffForm user={editing === "new" ? undefined : editing} onDone={() => setEditing(null)} />
+        )}
+      </Modal>
+      <Modal
+        opened={resetting !== null}
+        onClose={() => setResetting(null)}
+        title={`Reset password of ${resetting?.name ?? ""}`}
+      >
+        {resetting && <ResetPasswordForm user={resetting} onDone={() => setResetting(null)} />}
+      </Modal>
+    </Stack>
+  );
+}

@@ -1,0 +1,169 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { buildApp } from "../../src/server/app.js";
+import { hashPassword } from "../../src/server/auth/passwords.js";
+import { ManualClock } from "../../src/server/clock.js";
+import { loadConfig } from "../../src/server/config.js";
+import { type DatabaseHandle, openPostgres } from "../../src/server/db/client.js";
+import { runMigrations } from "../../src/server/db/migrate.js";
+import { openDatabase } from "../../src/server/db/open.js";
+import { users } from "../../src/server/db/schema/index.js";
+import { seedDemoUsers } from "../../src/server/db/seed.js";
+import { signIn, testConfig } from "../support/app.js";
+import { databaseUrlFor, testDatabaseName } from "../support/databases.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const KEPT = { name: "Zoë O'Brien; DROP TABLE users", email: "zoe@isp.com", password: "zoe-backup-password" };
+
+function runBackup(env: Record<string, string>, args: string[] = []) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/backup.ts", ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The restored database serves the app: the kept account signs in, the demo accounts are there. */
+async function expectUsable(handle: DatabaseHandle) {
+  await runMigrations(handle); // finds every migration applied already
+  const [zoe] = await handle.db.select().from(users).where(eq(users.email, KEPT.email));
+  expect(zoe?.name).toBe(KEPT.name);
+  expect((await handle.db.select().from(users)).length).toBe(4);
+  const app = await buildApp({ config: testConfig(), database: handle, clock: new ManualClock(new Date()) });
+  try {
+    const session = await signIn(app, { email: KEPT.email, password: KEPT.password });
+    expect(session.user.name).toBe(KEPT.name);
+    const list = await session.get("/api/users?q=jane");
+    expect(list.json().items[0].email).toBe("jane@isp.com");
+  } finally {
+    await app.close();
+  }
+}
+
+describe("npm run backup (embedded database)", () => {
+  let work: string;
+  let dumpFile: string;
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), "uplink-backup-"));
+    const database = await openDatabase(loadConfig({ DATA_DIR: path.join(work, "data") }));
+    await runMigrations(database);
+    await seedDemoUsers(database.db);
+    await database.db.insert(users).values({
+      name: KEPT.name,
+      email: KEPT.email,
+      role: "technician",
+      passwordHash: await hashPassword(KEPT.password),
+    });
+    await database.close();
+  }, 240_000);
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("refuses politely while another process holds the data directory", async () => {
+    const running = await openDatabase(loadConfig({ DATA_DIR: path.join(work, "data") }));
+    try {
+      const result = await runBackup({ DATA_DIR: path.join(work, "data"), BACKUP_DIR: path.join(work, "refused") });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `DATA_DIR ${path.join(work, "data")} is in use by process ${process.pid} (is Uplink running?). The embedded database allows one process at a time: stop that process first.`,
+      );
+    } finally {
+      await running.close();
+    }
+    await expect(readdir(path.join(work, "refused"))).rejects.toThrow();
+  }, 240_000);
+
+  it("writes ./backups/uplink-<timestamp>.sql", async () => {
+    const backupDir = path.join(work, "backups");
+    const result = await runBackup({ DATA_DIR: path.join(work, "data"), BACKUP_DIR: backupDir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const files = await readdir(backupDir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^uplink-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.sql$/);
+    dumpFile = path.join(backupDir, files[0] ?? "");
+    expect(result.stdout.trim()).toBe(`Backed up ${path.join(work, "data")} to ${dumpFile}`);
+    const text = await readFile(dumpFile, "utf8");
+    expect(text).toContain("CREATE TABLE public.users");
+    expect(text).toContain("zoe@isp.com");
+    expect(text).not.toContain("transaction_timeout");
+  }, 240_000);
+
+  it("restores into a fresh embedded data directory with --restore, and never over existing data", async () => {
+    const target = path.join(work, "restored");
+    const result = await runBackup({ DATA_DIR: target }, ["--restore", dumpFile]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(`Restored ${dumpFile} into ${target}`);
+    const restored = await openDatabase(loadConfig({ DATA_DIR: target }));
+    try {
+      await expectUsable(restored);
+    } finally {
+      await restored.close();
+    }
+    const again = await runBackup({ DATA_DIR: target }, ["--restore", dumpFile]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`DATA_DIR ${target} is not empty`);
+  }, 240_000);
+
+  const itServer = inject("testDatabaseUrl") ? it : it.skip;
+  itServer(
+    "restores into a fresh server database with the documented psql command",
+    async () => {
+      const base = inject("testDatabaseUrl") as string;
+      const name = testDatabaseName();
+      const admin = new pg.Client({ connectionString: base });
+      await admin.connect();
+      await admin.query(`create database "${name}"`);
+      const url = databaseUrlFor(base, name);
+      let handle: DatabaseHandle | undefined;
+      try {
+        const restore = spawnSync(
+          "psql",
+          ["--set", "ON_ERROR_STOP=1", "--single-transaction", "--quiet", "--file", dumpFile, "--dbname", url],
+          { encoding: "utf8" },
+        );
+        expect(restore.stderr).toBe("");
+        expect(restore.status).toBe(0);
+        handle = await openPostgres({ connectionString: url, poolSize: 2 });
+        await expectUsable(handle);
+      } finally {
+        await handle?.close();
+        await admin.query(`drop database if exists "${name}" with (force)`);
+        await admin.end();
+      }
+    },
+    120_000,
+  );
+});
+
+describe("npm run backup (server database)", () => {
+  it("prints the pg_dump command, without the password", async () => {
+    const result = await runBackup({
+      DATABASE_URL: "postgres://uplink:s3cret@db.internal:5433/uplink",
+      BACKUP_DIR: "/srv/backups",
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /pg_dump --no-owner --no-privileges --file='\/srv\/backups\/uplink-[\dTZ-]+\.sql' --dbname='postgres:\/\/uplink@db\.internal:5433\/uplink'/,
+    );
+    expect(result.stdout).toContain("set PGPASSWORD");
+    expect(result.stdout).not.toContain("s3cret");
+  }, 60_000);
+});

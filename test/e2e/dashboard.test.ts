@@ -1,0 +1,79 @@
+import { expect, it } from "vitest";
+import { HOUR } from "../../src/server/clock.js";
+import { DEMO, signIn } from "../support/app.js";
+import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { makeTicket } from "../support/factories/tickets.js";
+
+describeBrowser("the dashboard in Chromium", () => {
+  const h = useBrowserApp();
+
+  it("starts empty, counts tickets once they exist, and a card opens its queue", async () => {
+    const page = await h().newPage();
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    // A fresh install: a friendly empty state, no charts.
+    await page.getByRole("heading", { name: "No tickets yet" }).waitFor();
+    await page.getByRole("link", { name: "Open tickets 0" }).waitFor();
+    expect(await page.locator(".recharts-surface").count()).toBe(0);
+
+    // Tickets arrive through the API, as they would from colleagues.
+    const { app, clock } = h().testApp;
+    const admin = await signIn(app, DEMO.admin);
+    const john = await signIn(app, DEMO.john);
+    const late = await makeTicket(admin, {
+      subject: "Whole street offline",
+      priority: "urgent",
+      assigneeId: john.user.id,
+    });
+    await makeTicket(admin, { subject: "Slow evenings", priority: "normal" });
+    await makeTicket(admin, { subject: "Router replacement", priority: "high", assigneeId: john.user.id });
+    // Five hours later the urgent ticket (4 h target) is overdue; the others are not yet.
+    clock.advance(5 * HOUR);
+
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.getByRole("link", { name: "Open tickets 3" }).waitFor();
+    await page.getByRole("link", { name: "Overdue 1" }).waitFor();
+    await page.getByRole("link", { name: "Urgent 1" }).waitFor();
+    await page.getByRole("link", { name: "Unassigned 1" }).waitFor();
+    expect(await page.getByRole("heading", { name: "No tickets yet" }).count()).toBe(0);
+    // The activity feed names the tickets and links to them.
+    const activity = page.getByRole("list", { name: "Recent activity" });
+    await activity.getByRole("link", { name: late.number }).first().waitFor();
+    // The charts are drawn now.
+    await page.locator(".recharts-surface").first().waitFor();
+    // Per technician: John holds two open tickets, one of them overdue.
+    const perTechnician = page.getByRole("region", { name: "Open tickets per technician" });
+    await perTechnician.getByRole("link", { name: "John Tech" }).waitFor();
+    await perTechnician.getByText("1 overdue").waitFor();
+
+    await page.getByRole("link", { name: "Overdue 1" }).click();
+    await page.waitForURL((url) => url.pathname === "/tickets" && url.searchParams.get("overdue") === "true");
+    // Navigation keeps the old page up while the queue's code loads: wait for the queue itself.
+    await page.getByRole("heading", { name: "Tickets", exact: true }).waitFor();
+    await page.getByText("Whole street offline").first().waitFor();
+    expect(await page.getByText("Slow evenings").count()).toBe(0);
+    expect(await page.getByText("Router replacement").count()).toBe(0);
+  }, 120_000);
+
+  it("shows a technician their own queue first, on a phone-sized screen", async () => {
+    const page = await h().newPage({ viewport: { width: 390, height: 844 } });
+    await signInThroughUi(page, DEMO.john.email, DEMO.john.password);
+    const myQueue = page.getByRole("region", { name: "Your queue" });
+    await myQueue.getByRole("link", { name: "My open tickets 2" }).waitFor();
+    await myQueue.getByRole("link", { name: "My overdue tickets 1" }).waitFor();
+    // Soonest due first: the overdue urgent ticket leads.
+    const mine = myQueue.getByRole("list", { name: "My open tickets" }).getByRole("link");
+    expect(await mine.count()).toBe(2);
+    expect(await mine.first().textContent()).toContain("Whole street offline");
+    // The queue comes before the team's numbers.
+    const queueBox = await myQueue.boundingBox();
+    const teamBox = await page.getByRole("link", { name: "Open tickets 3" }).boundingBox();
+    expect(queueBox && teamBox && queueBox.y < teamBox.y).toBe(true);
+    // Nothing spills sideways on a phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+
+    await myQueue.getByRole("link", { name: "My open tickets 2" }).click();
+    await page.waitForURL((url) => url.pathname === "/tickets" && url.searchParams.get("assigneeId") === "me");
+  }, 120_000);
+});
