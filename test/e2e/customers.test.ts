@@ -53,7 +53,9 @@ describeBrowser("customers in Chromium", () => {
     const confirm = page.getByRole("dialog", { name: "Archive Zelda Fitzgerald?" });
     await confirm.getByRole("button", { name: "Archive customer" }).click();
     await page.getByText("Archived customer").waitFor();
-    expect(await page.getByRole("button", { name: "Archive" }).count()).toBe(0);
+    // The confirmation's own "Archive customer" button lingers while the dialog fades out.
+    await confirm.waitFor({ state: "detached" });
+    expect(await page.getByRole("button", { name: "Archive", exact: true }).count()).toBe(0);
 
     await page.goto("/customers");
     await page.getByLabel("Search customers").fill("2015550177");
@@ -65,7 +67,7 @@ describeBrowser("customers in Chromium", () => {
       .getByRole("dialog", { name: "Restore Zelda Fitzgerald?" })
       .getByRole("button", { name: "Restore customer" })
       .click();
-    await page.getByRole("button", { name: "Archive" }).waitFor();
+    await page.getByRole("button", { name: "Archive", exact: true }).waitFor();
     expect(await page.getByText("Archived customer").count()).toBe(0);
   }, 120_000);
 
@@ -75,7 +77,7 @@ describeBrowser("customers in Chromium", () => {
     await page.goto(customerPath);
     await page.getByRole("heading", { name: "Zelda Fitzgerald" }).waitFor();
     await page.getByRole("button", { name: "Edit" }).waitFor();
-    expect(await page.getByRole("button", { name: "Archive" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Archive", exact: true }).count()).toBe(0);
     const me = await (await page.request.get("/api/auth/me")).json();
     const response = await page.request.delete(`/api${customerPath}`, { headers: { "x-csrf-token": me.csrfToken } });
     expect(response.status()).toBe(403);
