@@ -1,12 +1,13 @@
 import { Center, Loader } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
-import { LoginPage } from "../auth/login-page.js";
 import { SessionProvider, useSessionQuery } from "./auth.js";
 import { AppLayout } from "./layout.js";
 import { ErrorPage, NotFoundPage } from "./pages.js";
 
-// Each feature's pages load on demand: the first screen downloads only what it shows.
+// Each page loads on demand: the first screen downloads only what it shows (sign-in included,
+// so a signed-in user never downloads the sign-in form's code).
+const LoginPage = lazy(() => import("../auth/login-page.js").then((m) => ({ default: m.LoginPage })));
 const DashboardPage = lazy(() => import("../dashboard/dashboard-page.js"));
 const CustomersPage = lazy(() => import("../customers/customers-page.js"));
 const CustomerPage = lazy(() => import("../customers/customer-page.js"));
@@ -47,7 +48,14 @@ function RequireSession() {
 }
 
 const router = createBrowserRouter([
-  { path: "/login", element: <LoginPage /> },
+  {
+    path: "/login",
+    element: (
+      <Suspense fallback={<PageLoader />}>
+        <LoginPage />
+      </Suspense>
+    ),
+  },
   {
     element: <RequireSession />,
     errorElement: <ErrorPage />,
