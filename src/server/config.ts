@@ -44,6 +44,11 @@ const ConfigSchema = z
       emptyAsUndefined,
       z.coerce.number({ error: "must be a number" }).int().min(1).max(200).default(10),
     ),
+    // How long the dashboard's aggregates are reused while no ticket changed (0: never reused).
+    DASHBOARD_CACHE_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(30),
+    ),
     PUBLIC_URL: z.preprocess(
       emptyAsUndefined,
       z
@@ -75,6 +80,28 @@ const ConfigSchema = z
         .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
         .transform((url) => url.replace(/\/+$/, ""))
         .default("https://api.twilio.com"),
+    ),
+    /** The first SMS retry's delay; each further one doubles it (capped at 32 min). Fractions allowed. */
+    SMS_RETRY_BASE_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of seconds" })
+        .min(0.1, "must be at least 0.1 seconds")
+        .max(3600, "must be at most 3600 seconds")
+        .default(30),
+    ),
+    /**
+     * How long a claimed SMS belongs to the instance that claimed it; after that another instance
+     * sends it again. Longer than the 15 s send timeout, or a slow but live instance is overtaken.
+     */
+    SMS_LEASE_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of seconds" })
+        .int("must be a whole number of seconds")
+        .min(20, "must be at least 20 seconds (longer than the 15 s send timeout)")
+        .max(3600, "must be at most 3600 seconds")
+        .default(120),
     ),
   })
   .superRefine((config, ctx) => {

@@ -21,10 +21,22 @@ import {
 import type { Clock } from "../clock.js";
 import { type Executor, queryRows } from "../db/client.js";
 import { fieldError, pgErrorCode } from "../http/errors.js";
+import type { DashboardCache } from "./dashboard.cache.js";
 
 export interface DashboardContext {
   db: Executor;
   clock: Clock;
+  /** Shared between requests of one app; without it every request computes everything. */
+  cache?: DashboardCache<SharedDashboardRows>;
+}
+
+/** The parts every viewer sees alike (given the time zone): the expensive ones. */
+export interface SharedDashboardRows {
+  generatedAt: string;
+  openWork: OpenWorkRow[];
+  window: WindowRow;
+  trend: TrendRow[];
+  activity: ActivityRow[];
 }
 
 type OpenStatus = (typeof OPEN_TICKET_STATUSES)[number];
@@ -144,6 +156,11 @@ export const dashboardQueries = {
       order by e.created_at desc, e.id desc`;
   },
 
+  /** The newest timeline event: every ticket change writes one, so a new id means numbers may have moved. */
+  changeStamp(): SQL {
+    return sql`select coalesce(max(e.id), 0)::text as stamp from ticket_events e`;
+  },
+
   /** Staff are few (tens): all of them, to name assignees and list technicians with no open work. */
   staff(): SQL {
     return sql`select u.id, u.name, u.role, u.active from users u`;
@@ -204,30 +221,40 @@ interface StaffRow {
 
 const PG_INVALID_PARAMETER_VALUE = "22023";
 
+/** The expensive parts, as of `now`: open work, the 30-day trend and the activity feed. */
+async function sharedDashboardRows(db: Executor, now: string, tz: string): Promise<SharedDashboardRows> {
+  const [openWork, [window], trend, activity] = await Promise.all([
+    queryRows<OpenWorkRow>(db, dashboardQueries.openWork(now)),
+    queryRows<WindowRow>(db, dashboardQueries.window(now, tz)),
+    queryRows<TrendRow>(db, dashboardQueries.trend(now, tz)),
+    queryRows<ActivityRow>(db, dashboardQueries.recentActivity()),
+  ]);
+  if (!window) throw new Error("the dashboard window query returned no row");
+  return { generatedAt: now, openWork, window, trend, activity };
+}
+
 /**
- * Everything the dashboard shows, as of `clock.now()`. The parts are independent queries run
- * side by side (on a server each takes its own pooled connection).
+ * Everything the dashboard shows. The viewer's own tickets, customer counts and staff are read
+ * on every request; the expensive aggregates come from `ctx.cache` while no ticket has changed
+ * since they were computed (and for at most DASHBOARD_CACHE_SECONDS), else they are computed
+ * as of `clock.now()`. On a server each part takes its own pooled connection.
  */
 export async function getDashboard(ctx: DashboardContext, userId: string, query: DashboardQuery): Promise<Dashboard> {
-  const now = ctx.clock.now().toISOString();
+  const nowDate = ctx.clock.now();
+  const requestedAt = nowDate.toISOString();
   const { tz } = query;
-  let results: [
-    OpenWorkRow[],
-    MyTicketRow[],
-    WindowRow[],
-    TrendRow[],
-    { status: CustomerStatus; count: number }[],
-    ActivityRow[],
-    StaffRow[],
-  ];
+  let results: [SharedDashboardRows, MyTicketRow[], { status: CustomerStatus; count: number }[], StaffRow[]];
   try {
+    const shared = async () => {
+      const cache = ctx.cache;
+      if (!cache) return sharedDashboardRows(ctx.db, requestedAt, tz);
+      const [row] = await queryRows<{ stamp: string }>(ctx.db, dashboardQueries.changeStamp());
+      return cache.get(tz, row?.stamp ?? "0", nowDate.getTime(), () => sharedDashboardRows(ctx.db, requestedAt, tz));
+    };
     results = await Promise.all([
-      queryRows<OpenWorkRow>(ctx.db, dashboardQueries.openWork(now)),
-      queryRows<MyTicketRow>(ctx.db, dashboardQueries.myTickets(now, userId)),
-      queryRows<WindowRow>(ctx.db, dashboardQueries.window(now, tz)),
-      queryRows<TrendRow>(ctx.db, dashboardQueries.trend(now, tz)),
+      shared(),
+      queryRows<MyTicketRow>(ctx.db, dashboardQueries.myTickets(requestedAt, userId)),
       queryRows<{ status: CustomerStatus; count: number }>(ctx.db, dashboardQueries.customersByStatus()),
-      queryRows<ActivityRow>(ctx.db, dashboardQueries.recentActivity()),
       queryRows<StaffRow>(ctx.db, dashboardQueries.staff()),
     ]);
   } catch (error) {
@@ -237,12 +264,11 @@ export async function getDashboard(ctx: DashboardContext, userId: string, query:
     }
     throw error;
   }
-  const [openWork, myTickets, [window], trend, customerCounts, activity, staff] = results;
+  const [{ generatedAt: now, openWork, window, trend, activity }, myTickets, customerCounts, staff] = results;
   const dailyCounts = trend.filter((row): row is TrendRow & { date: string } => row.date !== null);
   const windowTotal = (series: TrendRow["series"]) => trend.find((row) => row.series === series && row.date === null);
   const created = windowTotal("created");
   const resolved = windowTotal("resolved");
-  if (!window) throw new Error("the dashboard window query returned no row");
 
   const byStatus = new Map<OpenStatus, number>(OPEN_TICKET_STATUSES.map((s) => [s, 0]));
   const byPriority = new Map<TicketPriority, { open: number; overdue: number }>(

@@ -1,0 +1,78 @@
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/server/clock.js";
+
+const SECOND = 1000;
+import type { Dashboard } from "../../src/shared/dashboard.js";
+import { DEMO, type Session, signIn, useTestApp } from "../support/app.js";
+import { testDatabaseKinds } from "../support/databases.js";
+import { makeTicket } from "../support/factories/tickets.js";
+
+describe.each(testDatabaseKinds())("dashboard aggregates reused between requests on %s", (kind) => {
+  const h = useTestApp(kind, { clock: new ManualClock(new Date("2026-05-04T15:00:00Z")) });
+  let admin: Session;
+  let john: Session;
+  const dashboard = async (session: Session) => {
+    const response = await session.get("/api/dashboard?tz=UTC");
+    expect(response.statusCode).toBe(200);
+    return response.json() as Dashboard;
+  };
+
+  beforeAll(async () => {
+    admin = await signIn(h().app, DEMO.admin);
+    john = await signIn(h().app, DEMO.john);
+  });
+
+  it("serves the same aggregates while nothing changed, and fresh ones after any ticket change", async () => {
+    await makeTicket(admin, { subject: "First" });
+    const first = await dashboard(admin);
+    expect(first.tickets.open).toBe(1);
+    h().clock.advance(5 * SECOND);
+    const again = await dashboard(john);
+    expect(again.generatedAt).toBe(first.generatedAt);
+    expect(again.tickets.open).toBe(1);
+
+    // A new ticket writes a timeline event: the next request recomputes, whoever asks.
+    await makeTicket(admin, { subject: "Second", assigneeId: john.user.id });
+    const after = await dashboard(john);
+    expect(after.tickets.open).toBe(2);
+    expect(after.generatedAt).not.toBe(first.generatedAt);
+    expect(after.recentActivity[0]?.ticket.subject).toBe("Second");
+    // The viewer's own part is per request, never shared: john sees his ticket, the admin none.
+    expect(after.mine.tickets.map((t) => t.subject)).toEqual(["Second"]);
+    expect((await dashboard(admin)).mine.tickets).toEqual([]);
+  });
+
+  it("recomputes once the aggregates are older than DASHBOARD_CACHE_SECONDS, even with no change", async () => {
+    const base = await dashboard(admin);
+    // A change that writes no timeline event (here, straight SQL) stays unseen until the age runs out.
+    await h().database.handle.db.execute(sql`update tickets set due_at = ${new Date("2000-01-01").toISOString()}`);
+    h().clock.advance(29 * SECOND);
+    expect((await dashboard(admin)).tickets.overdue).toBe(base.tickets.overdue);
+    h().clock.advance(2 * SECOND);
+    const aged = await dashboard(admin);
+    expect(aged.tickets.overdue).toBe(aged.tickets.open);
+    expect(Date.parse(aged.generatedAt)).toBeGreaterThan(Date.parse(base.generatedAt));
+  });
+
+  it("answers concurrent requests from one computation", async () => {
+    await makeTicket(admin, { subject: "Third" });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => dashboard(admin)));
+    expect(new Set(answers.map((a) => a.generatedAt)).size).toBe(1);
+    expect(answers.every((a) => a.tickets.open === 3)).toBe(true);
+  });
+});
+
+describe.each(testDatabaseKinds())("dashboard with DASHBOARD_CACHE_SECONDS=0 on %s", (kind) => {
+  const h = useTestApp(kind, { env: { DASHBOARD_CACHE_SECONDS: "0" } });
+
+  it("computes every request afresh", async () => {
+    const admin = await signIn(h().app, DEMO.admin);
+    await makeTicket(admin, { subject: "Only" });
+    const first = (await admin.get("/api/dashboard")).json() as Dashboard;
+    await h().database.handle.db.execute(sql`update tickets set due_at = ${new Date("2000-01-01").toISOString()}`);
+    const second = (await admin.get("/api/dashboard")).json() as Dashboard;
+    expect(first.tickets.overdue).toBe(0);
+    expect(second.tickets.overdue).toBe(1);
+  });
+});
