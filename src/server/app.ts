@@ -10,7 +10,7 @@ import type { App, AppDeps } from "./deps.js";
 import { healthRoutes } from "./health/health.routes.js";
 import { AppError } from "./http/errors.js";
 import { registerOpenApi } from "./http/openapi.js";
-import { registerProblemHandlers } from "./http/problem.js";
+import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js";
 import { registerWeb } from "./http/web.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
 import { sitesRoutes } from "./sites/sites.routes.js";
@@ -24,6 +24,17 @@ export interface BuildAppOptions {
   /** The process's pino logger; tests leave it out and log nothing. */
   logger?: FastifyBaseLogger;
 }
+
+/** Headers for answers given before routing, where helmet does not run. */
+const UNROUTED_RESPONSE_HEADERS = {
+  "content-security-policy": "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "cache-control": "no-store",
+};
 
 /** Pino settings: request ids, and no secrets in the log. */
 export function loggerOptions(level: string): FastifyServerOptions["logger"] {
@@ -56,6 +67,22 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: (error, _request, reply) => {
+      // A malformed URL never reaches a route, so no hook (helmet's headers included) runs: answer
+      // problem+json with the essential headers here, without echoing the URL back.
+      const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+      return sendProblem(
+        reply,
+        problem(
+          tooLong ? 414 : 400,
+          tooLong ? "request.path_too_long" : "request.bad_url",
+          tooLong ? "A part of the address is too long." : "The address is not a valid URL (check its % escapes).",
+        ),
+        deps.config.PUBLIC_URL?.startsWith("https://")
+          ? { ...UNROUTED_RESPONSE_HEADERS, "strict-transport-security": "max-age=31536000; includeSubDomains" }
+          : UNROUTED_RESPONSE_HEADERS,
+      );
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate("deps", deps);
@@ -81,9 +108,17 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       },
     },
     crossOriginEmbedderPolicy: false,
+    // The same as frame-ancestors 'none', for browsers that only know the older header.
+    xFrameOptions: { action: "deny" },
     strictTransportSecurity: deps.config.PUBLIC_URL?.startsWith("https://") ? undefined : false,
   });
   await app.register(fastifyCookie);
+  // API answers hold subscribers' personal data: no browser or proxy may keep a copy. A route
+  // that can be cached says so itself.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.url.startsWith("/api/") && !request.url.startsWith("/api/docs"))
+      reply.header("cache-control", "no-store");
+  });
   registerGuard(app);
   // PostgreSQL text cannot hold NUL characters: refuse them up front with a 422, for every route.
   app.addHook("preValidation", async (request) => {

@@ -20,21 +20,39 @@ declare module "fastify" {
   interface FastifyRequest {
     session: ActiveSession | null;
   }
+  interface FastifyInstance {
+    /**
+     * Every route's access as the guard enforces it, keyed "METHOD /url": who may call what, in
+     * one place, for reviewers and for the attack suite (test/security) that checks each entry.
+     */
+    routeAccess: ReadonlyMap<string, Access>;
+  }
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Sign-in starts a new session; a stale cookie must not block it. */
 const CSRF_EXEMPT = new Set(["/api/auth/login"]);
 
+/** What a route declared, else the default: `user` under /api (closed), `public` elsewhere. */
+export function effectiveAccess(url: string, declared: Access | undefined): Access {
+  return declared ?? (url.startsWith("/api") && !url.startsWith("/api/docs") ? "user" : "public");
+}
+
 export function registerGuard(app: App): void {
   app.decorateRequest("session", null);
+  const routeAccess = new Map<string, Access>();
+  app.decorate("routeAccess", routeAccess);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      routeAccess.set(`${method} ${route.url}`, effectiveAccess(route.url, route.config?.access));
+    }
+  });
   app.addHook("onRequest", async (request: FastifyRequest, _reply: FastifyReply) => {
     const { config: routeConfig } = request.routeOptions;
     // No route matched: the not-found handler answers 404 problem+json.
     const url = request.routeOptions.url;
     if (request.is404 || url === undefined) return;
-    const access: Access =
-      routeConfig?.access ?? (url.startsWith("/api") && !url.startsWith("/api/docs") ? "user" : "public");
+    const access = effectiveAccess(url, routeConfig?.access);
 
     const token = request.cookies[SESSION_COOKIE];
     if (token) {

@@ -1,0 +1,306 @@
+import { randomInt } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll } from "vitest";
+import type { Access } from "../../../src/server/auth/guard.js";
+import { type Executor, queryRows } from "../../../src/server/db/client.js";
+import type { App } from "../../../src/server/deps.js";
+import type { Customer } from "../../../src/shared/customers.js";
+import type { SmsLog } from "../../../src/shared/sms.js";
+import type { TicketDetail } from "../../../src/shared/tickets.js";
+import type { RegisteredRoute } from "../../http/routes.js";
+import { createTestApp, DEMO, type Session, signIn, type TestApp } from "../../support/app.js";
+import type { DatabaseKind } from "../../support/databases.js";
+import { makeCustomer, uniquePhone } from "../../support/factories/customers.js";
+import { makeTicket } from "../../support/factories/tickets.js";
+import { eventually, TwilioStandIn } from "../../support/twilio-stand-in.js";
+
+/**
+ * The attack suite's world: an app whose Twilio is the loopback stand-in (so every SMS route,
+ * retry included, can succeed), the three demo staff signed in, and one of every resource, so an
+ * attack on a route with a parameter hits a real row and a missing check cannot hide behind 404.
+ */
+export interface World {
+  t: TestApp;
+  twilio: TwilioStandIn;
+  admin: Session;
+  john: Session;
+  jane: Session;
+  planId: string;
+  siteId: string;
+  customer: Customer;
+  otherCustomer: Customer;
+  ticket: TicketDetail;
+  otherTicket: TicketDetail;
+  sms: SmsLog;
+}
+
+let unique = 0;
+/** A short token that makes names unique within the run. */
+export const nextUnique = () => `${process.pid}-${++unique}-${randomInt(1_000_000)}`;
+
+export function useWorld(kind: DatabaseKind): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    const twilio = await new TwilioStandIn().start();
+    // An http PUBLIC_URL: the stand-in is plain http and the cookie tests want both variants.
+    const t = await createTestApp(kind, { env: twilio.env({ PUBLIC_URL: "http://uplink.example.test" }) });
+    const admin = await signIn(t.app, DEMO.admin);
+    const john = await signIn(t.app, DEMO.john);
+    const jane = await signIn(t.app, DEMO.jane);
+    const plan = await expectCreated(
+      admin.post("/api/service-plans", {
+        name: `Plan ${nextUnique()}`,
+        downloadMbps: 100,
+        uploadMbps: 20,
+        monthlyPrice: 40,
+      }),
+    );
+    const site = await expectCreated(admin.post("/api/sites", { name: `Tower ${nextUnique()}`, kind: "tower" }));
+    const customer = await makeCustomer(admin, { servicePlanId: plan.id, siteId: site.id, street: "1 Main St" });
+    const otherCustomer = await makeCustomer(admin);
+    const ticket = await makeTicket(admin, { customerId: customer.id, assigneeId: john.user.id });
+    const otherTicket = await makeTicket(admin, { customerId: otherCustomer.id });
+    const sms = (await expectCreated(admin.post("/api/sms", { ticketId: ticket.id, body: "Hello" }))) as SmsLog;
+    world = {
+      t,
+      twilio,
+      admin,
+      john,
+      jane,
+      planId: plan.id,
+      siteId: site.id,
+      customer,
+      otherCustomer,
+      ticket,
+      otherTicket,
+      sms,
+    };
+    await quiesce(world);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.t.close();
+    await world?.twilio.stop();
+  });
+  return () => {
+    if (!world) throw new Error("the attack world is not ready");
+    return world;
+  };
+}
+
+export async function expectCreated(
+  response: Promise<LightMyRequestResponse>,
+): Promise<{ id: string } & Record<string, unknown>> {
+  const res = await response;
+  if (res.statusCode !== 201 && res.statusCode !== 200)
+    throw new Error(`setup request failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+/** Waits until the SMS dispatcher has nothing in flight, so the database holds still between snapshots. */
+export async function quiesce(world: World): Promise<void> {
+  await eventually(async () => {
+    world.t.app.smsDispatcher?.wake();
+    const [row] = await queryRows<{ n: number }>(
+      world.t.database.handle.db,
+      sql`select count(*)::int as n from sms_logs where status in ('queued', 'sending')`,
+    );
+    return row?.n === 0;
+  }, 20_000);
+}
+
+/** A failed outgoing SMS (Twilio refuses the number for good), the only kind an admin may retry. */
+export async function makeFailedSms(world: World): Promise<SmsLog> {
+  // Earlier messages still in flight would take the scripted failure.
+  await quiesce(world);
+  world.twilio.failNext({ kind: "error", status: 400, code: 21211, message: "Invalid 'To' Phone Number" });
+  const sms = (await expectCreated(
+    world.admin.post("/api/sms", { ticketId: world.ticket.id, body: "Retry me" }),
+  )) as SmsLog;
+  await quiesce(world);
+  const row = (await world.admin.get(`/api/sms/${sms.id}`)).json() as SmsLog;
+  if (row.status !== "failed") throw new Error(`expected a failed SMS, got ${row.status}`);
+  return row;
+}
+
+/** A request the fixture table builds for a route; `as` overrides who sends it (null: nobody). */
+export interface AttackRequest {
+  url: string;
+  body?: Record<string, unknown>;
+  as?: Session | null;
+}
+
+type Fixture = (world: World) => Promise<AttackRequest>;
+
+const currentVersion = async (session: Session, url: string) => (await session.get(url)).json().version as number;
+
+/**
+ * A valid request for every state-changing /api route, built fresh each time (a fresh customer to
+ * archive, the current version to patch). A route missing here fails the suite: add it, and every
+ * attack (roles, CSRF, mass assignment) covers it at once.
+ */
+export const WRITE_FIXTURES: Record<string, Fixture> = {
+  "POST /api/auth/login": async () => ({ url: "/api/auth/login", body: { ...DEMO.john }, as: null }),
+  "POST /api/auth/logout": async (w) => ({ url: "/api/auth/logout", as: await signIn(w.t.app, DEMO.john) }),
+  "POST /api/users": async () => ({
+    url: "/api/users",
+    body: {
+      name: "New Tech",
+      email: `tech-${nextUnique()}@isp.com`,
+      role: "technician",
+      password: "a-long-password-1",
+    },
+  }),
+  "PATCH /api/users/me": async () => ({ url: "/api/users/me", body: { name: `Renamed ${nextUnique()}` } }),
+  "PATCH /api/users/:id": async (w) => ({ url: `/api/users/${w.jane.user.id}`, body: { name: "Jane Tech" } }),
+  "POST /api/service-plans": async () => ({
+    url: "/api/service-plans",
+    body: { name: `Plan ${nextUnique()}`, downloadMbps: 50, uploadMbps: 10, monthlyPrice: 30 },
+  }),
+  "PATCH /api/service-plans/:id": async (w) => ({
+    url: `/api/service-plans/${w.planId}`,
+    body: { name: `Plan ${nextUnique()}` },
+  }),
+  "DELETE /api/service-plans/:id": async (w) => {
+    const plan = await expectCreated(
+      w.admin.post("/api/service-plans", {
+        name: `Plan ${nextUnique()}`,
+        downloadMbps: 5,
+        uploadMbps: 1,
+        monthlyPrice: 9,
+      }),
+    );
+    return { url: `/api/service-plans/${plan.id}` };
+  },
+  "POST /api/sites": async () => ({ url: "/api/sites", body: { name: `Site ${nextUnique()}`, kind: "pop" } }),
+  "PATCH /api/sites/:id": async (w) => ({ url: `/api/sites/${w.siteId}`, body: { notes: `Notes ${nextUnique()}` } }),
+  "DELETE /api/sites/:id": async (w) => {
+    const site = await expectCreated(w.admin.post("/api/sites", { name: `Site ${nextUnique()}`, kind: "cabinet" }));
+    return { url: `/api/sites/${site.id}` };
+  },
+  "POST /api/sms": async (w) => ({ url: "/api/sms", body: { ticketId: w.ticket.id, body: `Update ${nextUnique()}` } }),
+  "POST /api/sms/:id/retry": async (w) => ({ url: `/api/sms/${(await makeFailedSms(w)).id}/retry` }),
+  "PUT /api/sms/templates/:purpose": async () => ({
+    url: "/api/sms/templates/manual",
+    body: { body: `Hi {{customer.name}} ${nextUnique()}` },
+  }),
+  "DELETE /api/sms/templates/:purpose": async () => ({ url: "/api/sms/templates/manual" }),
+  "POST /api/customers": async () => ({
+    url: "/api/customers",
+    body: { name: `Customer ${nextUnique()}`, phone: uniquePhone() },
+  }),
+  "POST /api/customers/import": async () => ({
+    url: "/api/customers/import",
+    body: { csv: `name,phone\nImported ${nextUnique()},${uniquePhone()}\n` },
+  }),
+  "PATCH /api/customers/:id": async (w) => ({
+    url: `/api/customers/${w.customer.id}`,
+    body: { notes: `Notes ${nextUnique()}`, version: await currentVersion(w.admin, `/api/customers/${w.customer.id}`) },
+  }),
+  "DELETE /api/customers/:id": async (w) => ({ url: `/api/customers/${(await makeCustomer(w.admin)).id}` }),
+  "POST /api/customers/:id/restore": async (w) => {
+    const customer = await makeCustomer(w.admin);
+    await expectCreated(w.admin.delete(`/api/customers/${customer.id}`));
+    return { url: `/api/customers/${customer.id}/restore` };
+  },
+  "POST /api/tickets": async (w) => ({
+    url: "/api/tickets",
+    body: { subject: `Ticket ${nextUnique()}`, customerId: w.customer.id },
+  }),
+  "POST /api/tickets/bulk": async (w) => ({
+    url: "/api/tickets/bulk",
+    body: { ids: [w.otherTicket.id], priority: (["low", "normal", "high"] as const)[randomInt(3)] },
+  }),
+  "PUT /api/tickets/sla-hours": async () => ({
+    url: "/api/tickets/sla-hours",
+    body: { urgent: 4, high: 8, normal: 24, low: 72 },
+  }),
+  "PATCH /api/tickets/:id": async (w) => ({
+    url: `/api/tickets/${w.ticket.id}`,
+    body: { subject: `Subject ${nextUnique()}`, version: await currentVersion(w.admin, `/api/tickets/${w.ticket.id}`) },
+  }),
+  "POST /api/tickets/:id/comments": async (w) => ({
+    url: `/api/tickets/${w.ticket.id}/comments`,
+    body: { body: `Comment ${nextUnique()}` },
+  }),
+};
+
+/** A concrete URL for a GET route: each parameter filled with a real row of the world. */
+export function readUrl(route: RegisteredRoute, w: World): string {
+  const idFor: [RegExp, string][] = [
+    [/^\/api\/users\//, w.jane.user.id],
+    [/^\/api\/service-plans\//, w.planId],
+    [/^\/api\/sites\//, w.siteId],
+    [/^\/api\/sms\/templates\//, "ticket_created"],
+    [/^\/api\/sms\//, w.sms.id],
+    [/^\/api\/customers\//, w.customer.id],
+    [/^\/api\/tickets\//, w.ticket.id],
+  ];
+  const id = idFor.find(([prefix]) => prefix.test(route.pattern))?.[1];
+  if (route.pattern.includes(":") && !id) throw new Error(`no world row for ${route.pattern}: add one to readUrl`);
+  return route.pattern.replace(/:[A-Za-z0-9_]+/g, id ?? "").replace(/\*$/, "index.html");
+}
+
+export const routeName = (route: { method: string; pattern: string }) => `${route.method} ${route.pattern}`;
+
+/** The access the guard enforces on a route, from the app's own registry. */
+export function accessOf(app: App, route: { method: string; pattern: string }): Access {
+  // A plugin's "/" under a prefix registers once and answers both "/prefix" and "/prefix/".
+  const access = app.routeAccess.get(routeName(route)) ?? app.routeAccess.get(routeName(route).replace(/(.)\/$/, "$1"));
+  if (!access) throw new Error(`${routeName(route)} is not in app.routeAccess`);
+  return access;
+}
+
+export const allows = (access: Access, role: "admin" | "technician") =>
+  access === "public" || access === "user" || access.includes(role);
+
+/** Every row of every table, as JSON text per table: a before/after pair shows what a request changed. */
+export type Snapshot = Map<string, Map<string, string>>;
+
+export async function snapshot(db: Executor): Promise<Snapshot> {
+  const tables = await queryRows<{ name: string }>(
+    db,
+    sql`select table_name as name from information_schema.tables
+        where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
+  );
+  const union = sql.join(
+    tables.map(({ name }) => sql`select ${name}::text as t, to_jsonb(x)::text as row from ${sql.identifier(name)} x`),
+    sql` union all `,
+  );
+  const rows = await queryRows<{ t: string; row: string }>(db, union);
+  const result: Snapshot = new Map(tables.map(({ name }) => [name, new Map()]));
+  for (const { t, row } of rows) result.get(t)?.set(rowKey(JSON.parse(row)), row);
+  return result;
+}
+
+function rowKey(row: Record<string, unknown>): string {
+  if (row.id !== undefined) return String(row.id);
+  if (row.key !== undefined) return String(row.key);
+  if (row.purpose !== undefined) return String(row.purpose);
+  return JSON.stringify(row);
+}
+
+export interface ChangedRow {
+  table: string;
+  before: Record<string, unknown> | undefined;
+  after: Record<string, unknown> | undefined;
+}
+
+/** Rows inserted, updated or deleted between two snapshots. */
+export function changes(before: Snapshot, after: Snapshot): ChangedRow[] {
+  const result: ChangedRow[] = [];
+  for (const [table, rowsAfter] of after) {
+    const rowsBefore = before.get(table) ?? new Map<string, string>();
+    for (const [key, row] of rowsAfter) {
+      const old = rowsBefore.get(key);
+      if (old !== row) result.push({ table, before: old ? JSON.parse(old) : undefined, after: JSON.parse(row) });
+    }
+    for (const [key, old] of rowsBefore) {
+      if (!rowsAfter.has(key)) result.push({ table, before: JSON.parse(old), after: undefined });
+    }
+  }
+  return result;
+}
+
+export const describeChanges = (rows: ChangedRow[]) =>
+  rows.map((row) => `${row.table}: ${JSON.stringify(row.before)} → ${JSON.stringify(row.after)}`).join("\n");
