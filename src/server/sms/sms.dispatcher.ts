@@ -7,7 +7,7 @@ import type { Config } from "../config.js";
 import { type DatabaseHandle, queryRows } from "../db/client.js";
 import type { App } from "../deps.js";
 import { SMS_OUTBOX_CHANNEL } from "./sms.notifications.js";
-import { sendTwilioMessage, type TwilioCredentials, twilioCredentials } from "./sms.twilio.js";
+import { listTwilioMessages, sendTwilioMessage, type TwilioCredentials, twilioCredentials } from "./sms.twilio.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -49,19 +49,23 @@ interface ClaimedSms {
   body: string;
   attempts: number;
   ticket_id: string | null;
+  created_at: Date | string;
+  /** `sending`: taken over from an instance whose lease ran out (it may have sent the message). */
+  previous_status: "queued" | "sending";
 }
+
+/** Twilio's clock and ours may differ this much when comparing a message's creation time with the row's. */
+const CLOCK_SKEW_MS = 10 * 60_000;
 
 /** Registers the app's dispatcher: started when the app is ready, stopped (after in-flight sends) on close. */
 export function registerSmsDispatcher(app: App): void {
   const credentials = twilioCredentials(app.deps.config);
   if (!credentials) return;
-  const dispatcher = new SmsDispatcher({
-    database: app.deps.database,
-    config: app.deps.config,
-    clock: app.deps.clock,
-    credentials,
-    log: app.log,
-  });
+  const { config } = app.deps;
+  const dispatcher = new SmsDispatcher(
+    { database: app.deps.database, config, clock: app.deps.clock, credentials, log: app.log },
+    { baseDelayMs: config.SMS_RETRY_BASE_SECONDS * 1000, leaseMs: config.SMS_LEASE_SECONDS * 1000 },
+  );
   app.decorate("smsDispatcher", dispatcher);
   app.addHook("onReady", async () => {
     await dispatcher.start();
@@ -160,15 +164,17 @@ export class SmsDispatcher {
     return queryRows<ClaimedSms>(
       this.deps.database.db,
       sql`update sms_logs
-          set status = 'sending', attempts = attempts + 1, next_attempt_at = ${leaseUntil}, updated_at = ${now}
-          where id in (
-            select id from sms_logs
+          set status = 'sending', attempts = sms_logs.attempts + 1, next_attempt_at = ${leaseUntil}, updated_at = ${now}
+          from (
+            select id, status as previous_status from sms_logs
             where status in ('queued', 'sending') and next_attempt_at <= ${now}
             order by next_attempt_at
             limit ${this.options.batchSize}
             for update skip locked
-          )
-          returning id, to_number, from_number, body, attempts, ticket_id`,
+          ) claimed
+          where sms_logs.id = claimed.id
+          returning sms_logs.id, sms_logs.to_number, sms_logs.from_number, sms_logs.body, sms_logs.attempts,
+            sms_logs.ticket_id, sms_logs.created_at, claimed.previous_status`,
     );
   }
 
@@ -186,11 +192,19 @@ export class SmsDispatcher {
       await this.recordFailure(row, { code: null, message: "The message has no recipient number", final: true });
       return;
     }
+    const from = row.from_number ?? config.TWILIO_PHONE_NUMBER ?? "";
+    try {
+      if (row.previous_status === "sending" && (await this.settledByTwilio(row, row.to_number, from))) return;
+    } catch (error) {
+      // Recording failed (the database is away): the lease runs out and the check is made again.
+      this.deps.log.error({ err: error, smsId: row.id }, "SMS dispatcher: recording the outcome failed");
+      return;
+    }
     const result = await sendTwilioMessage(
       this.deps.credentials,
       {
         to: row.to_number,
-        from: row.from_number ?? config.TWILIO_PHONE_NUMBER ?? "",
+        from,
         body: row.body,
         statusCallback: config.PUBLIC_URL ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
       },
@@ -214,6 +228,58 @@ export class SmsDispatcher {
       // Sent but not recorded: the lease runs out and the row is sent again (at-least-once).
       this.deps.log.error({ err: error, smsId: row.id }, "SMS dispatcher: recording the outcome failed");
     }
+  }
+
+  /**
+   * A row taken over from an expired lease: its instance may have died after Twilio accepted the
+   * message and before recording `sent`. Twilio's API has no idempotency key for sending, so its
+   * message list is asked first: a message to this number with this text, created since the row
+   * was, and recorded on no other row, is this row's message — it is recorded, not sent again.
+   * The lease makes the answer reliable: the takeover comes minutes after the crashed attempt.
+   * Returns true when the row needs no sending now (recorded, or left for a later check).
+   */
+  private async settledByTwilio(row: ClaimedSms, to: string, from: string): Promise<boolean> {
+    const { log, credentials, database } = this.deps;
+    const listed = await listTwilioMessages(credentials, { to, from }, this.options.sendTimeoutMs);
+    if (!listed.ok) {
+      if (listed.retryable) {
+        // Sending now could double the message; the row stays `sending` and is checked again.
+        const retryAt = new Date(this.deps.clock.now().getTime() + this.backoffMs(row.attempts));
+        const reason = `Attempt ${row.attempts}: could not check whether Twilio accepted an earlier attempt (${listed.message}). Checking again at ${retryAt.toISOString()}`;
+        await this.record(
+          row,
+          sql`status = 'sending', reason = ${reason}, next_attempt_at = ${retryAt}, updated_at = ${this.deps.clock.now()}`,
+          null,
+        );
+        return true;
+      }
+      log.warn(
+        { smsId: row.id },
+        `SMS dispatcher: could not check whether Twilio accepted an earlier attempt (${listed.message}); sending again, which may repeat the message`,
+      );
+      return false;
+    }
+    const since = new Date(row.created_at).getTime() - CLOCK_SKEW_MS;
+    const candidates = listed.messages.filter(
+      (m) => m.to === to && m.body === row.body && (m.dateCreated === null || m.dateCreated.getTime() >= since),
+    );
+    if (candidates.length === 0) return false;
+    const recorded = await queryRows<{ provider_sid: string }>(
+      database.db,
+      sql`select provider_sid from sms_logs where provider_sid in (${sql.join(
+        candidates.map((m) => sql`${m.sid}`),
+        sql`, `,
+      )})`,
+    );
+    const taken = new Set(recorded.map((r) => r.provider_sid));
+    const match = candidates.find((m) => !taken.has(m.sid));
+    if (!match) return false;
+    log.warn(
+      { smsId: row.id, sid: match.sid },
+      "SMS dispatcher: Twilio had accepted this message before the instance sending it stopped; recorded it instead of sending it again",
+    );
+    await this.recordSent(row, match.sid);
+    return true;
   }
 
   private async recordSent(row: ClaimedSms, sid: string): Promise<void> {

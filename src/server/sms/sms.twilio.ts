@@ -39,12 +39,20 @@ export function twilioCredentials(config: Config): TwilioCredentials | null {
   };
 }
 
+function authorization(credentials: TwilioCredentials): string {
+  return `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString("base64")}`;
+}
+
+function messagesUrl(credentials: TwilioCredentials): string {
+  return `${credentials.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`;
+}
+
 export async function sendTwilioMessage(
   credentials: TwilioCredentials,
   message: TwilioMessage,
   timeoutMs: number,
 ): Promise<TwilioSendResult> {
-  const url = `${credentials.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`;
+  const url = messagesUrl(credentials);
   const form = new URLSearchParams({ To: message.to, From: message.from, Body: message.body });
   if (message.statusCallback) form.set("StatusCallback", message.statusCallback);
   let response: Response;
@@ -53,7 +61,7 @@ export async function sendTwilioMessage(
     response = await fetch(url, {
       method: "POST",
       headers: {
-        authorization: `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString("base64")}`,
+        authorization: authorization(credentials),
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       },
@@ -95,6 +103,64 @@ export async function sendTwilioMessage(
     message: `Twilio answered ${response.status}${code ? ` (error ${code})` : ""}: ${twilioMessage || response.statusText}`,
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
   };
+}
+
+export interface TwilioListedMessage {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  dateCreated: Date | null;
+}
+
+export type TwilioListResult =
+  | { ok: true; messages: TwilioListedMessage[] }
+  | { ok: false; retryable: boolean; message: string };
+
+/**
+ * The newest messages from one number to another (Twilio's Message list, `To` and `From`
+ * filters, newest first): what Twilio accepted, whatever the app managed to record.
+ */
+export async function listTwilioMessages(
+  credentials: TwilioCredentials,
+  filter: { to: string; from: string },
+  timeoutMs: number,
+): Promise<TwilioListResult> {
+  const url = `${messagesUrl(credentials)}?${new URLSearchParams({ To: filter.to, From: filter.from, PageSize: "50" })}`;
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      headers: { authorization: authorization(credentials), accept: "application/json" },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : "";
+    return { ok: false, retryable: true, message: `Could not reach Twilio (${cause})` };
+  }
+  const json = parseJson(text);
+  if (response.status !== 200 || !Array.isArray(json?.messages)) {
+    return {
+      ok: false,
+      retryable: response.status === 429 || response.status === 408 || response.status >= 500,
+      message: `Twilio answered ${response.status} to the message list`,
+    };
+  }
+  const messages = (json.messages as Record<string, unknown>[]).flatMap((m) =>
+    typeof m.sid === "string" && typeof m.body === "string"
+      ? [
+          {
+            sid: m.sid,
+            to: String(m.to ?? ""),
+            from: String(m.from ?? ""),
+            body: m.body,
+            dateCreated: typeof m.date_created === "string" ? new Date(m.date_created) : null,
+          },
+        ]
+      : [],
+  );
+  return { ok: true, messages };
 }
 
 function parseJson(text: string): Record<string, unknown> | null {
