@@ -122,7 +122,6 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerGuard(app);
   // PostgreSQL text cannot hold NUL characters: refuse them up front with a 422, for every route.
   app.addHook("preValidation", async (request) => {
-    const containsNul = (value: unknown) => value !== undefined && JSON.stringify(value).includes("\\u0000");
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
       throw new AppError(
         422,
@@ -148,6 +147,26 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await registerWeb(app);
   return app;
+}
+
+/**
+ * Whether any key or string in a parsed body, query or params holds U+0000. A loop, not recursion
+ * (nor JSON.stringify): a body of arrays nested 500,000 deep must get its 4xx, not overflow the stack.
+ */
+function containsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current === "string") {
+      if (current.includes("\u0000")) return true;
+    } else if (current !== null && typeof current === "object") {
+      for (const [key, member] of Object.entries(current)) {
+        if (key.includes("\u0000")) return true;
+        pending.push(member);
+      }
+    }
+  }
+  return false;
 }
 
 /** `TRUST_PROXY`: unset (trust no one: X-Forwarded-For is ignored), `true`, or addresses/CIDRs. */

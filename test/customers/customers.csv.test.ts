@@ -77,6 +77,23 @@ describe.each(testDatabaseKinds())("customer CSV import and export on %s", (kind
     expect(customer).toMatchObject({ name: "Mapped Person", altPhone: "+16175550177", phone: null, notes: null });
   });
 
+  it("reads headers named like Object.prototype members (constructor, toString) as ordinary columns", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const csv = stringify([
+      ["Name", "constructor", "toString", "hasOwnProperty"],
+      ["Prototype Person", "617 555 0178", "x", "y"],
+    ]);
+    const res = await admin.post("/api/customers/import", { csv, mapping: { constructor: "phone" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      created: 1,
+      errors: [],
+      mapping: { Name: "name", constructor: "phone", toString: null, hasOwnProperty: null },
+    });
+    const [customer] = (await admin.get("/api/customers?q=Prototype%20Person")).json().items;
+    expect(customer).toMatchObject({ phone: "+16175550178" });
+  });
+
   it("previews with dryRun without writing", async () => {
     const admin = await signIn(t().app, DEMO.admin);
     const csv = stringify([["Name"], ["Dry Run Person"]]);

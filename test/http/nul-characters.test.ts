@@ -13,4 +13,28 @@ describe.each(testDatabaseKinds())("NUL characters on %s", (kind) => {
     const list = await admin.get("/api/customers?q=Ann");
     expect(list.json().items).toHaveLength(0);
   });
+
+  it("checks a body nested 100,000 deep without overflowing the stack: 422, not 500", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    for (const payload of [
+      "[".repeat(100_000) + "]".repeat(100_000),
+      `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`,
+    ]) {
+      const response = await admin.request({
+        method: "POST",
+        url: "/api/customers",
+        headers: { "content-type": "application/json" },
+        payload,
+      });
+      expect(response.statusCode).toBe(422);
+      expect(problemOf(response).code).toBe("request.invalid");
+    }
+  });
+
+  it("accepts text that spells out \\u0000 (backslash, u, four zeros): only the character itself is refused", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const response = await admin.post("/api/customers", { name: "Escaped \\u0000 Lee" });
+    expect(response.statusCode).toBe(201);
+    expect(response.json().name).toBe("Escaped \\u0000 Lee");
+  });
 });

@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
+import { getExpectedTwilioSignature } from "twilio/lib/webhooks/webhooks.js";
 import { describe, expect, it } from "vitest";
 import { auditLog } from "../../src/server/db/schema/index.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
-import { signedWebhook } from "../support/twilio-stand-in.js";
+import { STAND_IN_AUTH_TOKEN, STAND_IN_PUBLIC_URL, signedWebhook } from "../support/twilio-stand-in.js";
 import { smsRow, smsRows, timelineEvents, useSmsApp, waitForStatus } from "./sms-test-app.js";
 
 const STATUS = "/webhooks/twilio/status";
@@ -93,6 +94,28 @@ describe.each(testDatabaseKinds())("Twilio webhooks (%s)", (kind) => {
     );
     expect(forgedInbound.statusCode).toBe(403);
     expect(await smsRows(admin, { direction: "inbound", q: "+12125550100" })).toHaveLength(0);
+  });
+
+  it("takes only form bodies: a signed JSON body gets 415, even one the signature check cannot read as text", async () => {
+    const { admin, t } = s();
+    const { sent } = await sentSms();
+    const params = { MessageSid: sent.providerSid as string, MessageStatus: "delivered" };
+    const url = `${STAND_IN_PUBLIC_URL}${STATUS}`;
+    for (const [payload, signature] of [
+      [params, getExpectedTwilioSignature(STAND_IN_AUTH_TOKEN, url, params)],
+      // A member whose toString is not a function: turning it into text (to check the signature) throws.
+      [{ ...params, MessageStatus: { toString: "delivered" } }, "any-signature"],
+    ] as const) {
+      const response = await t.app.inject({
+        method: "POST",
+        url: STATUS,
+        headers: { "content-type": "application/json", "x-twilio-signature": signature },
+        payload: JSON.stringify(payload),
+      });
+      expect(response.statusCode).toBe(415);
+      expect(response.headers["content-type"]).toContain("application/problem+json");
+    }
+    expect((await smsRow(admin, sent.id)).status).toBe("sent");
   });
 
   it("turns a customer's reply into a public SMS comment on their most recently updated open ticket", async () => {

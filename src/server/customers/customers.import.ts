@@ -107,12 +107,16 @@ export async function importCustomersCsv(
       { errors: [{ field: "csv", message: `at most ${MAX_IMPORT_ROWS} rows` }] },
     );
   }
-  const mapping: Record<string, CustomerCsvField | null> = {};
-  for (const title of header)
-    mapping[title] = request.mapping?.[title] !== undefined ? request.mapping[title] : fieldForHeader(title);
+  // Headers are the file's words: a Map and Object.hasOwn, so "constructor" or "__proto__" is a
+  // column name like any other, never something inherited from Object.prototype.
+  const chosen = request.mapping ?? {};
+  const mapping = new Map<string, CustomerCsvField | null>();
+  for (const title of header) {
+    mapping.set(title, Object.hasOwn(chosen, title) ? (chosen[title] ?? null) : fieldForHeader(title));
+  }
   const fieldIndex = new Map<CustomerCsvField, number>();
   header.forEach((title, index) => {
-    const field = mapping[title];
+    const field = mapping.get(title);
     if (field && !fieldIndex.has(field)) fieldIndex.set(field, index);
   });
   const errors: ImportRowError[] = [];
@@ -231,7 +235,7 @@ export async function importCustomersCsv(
     created: toCreate.length,
     updated: planned.length - toCreate.length,
     errors,
-    mapping,
+    mapping: Object.fromEntries(mapping),
     dryRun: Boolean(request.dryRun),
   };
   if (errors.length > 0) return { ...result, created: 0, updated: 0 };

@@ -51,6 +51,8 @@ function verifyTwilioSignature(app: App) {
 export async function smsWebhookRoutes(app: App) {
   // Form bodies are Twilio's format, and accepted here only: an /api route that took them would
   // let a plain cross-site HTML form post to it (e.g. sign a victim into the attacker's account).
+  // And only them here: the signature check reads flat text fields, never a JSON body's objects.
+  app.removeAllContentTypeParsers();
   await app.register(fastifyFormbody, { bodyLimit: 65_536 });
   const verify = verifyTwilioSignature(app);
   const ctx = { config: app.deps.config, clock: app.deps.clock };
