@@ -102,14 +102,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
         fontSrc: ["'self'", "data:"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
-        baseUri: ["'self'"],
+        baseUri: ["'none'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
       },
     },
     crossOriginEmbedderPolicy: false,
-    // The same as frame-ancestors 'none', for browsers that only know the older header.
-    xFrameOptions: { action: "deny" },
     strictTransportSecurity: deps.config.PUBLIC_URL?.startsWith("https://") ? undefined : false,
   });
   await app.register(fastifyCookie);

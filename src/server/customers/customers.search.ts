@@ -5,7 +5,7 @@ import { normalizeMac } from "../../shared/customers.js";
 import type { ConnectionType, CustomerStatus } from "../../shared/enums.js";
 import { phoneDigits } from "../../shared/phone.js";
 import { customers } from "../db/schema/index.js";
-import { decodeCursor, escapeLike } from "../http/pagination.js";
+import { decodeCursor, escapeLike, ZCursorTimestamp } from "../http/pagination.js";
 
 /** What the customer list and the CSV export filter on. */
 export interface CustomerFilter {
@@ -118,8 +118,9 @@ export function sortPlan(sort: string, score: SQL<string> | undefined, cursor: s
   }
   const column =
     key === "created" ? sql`${customers.createdAt}` : key === "updated" ? sql`${customers.updatedAt}` : nameKey;
-  const cast = key === "created" || key === "updated" ? sql`::timestamptz` : sql``;
-  const after = decodeCursor(cursor, z.tuple([z.string(), z.uuid()]));
+  const byTime = key === "created" || key === "updated";
+  const cast = byTime ? sql`::timestamptz` : sql``;
+  const after = decodeCursor(cursor, z.tuple([byTime ? ZCursorTimestamp : z.string(), z.uuid()]));
   const direction = descending ? sql`desc` : sql`asc`;
   return {
     orderBy: [sql`${column} ${direction}`, sql`${customers.id} ${direction}`],

@@ -34,11 +34,14 @@ export async function registerOpenApi(app: App) {
   await app.register(fastifySwaggerUi, {
     routePrefix: "/api/docs",
     staticCSP: true,
-    // swagger-ui's own policy (hashes for its inline bootstrap) with two fixes: framing forbidden
-    // like the rest of the app, and no upgrade-insecure-requests, which would break the page on a
-    // plain-http LAN install by rewriting its same-origin requests to https.
+    // swagger-ui's own policy (hashes for its inline bootstrap) with three fixes: framing and
+    // <base> forbidden like the rest of the app, and no upgrade-insecure-requests, which would break
+    // the page on a plain-http LAN install by rewriting its same-origin requests to https.
     transformStaticCSP: (header) =>
-      header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, ""),
+      header
+        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+        .replace("base-uri 'self'", "base-uri 'none'")
+        .replace(/\s*upgrade-insecure-requests;?/, ""),
     uiConfig: { url: "/api/openapi.json", docExpansion: "list", deepLinking: false },
     uiHooks: {},
   });

@@ -27,5 +27,38 @@ export function decodeCursor<T extends unknown[]>(cursor: string | undefined, sh
   });
 }
 
+/**
+ * A cursor value that PostgreSQL will read back as a timestamptz: its own text output
+ * ("2026-03-31 08:15:00.123+00", or "infinity") or ISO 8601, naming a real date and time. A
+ * forged one gets the cursor's 400, not a database error.
+ */
+export const ZCursorTimestamp = z.string().max(40).refine(isTimestampText);
+
+function isTimestampText(value: string): boolean {
+  if (value === "infinity" || value === "-infinity") return true;
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2}){0,2})?$/.exec(
+    value,
+  );
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1000 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
+  );
+}
+
 /** Escapes LIKE wildcards so a user's `%` or `_` matches itself. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

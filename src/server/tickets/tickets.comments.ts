@@ -4,7 +4,7 @@ import type { Comment, CreateComment, TimelineEntry } from "../../shared/tickets
 import type { Executor } from "../db/client.js";
 import { customers, ticketComments, ticketEvents, tickets, users } from "../db/schema/index.js";
 import { notFound } from "../http/errors.js";
-import { decodeCursor, encodeCursor } from "../http/pagination.js";
+import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
 import { type Actor, findTicketRow, type TicketsContext } from "./tickets.service.js";
 
 type CommentRow = typeof ticketComments.$inferSelect;
@@ -72,7 +72,7 @@ export async function addComment(
 
 export async function listComments(db: Executor, ticketId: string, options: { limit: number; cursor?: string }) {
   await assertTicketExists(db, ticketId);
-  const after = decodeCursor(options.cursor, z.tuple([z.string().max(100), z.uuid()]));
+  const after = decodeCursor(options.cursor, z.tuple([ZCursorTimestamp, z.uuid()]));
   const rows = await db
     .select({ comment: ticketComments, at: sql<string>`${ticketComments.createdAt}::text` })
     .from(ticketComments)

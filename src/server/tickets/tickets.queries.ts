@@ -1,12 +1,12 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
+import { OPEN_TICKET_STATUSES, TICKET_PRIORITIES } from "../../shared/enums.js";
 import type { TicketList, TicketListQuery, TicketSort } from "../../shared/tickets.js";
 import type { Clock } from "../clock.js";
 import type { Executor } from "../db/client.js";
 import { customers, tickets, users } from "../db/schema/index.js";
-import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
+import { decodeCursor, encodeCursor, escapeLike, ZCursorTimestamp } from "../http/pagination.js";
 import { toTicket } from "./tickets.service.js";
 
 /**
@@ -80,7 +80,11 @@ export async function listTickets(
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
   const filters = filtersOf(query, context.actorId, now);
 
-  const cursorShape = z.tuple([...casts.map(() => z.string().max(100)), z.uuid()] as unknown as [z.ZodString]);
+  // Each value is checked for its cast, so a forged cursor gets a 400, never a database error.
+  const cursorShape = z.tuple([
+    ...casts.map((cast) => (cast === "timestamptz" ? ZCursorTimestamp : z.enum(TICKET_PRIORITIES))),
+    z.uuid(),
+  ] as unknown as [z.ZodString]);
   const after = decodeCursor(query.cursor, cursorShape as unknown as z.ZodType<string[]>);
   const keyset = after
     ? sql`(${sql.join([...keys, sql`${tickets.id}`], sql`, `)}) ${sql.raw(descending ? "<" : ">")} (${sql.join(
