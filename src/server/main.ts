@@ -3,7 +3,7 @@ import { buildApp, loggerOptions } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { runMigrations } from "./db/migrate.js";
-import { openDatabase } from "./db/open.js";
+import { DataDirDamagedError, damagedDataDirMessage, openDatabase } from "./db/open.js";
 import { seedDemoUsers } from "./db/seed.js";
 
 async function main() {
@@ -27,7 +27,13 @@ async function main() {
       "Embedded PostgreSQL runs with fsync off: a power loss or kernel crash can lose the last moments of writes. Back up with `npm run backup`; use a PostgreSQL server (DATABASE_URL) for production at scale.",
     );
   }
-  await runMigrations(database);
+  try {
+    await runMigrations(database);
+  } catch (error) {
+    // An embedded data directory that opens but cannot be queried is damaged, not out of date.
+    if (database.kind === "pglite") throw new DataDirDamagedError(damagedDataDirMessage(config.DATA_DIR, error));
+    throw error;
+  }
   if (config.SEED_DEMO_USERS) await seedDemoUsers(database.db, log);
 
   const app = await buildApp({ config, database, clock: systemClock }, { logger: log });

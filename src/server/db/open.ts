@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.js";
 import { usesServerDatabase } from "../config.js";
@@ -11,7 +11,17 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   }
   const release = lockDataDir(config.DATA_DIR);
   try {
-    const handle = await openPglite({ dataDir: config.DATA_DIR });
+    // Without PG_VERSION, PGlite would create a new, empty database over what is left.
+    const hasFiles = existsSync(path.join(config.DATA_DIR, "global")) || existsSync(path.join(config.DATA_DIR, "base"));
+    if (hasFiles && !existsSync(path.join(config.DATA_DIR, "PG_VERSION"))) {
+      throw new DataDirDamagedError(damagedDataDirMessage(config.DATA_DIR, "PG_VERSION is missing"));
+    }
+    let handle: DatabaseHandle;
+    try {
+      handle = await openPglite({ dataDir: config.DATA_DIR });
+    } catch (error) {
+      throw new DataDirDamagedError(damagedDataDirMessage(config.DATA_DIR, error));
+    }
     const close = handle.close.bind(handle);
     return {
       ...handle,
@@ -31,6 +41,24 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
 
 export class DataDirInUseError extends Error {
   override name = "DataDirInUseError";
+}
+
+/** The embedded database's files cannot be read: what happened, and how to recover, in words. */
+export class DataDirDamagedError extends Error {
+  override name = "DataDirDamagedError";
+}
+
+export function damagedDataDirMessage(dataDir: string, cause: unknown): string {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return [
+    `The embedded database in ${path.resolve(dataDir)} could not be opened (${reason}).`,
+    "Its files are damaged, most likely by an unclean stop (power loss, a kernel crash, a full disk) or by",
+    "a change made to them outside Uplink. Restore the latest backup into a new directory and start on it,",
+    "keeping the damaged one aside:",
+    "  DATA_DIR=./data-restored npm run backup -- --restore backups/uplink-<latest>.sql",
+    `  mv ${dataDir} ${dataDir}-damaged && mv ./data-restored ${dataDir} && npm start`,
+    'Details: "Unclean stop and recovery" in docs/operations.md.',
+  ].join("\n");
 }
 
 export const LOCK_FILE = "uplink.pid";
@@ -75,7 +103,9 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number.parseInt(readFileSync(file, "utf8").trim(), 10);
-      if (Number.isInteger(holder) && isAlive(holder)) {
+      // Our own pid in the file is a lock from before a restart that reused the pid (containers
+      // start the app with the same pid every time): it cannot be ours, we have not locked yet.
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
         throw new DataDirInUseError(
           `DATA_DIR ${path.resolve(dataDir)} is in use by process ${holder} (is Uplink running?). The embedded database allows one process at a time: stop that process first.`,
         );
