@@ -14,7 +14,8 @@ const LEASE_SECONDS = 20;
  * The one crash the outbox cannot see: Twilio accepted a message, and the app died before it
  * recorded `sent`. The gate kills the app (SIGKILL) the moment the stand-in accepts, so every
  * run hits that window. Before the dispatcher checked Twilio's message list on taking over an
- * expired lease, every such message went out twice; now it is recorded with Twilio's SID, once.
+ * expired lease, every such message went out twice; now it is recorded with Twilio's SID, once,
+ * and while that list cannot be read (Twilio down) the row waits rather than being sent blind.
  */
 describe("kill -9 between Twilio accepting a message and the app recording it", () => {
   let cluster: PrivateCluster;
@@ -40,7 +41,10 @@ describe("kill -9 between Twilio accepting a message and the app recording it", 
 
   it("the message Twilio accepted before the crash is recorded, not sent again", async () => {
     const url = await cluster.createDatabase("uplink_window");
-    const env = { DATABASE_URL: url, ...gate.env({ SMS_LEASE_SECONDS: String(LEASE_SECONDS) }) };
+    const env = {
+      DATABASE_URL: url,
+      ...gate.env({ SMS_LEASE_SECONDS: String(LEASE_SECONDS), SMS_RETRY_BASE_SECONDS: "1" }),
+    };
     const log = path.join(scratch, "app.log");
     const first = await AppProcess.start(env, log);
     apps.push(first);
@@ -65,8 +69,28 @@ describe("kill -9 between Twilio accepting a message and the app recording it", 
     const inWindow = atKill.filter((row) => row.status === "sending" && acceptedAtKill.has(row.ticket_number));
     expect(inWindow.length).toBeGreaterThanOrEqual(1);
 
+    // Twilio is unavailable when the lease runs out: the check fails, and the row must not be
+    // sent blind (that could double it); it stays `sending` and is checked again later.
+    await gate.set("unavailable");
     const second = await AppProcess.start(env, log);
     apps.push(second);
+    const checkFailed = await waitFor(
+      "the takeover's check failing while Twilio is unavailable",
+      async () => {
+        const rows = await cluster.sql<{ ticket_number: string; status: string; reason: string | null }>(
+          `select t.number as ticket_number, s.status::text as status, s.reason
+           from sms_logs s join tickets t on t.id = s.ticket_id where t.number = any($1)`,
+          [inWindow.map((row) => row.ticket_number)],
+          "uplink_window",
+        );
+        return rows.every((row) => row.reason?.includes("could not check whether Twilio accepted")) && rows;
+      },
+      (LEASE_SECONDS + 30) * 1000,
+      250,
+    );
+    expect(checkFailed.map((row) => row.status)).toEqual(inWindow.map(() => "sending"));
+    expect(twilio.messages.length).toBe(acceptedAtKill.size);
+    await gate.set("open");
     await waitFor(
       "the outbox draining after the lease ran out",
       async () => {

@@ -6,6 +6,7 @@ import { TwilioStandIn } from "../support/twilio-stand-in.js";
 import { AppProcess, createCustomers, report, StaffClient, ticketBurst, waitFor } from "./support/app-process.js";
 import { PrivateCluster } from "./support/private-postgres.js";
 import { auditSms, OUTBOX_QUERY, type OutboxRow } from "./support/sms-audit.js";
+import { TwilioGate } from "./support/twilio-gate.js";
 
 const ROUNDS = 3;
 const WRITES = 1_000;
@@ -21,6 +22,7 @@ const LEASE_SECONDS = 20;
 describe("kill -9 during a burst of ticket writes (PostgreSQL server)", () => {
   let cluster: PrivateCluster;
   let twilio: TwilioStandIn;
+  let gate: TwilioGate;
   let scratch: string;
   const apps: AppProcess[] = [];
 
@@ -28,10 +30,12 @@ describe("kill -9 during a burst of ticket writes (PostgreSQL server)", () => {
     scratch = mkdtempSync(path.join(os.tmpdir(), "uplink-faults-crash-"));
     cluster = await PrivateCluster.create();
     twilio = await new TwilioStandIn().start();
+    gate = await new TwilioGate(twilio).start();
   });
 
   afterAll(async () => {
     for (const app of apps) await app.ensureStopped();
+    await gate?.close();
     await twilio?.stop();
     cluster?.destroy();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -41,8 +45,9 @@ describe("kill -9 during a burst of ticket writes (PostgreSQL server)", () => {
     it(`round ${round}: every acknowledged ticket survives with its events; every SMS goes out exactly once`, async () => {
       const database = `uplink_crash_${round}`;
       const url = await cluster.createDatabase(database);
-      const env = { DATABASE_URL: url, ...twilio.env({ SMS_LEASE_SECONDS: String(LEASE_SECONDS) }) };
+      const env = { DATABASE_URL: url, ...gate.env({ SMS_LEASE_SECONDS: String(LEASE_SECONDS) }) };
       twilio.reset();
+      gate.listRequests = 0;
       const log = path.join(scratch, `round-${round}.log`);
       const first = await AppProcess.start(env, log);
       apps.push(first);
@@ -141,6 +146,7 @@ describe("kill -9 during a burst of ticket writes (PostgreSQL server)", () => {
         outboxDrainedAfterRestartMs: Math.round(drainMs),
         smsRows: audit.rows,
         exactlyOnce: audit.exactlyOnce,
+        twilioMessageListLookups: gate.listRequests,
         doubled: audit.doubled.length,
         missing: audit.missing.length,
       });
