@@ -161,7 +161,12 @@ export const customerFields = {
   status: z.enum(CUSTOMER_STATUSES, { error: `Status must be one of ${CUSTOMER_STATUSES.join(", ")}` }).optional(),
   installDate: z.preprocess(
     blankToNull,
-    z.iso.date("Install date must be a date like 2026-03-31").nullable().optional(),
+    z.iso
+      .date("Install date must be a date like 2026-03-31")
+      // ISO 8601 has a year 0000; PostgreSQL's dates do not.
+      .refine((value) => !value.startsWith("0000-"), "Install date must be in the year 1 or later")
+      .nullable()
+      .optional(),
   ),
   smsOptOut: z.boolean({ error: "SMS opt-out must be true or false" }).optional(),
   notes: optionalText("Notes", 10_000),

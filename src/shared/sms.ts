@@ -161,7 +161,13 @@ export type SmsLog = z.infer<typeof ZSmsLog>;
 export const ZSmsLogPage = z.object({ items: z.array(ZSmsLog), nextCursor: z.string().nullable() });
 export type SmsLogPage = z.infer<typeof ZSmsLogPage>;
 
-const ZDateFilter = z.iso.datetime({ offset: true, error: "must be a date and time such as 2026-01-31T00:00:00Z" });
+const ZDateFilter = z.iso
+  .datetime({ offset: true, error: "must be a date and time such as 2026-01-31T00:00:00Z" })
+  // 0001-01-01T00:00:00+14:00 is year 0 in UTC, 9999-12-31T23:59:59-23:59 year 10000: PostgreSQL takes neither.
+  .refine((value) => {
+    const year = new Date(value).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, "must be a date and time between the years 1 and 9999");
 
 export const ZSmsLogQuery = z.object({
   status: z.enum(SMS_STATUSES).optional(),

@@ -185,6 +185,21 @@ describe.each(testDatabaseKinds())("customers API on %s", (kind) => {
     expect((await admin.get("/api/customers/nope")).statusCode).toBe(422);
   });
 
+  it("refuses an install date in the year 0000 (valid ISO 8601, not a PostgreSQL date) with 422", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const response = await admin.post("/api/customers", { name: "Year Zero", installDate: "0000-01-01" });
+    expect(response.statusCode).toBe(422);
+    expect(problemOf(response).errors).toEqual([
+      { field: "installDate", message: "Install date must be in the year 1 or later" },
+    ]);
+    const customer = await makeCustomer(admin);
+    const update = await admin.patch(`/api/customers/${customer.id}`, {
+      installDate: "0000-12-31",
+      version: customer.version,
+    });
+    expect(update.statusCode).toBe(422);
+  });
+
   it("requires a signed-in user and the CSRF token", async () => {
     const anonymous = await t().app.inject({ method: "GET", url: "/api/customers" });
     expect(anonymous.statusCode).toBe(401);

@@ -31,6 +31,18 @@ describe.each(testDatabaseKinds())("NUL characters on %s", (kind) => {
     }
   });
 
+  it("answers a forged cursor holding a NUL character with the cursor's 400, on every list sorted by text", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const cursor = Buffer.from(JSON.stringify(["a\u0000", "7f3c1e9a-0b5d-4c2e-9a61-3d8f0e2b4c17"])).toString(
+      "base64url",
+    );
+    for (const list of ["/api/users", "/api/service-plans", "/api/sites", "/api/customers?sort=name&"]) {
+      const response = await admin.get(`${list}${list.includes("?") ? "" : "?"}cursor=${cursor}`);
+      expect(response.statusCode, list).toBe(400);
+      expect(problemOf(response).code, list).toBe("request.cursor_invalid");
+    }
+  });
+
   it("accepts text that spells out \\u0000 (backslash, u, four zeros): only the character itself is refused", async () => {
     const admin = await signIn(t().app, DEMO.admin);
     const response = await admin.post("/api/customers", { name: "Escaped \\u0000 Lee" });

@@ -63,6 +63,21 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
     expect((await john.get(`/api/sms/${crypto.randomUUID()}`)).statusCode).toBe(404);
   });
 
+  it("refuses dates PostgreSQL cannot hold (year 0 or 10000 in UTC), in filters and in forged cursors, with 4xx", async () => {
+    const { john } = s();
+    for (const date of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59"]) {
+      for (const filter of ["since", "until"]) {
+        const response = await john.get(`/api/sms?${filter}=${encodeURIComponent(date)}`);
+        expect(response.statusCode, `${filter}=${date}`).toBe(422);
+        expect(problemOf(response).errors?.[0]?.message).toContain("between the years 1 and 9999");
+      }
+    }
+    const forged = Buffer.from(JSON.stringify(["0000-01-01T00:00:00.000Z", crypto.randomUUID()])).toString("base64url");
+    const response = await john.get(`/api/sms?cursor=${forged}`);
+    expect(response.statusCode).toBe(400);
+    expect(problemOf(response).code).toBe("request.cursor_invalid");
+  });
+
   it("lets admins edit and reset templates; technicians may read but not change them", async () => {
     const { admin, john } = s();
     const list = (await john.get("/api/sms/templates")).json().items;

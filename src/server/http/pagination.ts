@@ -16,9 +16,12 @@ export function encodeCursor(values: unknown[]): string {
 export function decodeCursor<T extends unknown[]>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
   if (cursor === undefined || cursor === "") return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    // PostgreSQL text cannot hold U+0000, and the request's own NUL check never sees inside the base64.
+    const holdsNul =
+      Array.isArray(parsed) && parsed.some((value) => typeof value === "string" && value.includes("\u0000"));
     const result = shape.safeParse(parsed);
-    if (result.success) return result.data;
+    if (result.success && !holdsNul) return result.data;
   } catch {
     // fall through: a cursor we did not write
   }

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import type { Database, Executor } from "../db/client.js";
 import { customers, smsLogs, tickets, users } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
-import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
+import { decodeCursor, encodeCursor, escapeLike, ZCursorTimestamp } from "../http/pagination.js";
 import { queueManualSms, SMS_OUTBOX_CHANNEL, type SmsContext } from "./sms.notifications.js";
 
 export interface SmsServiceContext extends SmsContext {
@@ -65,7 +65,8 @@ export async function listSmsLogs(
   db: Executor,
   query: SmsLogQuery & { limit: number; cursor?: string },
 ): Promise<SmsLogPage> {
-  const after = decodeCursor(query.cursor, z.tuple([z.iso.datetime({ offset: true }), z.uuid()]));
+  // Checked for what PostgreSQL reads as a timestamptz: a forged year 0000 gets the cursor's 400.
+  const after = decodeCursor(query.cursor, z.tuple([ZCursorTimestamp, z.uuid()]));
   const text = query.q ? `%${escapeLike(query.q)}%` : undefined;
   const rows = await selectSmsLogs(db)
     .where(
@@ -87,9 +88,7 @@ export async function listSmsLogs(
               ilike(customers.name, text),
             )
           : undefined,
-        after
-          ? sql`(${smsLogs.createdAt}, ${smsLogs.id}) < (${new Date(after[0]).toISOString()}::timestamptz, ${after[1]}::uuid)`
-          : undefined,
+        after ? sql`(${smsLogs.createdAt}, ${smsLogs.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
       ),
     )
     .orderBy(desc(smsLogs.createdAt), desc(smsLogs.id))
