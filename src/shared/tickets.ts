@@ -103,7 +103,12 @@ export const ZUpdateTicket = z
     status: status.optional(),
     assigneeId: assigneeId.optional(),
     /** The version the editor saw; a stale one gets 409 with the current ticket. */
-    version: z.number({ error: "version is required (the ticket's version you edited)" }).int().min(1),
+    version: z
+      .number({ error: "version is required (the ticket's version you edited)" })
+      .int()
+      .min(1)
+      // The column is a PostgreSQL integer: a larger number could not even be compared with it.
+      .max(2_147_483_647),
   })
   .strict();
 export type UpdateTicket = z.infer<typeof ZUpdateTicket>;

@@ -285,6 +285,14 @@ describe.each(testDatabaseKinds())("ticket lifecycle on %s", (kind) => {
     expect(again.json()).toMatchObject({ priority: "urgent", status: "in_progress", version: 3 });
   });
 
+  it("answers a version past PostgreSQL's integer range with 422, not 500", async () => {
+    const ticket = await makeTicket(john);
+    const response = await john.patch(`/api/tickets/${ticket.id}`, { priority: "urgent", version: 2_147_483_648 });
+    expect(response.statusCode).toBe(422);
+    expect(problemOf(response).errors?.[0]?.field).toBe("version");
+    expect(await ticketRow(db(), ticket.id)).toMatchObject({ priority: "normal", version: 1 });
+  });
+
   it("writes a change and its events atomically: a failure part-way leaves neither", async () => {
     // A bulk edit changes the first ticket (by id order) before it reaches the second, whose new
     // assignee turns out to be deactivated: the whole transaction must roll back.
