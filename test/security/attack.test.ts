@@ -28,10 +28,12 @@ const PUBLIC_API = ["GET /api/auth/me", "GET /api/openapi.json", "POST /api/auth
 const PUBLIC_OUTSIDE_API =
   /^(GET|HEAD) \/(healthz|readyz|index\.html|favicon\.svg|assets\/.+)$|^POST \/webhooks\/twilio\/(status|inbound)$/;
 /**
- * The spec's role table ("delete and restore customers; manage staff, service plans, SMS
- * templates: admins only"), as a floor: the routes the app marks admin-only must include these.
+ * A floor under the admin-only routes derived from the app: the spec's role table ("delete and
+ * restore customers; manage staff, service plans, SMS templates: admins only") plus what admins
+ * own today (sites, SLA targets, imports, SMS retries). Opening one of these to technicians must be
+ * a deliberate change here; a new admin route needs no entry, the derivation covers it.
  */
-const SPEC_ADMIN_ONLY = [
+const ADMIN_ONLY_FLOOR = [
   "POST /api/users",
   "PATCH /api/users/:id",
   "POST /api/service-plans",
@@ -41,6 +43,12 @@ const SPEC_ADMIN_ONLY = [
   "DELETE /api/sms/templates/:purpose",
   "DELETE /api/customers/:id",
   "POST /api/customers/:id/restore",
+  "POST /api/customers/import",
+  "POST /api/sites",
+  "PATCH /api/sites/:id",
+  "DELETE /api/sites/:id",
+  "PUT /api/tickets/sla-hours",
+  "POST /api/sms/:id/retry",
 ];
 
 type Method = NonNullable<InjectOptions["method"]>;
@@ -111,7 +119,7 @@ describe.each(testDatabaseKinds())("attacks on every route (%s)", (kind) => {
       expect(name, "a public route outside /api that nobody reviewed").toMatch(PUBLIC_OUTSIDE_API);
 
     const adminOnly = all.filter((route) => !allows(accessOf(app, route), "technician")).map(routeName);
-    expect(adminOnly).toEqual(expect.arrayContaining(SPEC_ADMIN_ONLY));
+    expect(adminOnly).toEqual(expect.arrayContaining(ADMIN_ONLY_FLOOR));
 
     // A new write route without a fixture would escape the role, CSRF and mass-assignment attacks.
     expect(writes().map(writeName).sort()).toEqual(Object.keys(WRITE_FIXTURES).sort());
@@ -176,7 +184,7 @@ describe.each(testDatabaseKinds())("attacks on every route (%s)", (kind) => {
     const w = world();
     const adminOnlyReads = reads().filter((route) => !allows(accessOf(w.t.app, route), "technician"));
     const adminOnlyWrites = await prepareWrites((route) => !allows(accessOf(w.t.app, route), "technician"));
-    expect(adminOnlyWrites.length).toBeGreaterThanOrEqual(SPEC_ADMIN_ONLY.length);
+    expect(adminOnlyWrites.length).toBeGreaterThanOrEqual(ADMIN_ONLY_FLOOR.length);
     const before = await snapshot(db());
     for (const route of adminOnlyReads) {
       const response = await w.john.get(readUrl(route, w));
