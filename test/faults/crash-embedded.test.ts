@@ -17,7 +17,7 @@ import { openPglite } from "../../src/server/db/client.js";
 import { LOCK_FILE, lockDataDir } from "../../src/server/db/open.js";
 import { TwilioStandIn } from "../support/twilio-stand-in.js";
 import { AppProcess, createCustomers, report, StaffClient, ticketBurst, waitFor } from "./support/app-process.js";
-import { auditSms, OUTBOX_QUERY, type OutboxRow } from "./support/sms-audit.js";
+import { auditSms, OUTBOX_QUERY, type OutboxRow, ticketNumberIn } from "./support/sms-audit.js";
 import { TwilioGate } from "./support/twilio-gate.js";
 
 const WRITES = 1_000;
@@ -104,9 +104,10 @@ describe("kill -9 and damaged files on the embedded database (PGlite)", () => {
 
     // Rows the dead instance had claimed: Twilio may have accepted them (see crash-in-send-window).
     const atKill = await openPglite({ dataDir });
-    const sendingAtKill =
-      (await atKill.pglite?.query<{ n: number }>("select count(*)::int as n from sms_logs where status = 'sending'"))
-        ?.rows[0]?.n ?? -1;
+    const sendingAtKill = ((await atKill.pglite?.query<OutboxRow>(OUTBOX_QUERY))?.rows ?? []).filter(
+      (row) => row.status === "sending",
+    );
+    const acceptedAtKill = new Set(twilio.messages.map((m) => ticketNumberIn(m.body)));
     await atKill.close();
     const restartStarted = performance.now();
     const second = await AppProcess.start(env, log);
@@ -188,7 +189,8 @@ describe("kill -9 and damaged files on the embedded database (PGlite)", () => {
       sequentialVsIndexCounts: consistency,
       restartMs: Math.round(restartMs),
       outboxDrainedAfterRestartMs: Math.round(drainMs),
-      smsSendingAtKill: sendingAtKill,
+      smsSendingAtKill: sendingAtKill.length,
+      sendingAcceptedByTwilioAtKill: sendingAtKill.filter((row) => acceptedAtKill.has(row.ticket_number)).length,
       twilioMessageListLookups: gate.listRequests,
       smsExactlyOnce: audit.exactlyOnce,
       smsDoubled: audit.doubled.length,

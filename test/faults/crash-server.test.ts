@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TwilioStandIn } from "../support/twilio-stand-in.js";
 import { AppProcess, createCustomers, report, StaffClient, ticketBurst, waitFor } from "./support/app-process.js";
 import { PrivateCluster } from "./support/private-postgres.js";
-import { auditSms, OUTBOX_QUERY, type OutboxRow } from "./support/sms-audit.js";
+import { auditSms, OUTBOX_QUERY, type OutboxRow, ticketNumberIn } from "./support/sms-audit.js";
 import { TwilioGate } from "./support/twilio-gate.js";
 
 const ROUNDS = 3;
@@ -80,6 +80,13 @@ describe("kill -9 during a burst of ticket writes (PostgreSQL server)", () => {
         database,
       );
 
+      // Claimed rows whose message Twilio had already accepted: sent blind again, they would be doubles.
+      const atKill = await cluster.sql<OutboxRow>(OUTBOX_QUERY, [], database);
+      const acceptedAtKill = new Set(twilio.messages.map((m) => ticketNumberIn(m.body)));
+      const acceptedButUnrecorded = atKill.filter(
+        (row) => row.status === "sending" && acceptedAtKill.has(row.ticket_number),
+      ).length;
+
       const restartStarted = performance.now();
       const second = await AppProcess.start(env, log);
       apps.push(second);
@@ -146,6 +153,7 @@ describe("kill -9 during a burst of ticket writes (PostgreSQL server)", () => {
         outboxDrainedAfterRestartMs: Math.round(drainMs),
         smsRows: audit.rows,
         exactlyOnce: audit.exactlyOnce,
+        sendingAcceptedByTwilioAtKill: acceptedButUnrecorded,
         twilioMessageListLookups: gate.listRequests,
         doubled: audit.doubled.length,
         missing: audit.missing.length,
