@@ -1,0 +1,277 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { LoadResult } from "./load.js";
+import type { ScenarioGroup, ScenarioId } from "./scenarios.js";
+import type { SmsDispatchResult } from "./sms-dispatch.js";
+import { formatKb, formatMiB, formatMs, formatRate } from "./stats.js";
+import type { WebSize } from "./web-size.js";
+
+export type DatabaseKindLabel = "embedded" | "server";
+
+export interface TargetCheck {
+  label: string;
+  met: boolean;
+}
+
+export interface ScenarioRun {
+  connections: number;
+  app: (LoadResult & { cpuMsPerRequest: number | null; peakRssBytes: number | null }) | null;
+  raw: LoadResult | null;
+  /** App requests per second / raw SQL requests per second. */
+  ratio: number | null;
+  targets: TargetCheck[];
+}
+
+export interface ScenarioResult {
+  id: ScenarioId;
+  title: string;
+  group: ScenarioGroup;
+  variants: number;
+  writes: string | null;
+  /** Problems found before or during the load (wrong answers, errors): loud in the report. */
+  problems: string[];
+  notes: string[];
+  /** What one request (the first variant) sends, and the plans of its reads. */
+  sql: {
+    units: number;
+    transactions: number;
+    waves: number;
+    statements: string[];
+    plans: { statement: number; plan: string }[];
+  } | null;
+  runs: ScenarioRun[];
+}
+
+export interface BenchReport {
+  generator: "npm run bench";
+  date: string;
+  git: { commit: string; dirty: boolean };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    ramBytes: number;
+    os: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+  };
+  node: string;
+  database: {
+    kind: DatabaseKindLabel;
+    description: string;
+    version: string;
+    pglite: string | null;
+    poolSize: number | null;
+  };
+  size: string;
+  demoData: { seed: number; generatedAt: string; counts: Record<string, number> };
+  rowCountsBefore: Record<string, number>;
+  rowsAdded: Record<string, number> | null;
+  options: { durationSeconds: number; warmupSeconds: number; connections: number[]; only: string[] | null };
+  /** --note: why this run was taken. */
+  note: string | null;
+  app: {
+    origin: string;
+    startedByBench: boolean;
+    startupMs: number | null;
+    /** The app is started again for the write scenarios (after the raw replay of the reads). */
+    restartsMs: number[];
+    rssIdleBytes: number | null;
+    rssPeakBytes: number | null;
+    shutdown: { code: number | null; signal: string | null; ms: number } | null;
+  };
+  raw: { how: string } | null;
+  scenarios: ScenarioResult[];
+  smsDispatch: (SmsDispatchResult & { outboxDrainSeconds: number | null }) | null;
+  web: WebSize;
+  /** Conditions that make the figures less comparable (said in the docs). */
+  warnings: string[];
+  errors: string[];
+}
+
+/** The issue's targets, evaluated at 20 clients where they apply (embedded S; server L). */
+export function targetsFor(
+  size: string,
+  kind: DatabaseKindLabel,
+  group: ScenarioGroup,
+  id: ScenarioId,
+  run: ScenarioRun,
+): TargetCheck[] {
+  const app = run.app;
+  if (run.connections !== 20 || !app?.latency) return [];
+  const p95 = app.latency.p95;
+  if (kind === "embedded" && size === "S") return [{ label: "p95 ≤ 50 ms", met: p95 <= 50 }];
+  if (kind !== "server" || size !== "L") return [];
+  const checks: TargetCheck[] = [];
+  if (group === "queue" || group === "customer-search") {
+    checks.push({ label: "p95 ≤ 25 ms", met: p95 <= 25 });
+    if (run.ratio !== null) checks.push({ label: "app ≥ 40% of raw", met: run.ratio >= 0.4 });
+  }
+  if (group === "ticket-detail") checks.push({ label: "p95 ≤ 15 ms", met: p95 <= 15 });
+  if (group === "dashboard") checks.push({ label: "p95 ≤ 150 ms", met: p95 <= 150 });
+  if (id === "ticket-create") checks.push({ label: "≥ 500 req/s", met: app.rps >= 500 });
+  return checks;
+}
+
+export const WEB_TARGET_BYTES = 200_000;
+
+export function defaultOutPath(size: string, kind: DatabaseKindLabel): string {
+  return path.join("docs", "benchmarks", `${size}-${kind}.json`);
+}
+
+export function writeJson(file: string, report: BenchReport): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+const int = (n: number) => n.toLocaleString("en-US");
+
+function errorCell(result: LoadResult | null): string {
+  if (!result) return "—";
+  if (result.errors.total === 0) return "0";
+  const parts = Object.entries(result.errors.byStatus).map(([status, n]) => `${int(n)}×${status}`);
+  if (result.errors.socketErrors) parts.push(`${int(result.errors.socketErrors)} socket`);
+  if (result.errors.timeouts) parts.push(`${int(result.errors.timeouts)} timeout`);
+  return `**${parts.join(", ")}**`;
+}
+
+export function markdownSection(report: BenchReport, jsonPath: string): string {
+  const { machine, database } = report;
+  const kindLabel = database.kind === "embedded" ? "embedded database (PGlite)" : "PostgreSQL server";
+  const lines: string[] = [];
+  lines.push(`### Size ${report.size}, ${kindLabel}: ${report.date.slice(0, 10)}`, "");
+  lines.push(
+    `_Generated by \`npm run bench\` (${jsonPath} holds every number); the next run on this size and database replaces this section._`,
+    "",
+  );
+  if (report.note) lines.push(`**${report.note.replace(/\.$/, "")}.**`, "");
+  lines.push(
+    `- **Machine**: ${machine.cpus} × ${machine.cpuModel}, ${(machine.ramBytes / 1024 ** 3).toFixed(0)} GiB RAM, ${machine.os}; ` +
+      `load average ${machine.loadAverageAtStart[0]?.toFixed(1)} at the start, ${machine.loadAverageAtEnd[0]?.toFixed(1)} at the end ` +
+      "(1 min; above the core count means other work competed for the CPU and the figures are upper bounds).",
+    `- **Software**: Node.js ${report.node}; ${database.version}${database.pglite && !database.version.includes("PGlite") ? ` (PGlite ${database.pglite})` : ""}; ` +
+      `commit ${report.git.commit.slice(0, 12)}${report.git.dirty ? " with uncommitted changes" : ""}.`,
+    `- **Data**: demo size ${report.size} (seed ${report.demoData.seed}, generated ${report.demoData.generatedAt.slice(0, 10)}): ` +
+      `${int(report.rowCountsBefore.customers ?? 0)} customers, ${int(report.rowCountsBefore.tickets ?? 0)} tickets, ` +
+      `${int(report.rowCountsBefore.ticketComments ?? 0)} comments, ${int(report.rowCountsBefore.ticketEvents ?? 0)} events, ` +
+      `${int(report.rowCountsBefore.smsLogs ?? 0)} SMS rows at the start.`,
+    `- **Load**: autocannon, keep-alive, ${report.options.durationSeconds} s per measurement after ${report.options.warmupSeconds} s of warm-up, ` +
+      `${report.options.connections.join(" and ")} concurrent clients; latencies in ms from each response's own timing; ` +
+      "any non-2xx answer counts as an error.",
+    `- **Raw SQL**: ${report.raw?.how ?? "not measured"}`,
+    "",
+  );
+
+  const sms = report.smsDispatch;
+  const web = report.web;
+  lines.push("| what | figure |", "| --- | --- |");
+  if (report.app.startupMs !== null) {
+    const restarts = (report.app.restartsMs ?? []).map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ");
+    lines.push(
+      `| start-up (spawn → \`/readyz\` 200) | ${(report.app.startupMs / 1000).toFixed(1)} s${restarts ? ` (again for the write scenarios: ${restarts})` : ""} |`,
+    );
+  }
+  if (report.app.rssIdleBytes !== null) {
+    lines.push(
+      `| memory of the app process (RSS), idle / peak under load | ${formatMiB(report.app.rssIdleBytes)} / ${formatMiB(report.app.rssPeakBytes)} |`,
+    );
+  }
+  if (sms) {
+    lines.push(
+      `| SMS dispatch: ${int(sms.messages)} messages queued via \`POST /api/sms\` (20 clients) until the Twilio stand-in accepted all | ` +
+        `${formatRate(sms.sentPerSecond)} msg/s end to end (${sms.endToEndSeconds} s; steady ${formatRate(sms.steadySentPerSecond)} msg/s); ` +
+        `queued at ${formatRate(sms.queueing.rps)} req/s (p95 ${formatMs(sms.queueing.latency?.p95)} ms)` +
+        `${sms.keptPace ? "; the dispatcher kept pace with the queueing, so its own limit is higher" : ""}` +
+        `${sms.accepted < sms.messages ? `; **only ${int(sms.accepted)} accepted**` : ""}` +
+        `${sms.duplicates ? `; ${int(sms.duplicates)} sent twice` : ""} |`,
+    );
+    if (sms.outboxDrainSeconds !== null) {
+      lines.push(
+        `| SMS outbox left by the ticket-create load, sent in | ${sms.outboxDrainSeconds.toFixed(1)} s after the load ended |`,
+      );
+    }
+  }
+  lines.push(
+    `| initial JavaScript, gzip (${web.files.length} files: entry, static imports, modulepreloads) | ${formatKb(web.gzipBytes)} ` +
+      `(${formatKb(web.bytes)} raw; target ≤ 200 kB: ${web.gzipBytes <= WEB_TARGET_BYTES ? "met" : "**missed**"}); CSS ${formatKb(web.cssGzipBytes)} |`,
+  );
+  lines.push(`| errors | ${report.errors.length === 0 ? "none" : `**${report.errors.length}: see below**`} |`, "");
+
+  lines.push(
+    "| endpoint | clients | app p50 | app p95 | app p99 | app req/s | errors | raw p50 | raw p95 | raw p99 | raw req/s | app / raw | app CPU ms/req | target (issue) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  );
+  for (const scenario of report.scenarios) {
+    for (const run of scenario.runs) {
+      const app = run.app;
+      const raw = run.raw;
+      const target =
+        run.targets.length === 0
+          ? ""
+          : run.targets.map((check) => `${check.label}: ${check.met ? "met" : "**missed**"}`).join("; ");
+      lines.push(
+        `| ${scenario.title} | ${run.connections} | ${formatMs(app?.latency?.p50)} | ${formatMs(app?.latency?.p95)} | ` +
+          `${formatMs(app?.latency?.p99)} | ${formatRate(app?.rps)} | ${errorCell(app)} | ${formatMs(raw?.latency?.p50)} | ` +
+          `${formatMs(raw?.latency?.p95)} | ${formatMs(raw?.latency?.p99)} | ${formatRate(raw?.rps)} | ` +
+          `${run.ratio === null ? "—" : `${Math.round(run.ratio * 100)}%`}${raw && raw.errors.total > 0 ? ` (raw ${errorCell(raw)})` : ""} | ` +
+          `${app?.cpuMsPerRequest === null || app?.cpuMsPerRequest === undefined ? "—" : formatMs(app.cpuMsPerRequest)} | ${target} |`,
+      );
+    }
+  }
+  lines.push("");
+  if (report.size !== "S" || database.kind !== "embedded") {
+    if (!(report.size === "L" && database.kind === "server")) {
+      lines.push(
+        `The issue sets targets for size S on the embedded database and size L on a server; none applies to size ${report.size} on ${kindLabel}.`,
+        "",
+      );
+    }
+  }
+
+  const notes = report.scenarios
+    .map((scenario) => ({
+      scenario,
+      said: [...scenario.notes, ...(scenario.writes ? [`each request adds ${scenario.writes}`] : [])],
+    }))
+    .filter(({ said }) => said.length > 0)
+    .map(({ scenario, said }) => `- ${scenario.title}: ${said.join("; ")}.`);
+  if (report.rowsAdded) {
+    const added = Object.entries(report.rowsAdded)
+      .filter(([, n]) => n !== 0)
+      .map(([table, n]) => `${int(n)} ${table}`);
+    notes.push(
+      `- Rows this run added (write scenarios, warm-ups, the SQL recordings and replays, sign-ins): ${added.join(", ") || "none"}. Nothing else changed.`,
+    );
+  }
+  notes.unshift(...(report.warnings ?? []).map((warning) => `- **Warning**: ${warning}.`));
+  if (notes.length > 0) lines.push("Notes:", "", ...notes, "");
+
+  if (report.errors.length > 0) {
+    lines.push(
+      "**Errors** (every non-2xx answer or failed statement is one):",
+      "",
+      ...report.errors.map((e) => `- ${e}`),
+      "",
+    );
+  }
+  return lines.join("\n").trimEnd();
+}
+
+/** Replaces (or adds, before the anchor) this size and database's generated section of the docs. */
+export function updateDocs(docsFile: string, key: string, section: string): void {
+  const start = `<!-- bench:${key}:start -->`;
+  const end = `<!-- bench:${key}:end -->`;
+  const anchor = "<!-- bench:generated -->";
+  const block = `${start}\n${section}\n${end}`;
+  const text = existsSync(docsFile) ? readFileSync(docsFile, "utf8") : "# Benchmarks\n\n";
+  let updated: string;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from !== -1 && to > from) {
+    updated = text.slice(0, from) + block + text.slice(to + end.length);
+  } else if (text.includes(anchor)) {
+    updated = text.replace(anchor, () => `${block}\n\n${anchor}`);
+  } else {
+    updated = `${text.trimEnd()}\n\n${block}\n`;
+  }
+  writeFileSync(docsFile, updated);
+}
