@@ -52,7 +52,8 @@ export function searchConditions(q: string): SearchPlan {
   }
   const mac = normalizeMac(text);
   if (mac) exact.push(sql`${customers.macAddress} = ${mac}::macaddr`);
-  if (isIP(text)) exact.push(sql`${customers.ipAddress} = ${text}::inet`);
+  // Node's isIP takes an IPv6 zone (fe80::1%eth0); PostgreSQL's inet does not, and no stored address has one.
+  if (isIP(text) && !text.includes("%")) exact.push(sql`${customers.ipAddress} = ${text}::inet`);
   // "C-000123", "c123", or just the digits.
   const account = /^(?:c-?)?(\d{1,12})$/.exec(text);
   if (account?.[1]) exact.push(sql`${customers.accountNumber} = ${`C-${account[1].padStart(6, "0")}`}`);
