@@ -2,6 +2,7 @@ import pino from "pino";
 import { buildApp, loggerOptions } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { scheduleEmbeddedMaintenance } from "./db/maintenance.js";
 import { runMigrations } from "./db/migrate.js";
 import { DataDirDamagedError, damagedDataDirMessage, openDatabase } from "./db/open.js";
 import { seedDemoUsers } from "./db/seed.js";
@@ -39,9 +40,11 @@ async function main() {
   const app = await buildApp({ config, database, clock: systemClock }, { logger: log });
 
   let stopping = false;
+  let stopMaintenance = () => {};
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopMaintenance();
     log.info(`${signal}: finishing in-flight requests, then closing the database`);
     const force = setTimeout(() => {
       log.error("Shutdown took longer than 25 s; exiting");
@@ -61,6 +64,7 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  stopMaintenance = scheduleEmbeddedMaintenance(database, log);
   log.info(`Uplink ready in ${Math.round(performance.now() - startedAt)} ms`);
 }
 
