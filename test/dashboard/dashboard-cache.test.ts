@@ -2,11 +2,12 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/server/clock.js";
 
-const SECOND = 1000;
 import type { Dashboard } from "../../src/shared/dashboard.js";
 import { DEMO, type Session, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeTicket } from "../support/factories/tickets.js";
+
+const SECOND = 1000;
 
 describe.each(testDatabaseKinds())("dashboard aggregates reused between requests on %s", (kind) => {
   const h = useTestApp(kind, { clock: new ManualClock(new Date("2026-05-04T15:00:00Z")) });
