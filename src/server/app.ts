@@ -118,13 +118,22 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       reply.header("cache-control", "no-store");
   });
   registerGuard(app);
-  // PostgreSQL text cannot hold NUL characters: refuse them up front with a 422, for every route.
+  // PostgreSQL text cannot hold NUL characters, nor its JSON (the audit log, ticket events) half of
+  // a UTF-16 surrogate pair: refuse both up front with a 422, for every route.
   app.addHook("preValidation", async (request) => {
-    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+    const parts = [request.body, request.query, request.params];
+    if (parts.some((part) => anyText(part, (text) => text.includes("\u0000")))) {
       throw new AppError(
         422,
         "request.nul_character",
         "Text may not contain NUL characters (\\u0000); remove them and try again.",
+      );
+    }
+    if (parts.some((part) => anyText(part, (text) => LONE_SURROGATE.test(text)))) {
+      throw new AppError(
+        422,
+        "request.broken_character",
+        "Text holds a broken character (half of a UTF-16 surrogate pair, such as an emoji cut in two); remove it and try again.",
       );
     }
   });
@@ -147,19 +156,22 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   return app;
 }
 
+/** An unpaired UTF-16 surrogate (in a u-mode pattern, a proper pair is one code point and does not match). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /**
- * Whether any key or string in a parsed body, query or params holds U+0000. A loop, not recursion
+ * Whether any key or string in a parsed body, query or params passes the test. A loop, not recursion
  * (nor JSON.stringify): a body of arrays nested 500,000 deep must get its 4xx, not overflow the stack.
  */
-function containsNul(value: unknown): boolean {
+function anyText(value: unknown, test: (text: string) => boolean): boolean {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const current = pending.pop();
     if (typeof current === "string") {
-      if (current.includes("\u0000")) return true;
+      if (test(current)) return true;
     } else if (current !== null && typeof current === "object") {
       for (const [key, member] of Object.entries(current)) {
-        if (key.includes("\u0000")) return true;
+        if (test(key)) return true;
         pending.push(member);
       }
     }

@@ -43,6 +43,24 @@ describe.each(testDatabaseKinds())("NUL characters on %s", (kind) => {
     }
   });
 
+  it("refuses half of a UTF-16 surrogate pair (an emoji cut in two) with 422, and takes whole emoji", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    // The template's audit entry is JSON, which PostgreSQL refuses to hold a lone surrogate in.
+    for (const [url, body] of [
+      ["/api/sms/templates/manual", { body: "Hi \ud83d" }],
+      ["/api/sms/templates/manual", { body: "Hi \ude00 there" }],
+    ] as const) {
+      const response = await admin.put(url, body);
+      expect(response.statusCode).toBe(422);
+      expect(problemOf(response).code).toBe("request.broken_character");
+    }
+    const customer = await admin.post("/api/customers", { name: "Broken \ud800 Key", notes: "x" });
+    expect(problemOf(customer).code).toBe("request.broken_character");
+    const whole = await admin.put("/api/sms/templates/manual", { body: "Hi 😀 {{customer.name}}" });
+    expect(whole.statusCode).toBe(200);
+    expect(whole.json().body).toBe("Hi 😀 {{customer.name}}");
+  });
+
   it("accepts text that spells out \\u0000 (backslash, u, four zeros): only the character itself is refused", async () => {
     const admin = await signIn(t().app, DEMO.admin);
     const response = await admin.post("/api/customers", { name: "Escaped \\u0000 Lee" });
