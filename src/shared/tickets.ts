@@ -141,7 +141,8 @@ export const ZTicketListQuery = z.object({
     .min(1, "limit must be between 1 and 200")
     .max(200, "limit must be between 1 and 200")
     .default(50),
-  cursor: z.string().max(500).optional(),
+  // As long as the server's ZCursor allows (src/server/http/pagination.ts): room for any cursor a list hands out.
+  cursor: z.string().max(4_096).optional(),
   q: z.string().trim().max(200, "q must be at most 200 characters").optional(),
   status: listOf(TICKET_STATUSES, "status"),
   priority: listOf(TICKET_PRIORITIES, "priority"),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CUSTOMER_SORTS } from "../../shared/customers.js";
 import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
-import { ZLimit } from "../http/pagination.js";
+import { ZCursor, ZLimit } from "../http/pagination.js";
 
 export const ZCustomerId = z.object({ id: z.uuid("id must be a customer id (UUID)") });
 
@@ -23,5 +23,5 @@ export const ZCustomerFilterQuery = z.object({
 
 export const ZCustomerListQuery = ZCustomerFilterQuery.extend({
   limit: ZLimit,
-  cursor: z.string().max(1000).optional(),
+  cursor: ZCursor.optional(),
 });

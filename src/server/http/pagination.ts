@@ -8,6 +8,12 @@ export const ZLimit = z.coerce
   .max(200, "limit must be between 1 and 200")
   .default(50);
 
+/**
+ * A cursor as a query parameter. Room for the longest one a list hands out: a 200-character name
+ * in JSON (up to 6 bytes a character, as \u0001) and an id, in base64 (a third longer).
+ */
+export const ZCursor = z.string().max(4_096, "cursor is not one this list handed out");
+
 /** Opaque keyset cursor: the sort key values of the last row, base64url JSON. */
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values), "utf8").toString("base64url");

@@ -3,7 +3,7 @@ import { ZCreateServicePlan, ZServicePlan, ZServicePlanList, ZUpdateServicePlan 
 import { ZProblem } from "../../shared/problem.js";
 import { currentUser } from "../auth/guard.js";
 import type { App } from "../deps.js";
-import { ZLimit } from "../http/pagination.js";
+import { ZCursor, ZLimit } from "../http/pagination.js";
 import {
   createServicePlan,
   deleteServicePlan,
@@ -29,7 +29,7 @@ export async function servicePlansRoutes(app: App) {
         summary: "Service plans (everyone picks from them)",
         querystring: z.object({
           limit: ZLimit,
-          cursor: z.string().max(500).optional(),
+          cursor: ZCursor.optional(),
           q: z.string().trim().max(200).optional(),
           active: z
             .enum(["true", "false"], { error: "active must be true or false" })

@@ -3,7 +3,7 @@ import { ZProblem } from "../../shared/problem.js";
 import { ZCreateSite, ZSite, ZSiteList, ZUpdateSite } from "../../shared/sites.js";
 import { currentUser } from "../auth/guard.js";
 import type { App } from "../deps.js";
-import { ZLimit } from "../http/pagination.js";
+import { ZCursor, ZLimit } from "../http/pagination.js";
 import { createSite, deleteSite, findSite, listSites, type SitesContext, updateSite } from "./sites.service.js";
 
 const ZSiteId = z.object({ id: z.uuid("id must be a network site id (UUID)") });
@@ -22,7 +22,7 @@ export async function sitesRoutes(app: App) {
         summary: "Network sites: towers, POPs, OLTs, cabinets (everyone picks from them)",
         querystring: z.object({
           limit: ZLimit,
-          cursor: z.string().max(500).optional(),
+          cursor: ZCursor.optional(),
           q: z.string().trim().max(200).optional(),
           active: z
             .enum(["true", "false"], { error: "active must be true or false" })

@@ -11,7 +11,7 @@ import {
 } from "../../shared/sms.js";
 import { currentUser } from "../auth/guard.js";
 import type { App } from "../deps.js";
-import { ZLimit } from "../http/pagination.js";
+import { ZCursor, ZLimit } from "../http/pagination.js";
 import { getSmsLog, listSmsLogs, retrySms, type SmsServiceContext, sendManualSms } from "./sms.service.js";
 import { listSmsTemplates, resetSmsTemplate, updateSmsTemplate } from "./sms.templates.js";
 
@@ -32,7 +32,7 @@ export async function smsRoutes(app: App) {
       schema: {
         tags: ["sms"],
         summary: "The SMS log, newest first (filters: status, purpose, direction, ticket, customer, dates, text)",
-        querystring: ZSmsLogQuery.extend({ limit: ZLimit, cursor: z.string().max(500).optional() }),
+        querystring: ZSmsLogQuery.extend({ limit: ZLimit, cursor: ZCursor.optional() }),
         response: { 200: ZSmsLogPage, ...problems },
       },
     },

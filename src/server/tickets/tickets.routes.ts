@@ -16,7 +16,7 @@ import {
 } from "../../shared/tickets.js";
 import { currentUser } from "../auth/guard.js";
 import type { App } from "../deps.js";
-import { ZLimit } from "../http/pagination.js";
+import { ZCursor, ZLimit } from "../http/pagination.js";
 import { addComment, getTimeline, listComments } from "./tickets.comments.js";
 import { listTickets } from "./tickets.queries.js";
 import {
@@ -136,7 +136,7 @@ export async function ticketsRoutes(app: App) {
         tags: ["tickets"],
         summary: "A ticket's comments, oldest first",
         params: ZTicketId,
-        querystring: z.object({ limit: ZLimit, cursor: z.string().max(500).optional() }),
+        querystring: z.object({ limit: ZLimit, cursor: ZCursor.optional() }),
         response: { 200: ZCommentList, ...problems },
       },
     },

@@ -4,7 +4,7 @@ import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserList } from "../.
 import { currentUser } from "../auth/guard.js";
 import type { App } from "../deps.js";
 import { notFound } from "../http/errors.js";
-import { ZLimit } from "../http/pagination.js";
+import { ZCursor, ZLimit } from "../http/pagination.js";
 import {
   createUser,
   findUserById,
@@ -35,7 +35,7 @@ export async function usersRoutes(app: App) {
         summary: "Staff accounts (everyone may list them, e.g. to assign tickets)",
         querystring: z.object({
           limit: ZLimit,
-          cursor: z.string().max(500).optional(),
+          cursor: ZCursor.optional(),
           q: z.string().trim().max(200).optional(),
           active: z
             .enum(["true", "false"])
