@@ -184,6 +184,7 @@ export function injectOptions(request: FuzzRequest, session: Session | undefined
     payload = body;
     headers["content-type"] = headerSafe(contentType);
   }
+  if (request.cookie !== undefined) headers.cookie = headerSafe(request.cookie);
   if (session) {
     headers.cookie = session.cookie;
     if (request.csrf === "wrong") headers["x-csrf-token"] = "fuzz-wrong-csrf-token";

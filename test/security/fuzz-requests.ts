@@ -57,6 +57,8 @@ export interface FuzzRequest {
   signing?: Signing;
   /** Signed-in personas send the right CSRF token unless this says otherwise. */
   csrf?: "missing" | "wrong";
+  /** An anonymous client's made-up Cookie header (a session that does not exist, or garbage). */
+  cookie?: string;
 }
 
 /** What the fixture database holds, so generated requests can reach real rows. */
@@ -628,6 +630,23 @@ function queryFor(route: FuzzRoute, fixture: FuzzFixture): fc.Arbitrary<QueryPai
     : mixed;
 }
 
+/** Cookie headers a client might make up: sessions that do not exist, broken encodings, duplicates. */
+const forgedCookie: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    "uplink_session=%E0%A4%A",
+    "uplink_session=%",
+    "uplink_session=a; uplink_session=b",
+    `uplink_session=${"x".repeat(43)}`,
+    `uplink_session=${"x".repeat(5000)}`,
+    'uplink_session="quoted"',
+    "uplink_session=",
+    "=; ; ;;",
+    "__proto__=x; constructor=y; uplink_session=__proto__",
+    "uplink_session=%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00",
+  ),
+  fc.base64String({ minLength: 20, maxLength: 100 }).map((token) => `uplink_session=${token}`),
+);
+
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** Requests to one API route: its path parameters, query, body, method, persona and CSRF token fuzzed. */
@@ -657,8 +676,9 @@ export function apiRequest(route: FuzzRoute, fixture: FuzzFixture): fc.Arbitrary
         { weight: 30, arbitrary: fc.constant(undefined) },
         { weight: 1, arbitrary: fc.constantFrom<"missing" | "wrong">("missing", "wrong") },
       ),
+      cookie: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, forgedCookie),
     })
-    .map(({ persona: who, path: url, query, payload, method, csrf }) => ({
+    .map(({ persona: who, path: url, query, payload, method, csrf, cookie }) => ({
       target: `${route.method} ${route.pattern}`,
       persona: who,
       method,
@@ -666,6 +686,7 @@ export function apiRequest(route: FuzzRoute, fixture: FuzzFixture): fc.Arbitrary
       query,
       payload,
       ...(csrf ? { csrf } : {}),
+      ...(cookie !== undefined && who === "anonymous" ? { cookie } : {}),
     }));
 }
 
@@ -731,7 +752,19 @@ export function webhookRequest(fixture: FuzzFixture): fc.Arbitrary<FuzzRequest> 
         .map(([key, value]) => [key, value] as [string, string | LongText]),
     },
   );
-  const form = fc.array(pair, { maxLength: 8 });
+  // Every field either webhook needs, values mostly plausible, plus a few extra pairs: these get past
+  // validation to the receipt and inbound-message logic.
+  const complete = fc
+    .tuple(
+      fc.tuple(
+        ...(["MessageSid", "MessageStatus", "From", "To", "Body"] as const).map((name) =>
+          webhookValue(name).map((value) => [name, value] as [string, string | LongText]),
+        ),
+      ),
+      fc.array(pair, { maxLength: 3 }),
+    )
+    .map(([fields, extra]) => [...fields, ...extra]);
+  const form = fc.oneof({ weight: 3, arbitrary: complete }, { weight: 2, arbitrary: fc.array(pair, { maxLength: 8 }) });
   const payload = fc.oneof(
     {
       weight: 10,
