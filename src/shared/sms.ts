@@ -72,8 +72,9 @@ export function unknownPlaceholders(template: string): string[] {
 
 /** Fills the placeholders; the result is plain text (an SMS), never HTML. */
 export function renderTemplate(template: string, values: TemplateValues): string {
+  // Object.hasOwn, not `in`: {{constructor}} or {{toString}} must stay text, not become a JS function's source.
   const rendered = template.replace(PLACEHOLDER_PATTERN, (whole, name: string) =>
-    name in values ? values[name as TemplatePlaceholder] : whole,
+    Object.hasOwn(values, name) ? values[name as TemplatePlaceholder] : whole,
   );
   return rendered.trim().slice(0, SMS_MAX_LENGTH);
 }

@@ -170,6 +170,16 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
     expect(twilio.messagesTo(customer.phone as string).map((m) => m.body)).toContain(row.body);
   });
 
+  it("keeps placeholders named like Object.prototype members ({{constructor}}, {{toString}}) as typed", async () => {
+    const { admin } = s();
+    const customer = await makeCustomer(admin, { name: "Ada Proto" });
+    const ticket = await makeTicket(admin, { customerId: customer.id });
+    const body = "Hi {{customer.name}}: {{constructor}} {{toString}} {{__proto__}} {{hasOwnProperty}}";
+    const response = await admin.post("/api/sms", { ticketId: ticket.id, body });
+    expect(response.statusCode).toBe(201);
+    expect(response.json().body).toBe("Hi Ada Proto: {{constructor}} {{toString}} {{__proto__}} {{hasOwnProperty}}");
+  });
+
   it("refuses an empty manual message and an unknown ticket, changing nothing", async () => {
     const { admin } = s();
     const ticket = await makeTicket(admin, {});

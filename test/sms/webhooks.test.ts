@@ -96,6 +96,28 @@ describe.each(testDatabaseKinds())("Twilio webhooks (%s)", (kind) => {
     expect(await smsRows(admin, { direction: "inbound", q: "+12125550100" })).toHaveLength(0);
   });
 
+  it("ignores receipt statuses and error codes named like Object.prototype members, without a 500", async () => {
+    const { admin, t } = s();
+    const { sent } = await sentSms();
+    for (const status of ["hasOwnProperty", "constructor", "toString", "__proto__"]) {
+      const response = await t.app.inject(
+        signedWebhook(STATUS, { MessageSid: sent.providerSid as string, MessageStatus: status }),
+      );
+      expect(response.statusCode, status).toBe(200);
+    }
+    expect((await smsRow(admin, sent.id)).status).toBe("sent");
+    const receipt = signedWebhook(STATUS, {
+      MessageSid: sent.providerSid as string,
+      MessageStatus: "undelivered",
+      ErrorCode: "constructor",
+    });
+    expect((await t.app.inject(receipt)).statusCode).toBe(200);
+    expect(await smsRow(admin, sent.id)).toMatchObject({
+      status: "undelivered",
+      reason: "Twilio reported the message as not delivered (error constructor)",
+    });
+  });
+
   it("takes only form bodies: a signed JSON body gets 415, even one the signature check cannot read as text", async () => {
     const { admin, t } = s();
     const { sent } = await sentSms();

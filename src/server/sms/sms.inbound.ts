@@ -176,11 +176,15 @@ export interface StatusCallback {
  * changes nothing, and a repeated receipt neither.
  */
 export async function applyStatusCallback(db: Database, ctx: SmsContext, receipt: StatusCallback): Promise<boolean> {
-  if (!(receipt.messageStatus in RECEIPT_STATUSES)) return false;
+  // Own keys only: a status named "constructor" or "hasOwnProperty" is unknown, not inherited.
+  if (!Object.hasOwn(RECEIPT_STATUSES, receipt.messageStatus)) return false;
   const status = receipt.messageStatus as ReceiptStatus;
   const rank = RECEIPT_STATUSES[status];
   const failed = status === "failed" || status === "undelivered";
-  const words = receipt.errorCode ? TWILIO_ERROR_WORDS[receipt.errorCode] : undefined;
+  const words =
+    receipt.errorCode && Object.hasOwn(TWILIO_ERROR_WORDS, receipt.errorCode)
+      ? TWILIO_ERROR_WORDS[receipt.errorCode]
+      : undefined;
   const reason = failed
     ? `${words ?? "Twilio reported the message as not delivered"}${receipt.errorCode ? ` (error ${receipt.errorCode})` : ""}`
     : null;
