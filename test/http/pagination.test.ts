@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEMO, signIn, useTestApp } from "../support/app.js";
+import { DEMO, problemOf, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 
 describe.each(testDatabaseKinds())("cursor pagination on %s", (kind) => {
@@ -46,5 +46,25 @@ describe.each(testDatabaseKinds())("cursor pagination on %s", (kind) => {
       expect(new Set(seen).size, list).toBe(seen.length);
       expect(seen.length, list).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it("answers a forged cursor whose time has a UTC offset PostgreSQL cannot take (past 15:59) with the cursor's 400", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const ticket = (await admin.post("/api/tickets", { subject: "Offset probe" })).json();
+    for (const offset of ["-23:59", "+16", "+15:60"]) {
+      const cursor = Buffer.from(JSON.stringify([`2026-01-01T00:00:00${offset}`, ticket.id])).toString("base64url");
+      for (const list of [
+        "/api/sms?",
+        "/api/tickets?",
+        "/api/customers?sort=created&",
+        `/api/tickets/${ticket.id}/comments?`,
+      ]) {
+        const response = await admin.get(`${list}cursor=${cursor}`);
+        expect(response.statusCode, `${list} ${offset}`).toBe(400);
+        expect(problemOf(response).code).toBe("request.cursor_invalid");
+      }
+    }
+    const fine = Buffer.from(JSON.stringify(["2026-01-01T00:00:00+15:59", ticket.id])).toString("base64url");
+    expect((await admin.get(`/api/tickets?cursor=${fine}`)).statusCode).toBe(200);
   });
 });

@@ -45,9 +45,10 @@ export const ZCursorTimestamp = z.string().max(40).refine(isTimestampText);
 
 function isTimestampText(value: string): boolean {
   if (value === "infinity" || value === "-infinity") return true;
-  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2}){0,2})?$/.exec(
-    value,
-  );
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?$/.exec(
+      value,
+    );
   if (!match) return false;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
     number,
@@ -65,7 +66,11 @@ function isTimestampText(value: string): boolean {
     date.getUTCDate() === day &&
     hour < 24 &&
     minute < 60 &&
-    second < 60
+    second < 60 &&
+    // PostgreSQL takes a UTC offset up to 15:59:59 ("-23:59" is a displacement out of range).
+    Number(match[9] ?? 0) <= 15 &&
+    Number(match[10] ?? 0) < 60 &&
+    Number(match[11] ?? 0) < 60
   );
 }
 
