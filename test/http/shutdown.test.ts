@@ -22,7 +22,9 @@ function slowLogin(port: number, body: string) {
     socket.on("connect", () => {
       socket.write(
         `POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, half)}`,
-        () => resolve(),
+        // Written is not yet parsed: give the server time to take the request in, or SIGTERM
+        // can arrive first and Fastify answers this "new" request 503 (seen on a loaded machine).
+        () => setTimeout(resolve, 500),
       );
     }),
   );
