@@ -3,7 +3,8 @@ import { ManualClock } from "../../src/server/clock.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeTicket } from "../support/factories/tickets.js";
-import { eventsOf, HOUR, makeTechnician, smsPurposesOf, ticketRow } from "./helpers.js";
+import { makeTechnician } from "../support/factories/users.js";
+import { eventsOf, HOUR, smsPurposesOf, ticketRow } from "./helpers.js";
 
 const START = "2026-05-04T10:00:00.000Z";
 
@@ -159,15 +160,19 @@ describe.each(testDatabaseKinds())("bulk actions, comments, timeline and SLA set
     const fields = problemOf(invalid).errors?.map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(["urgent", "high", "low"]));
     const existing = await makeTicket(john, { priority: "low" });
-    const saved = await admin.put("/api/tickets/sla-hours", { urgent: 2, high: 6, normal: 12, low: 48 });
-    expect(saved.statusCode).toBe(200);
-    expect((await john.get("/api/tickets/sla-hours")).json()).toEqual({ urgent: 2, high: 6, normal: 12, low: 48 });
-    const fresh = await makeTicket(john, { priority: "urgent" });
-    expect(fresh.dueAt).toBe("2026-05-04T12:00:00.000Z");
-    // Existing tickets keep their due time until their priority changes.
-    expect((await john.get(`/api/tickets/${existing.id}`)).json().dueAt).toBe("2026-05-07T10:00:00.000Z");
-    const changed = await john.patch(`/api/tickets/${existing.id}`, { priority: "normal", version: 1 });
-    expect(changed.json().dueAt).toBe("2026-05-04T22:00:00.000Z");
-    await admin.put("/api/tickets/sla-hours", { urgent: 4, high: 8, normal: 24, low: 72 });
+    try {
+      const saved = await admin.put("/api/tickets/sla-hours", { urgent: 2, high: 6, normal: 12, low: 48 });
+      expect(saved.statusCode).toBe(200);
+      expect((await john.get("/api/tickets/sla-hours")).json()).toEqual({ urgent: 2, high: 6, normal: 12, low: 48 });
+      const fresh = await makeTicket(john, { priority: "urgent" });
+      expect(fresh.dueAt).toBe("2026-05-04T12:00:00.000Z");
+      // Existing tickets keep their due time until their priority changes.
+      expect((await john.get(`/api/tickets/${existing.id}`)).json().dueAt).toBe("2026-05-07T10:00:00.000Z");
+      const changed = await john.patch(`/api/tickets/${existing.id}`, { priority: "normal", version: 1 });
+      expect(changed.json().dueAt).toBe("2026-05-04T22:00:00.000Z");
+    } finally {
+      // The SLA hours are shared by the whole database: the other tests expect the defaults.
+      await admin.put("/api/tickets/sla-hours", { urgent: 4, high: 8, normal: 24, low: 72 });
+    }
   });
 });

@@ -4,8 +4,10 @@ import { ManualClock } from "../../src/server/clock.js";
 import { ticketEvents } from "../../src/server/db/schema/index.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
+import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
-import { eventsOf, HOUR, insertCustomer, makeTechnician, smsPurposesOf, ticketRow } from "./helpers.js";
+import { makeTechnician } from "../support/factories/users.js";
+import { eventsOf, HOUR, makeCustomerWithPlan, smsPurposesOf, ticketRow } from "./helpers.js";
 
 const START = "2026-03-02T09:00:00.000Z";
 
@@ -22,7 +24,7 @@ describe.each(testDatabaseKinds())("ticket lifecycle on %s", (kind) => {
   });
 
   it("creates a ticket with a T-number, the SLA due time, a created event and the created SMS", async () => {
-    const customer = await insertCustomer(db());
+    const customer = await makeCustomerWithPlan(admin);
     const response = await john.post("/api/tickets", {
       customerId: customer.id,
       subject: "  No internet since the storm ",
@@ -185,7 +187,7 @@ describe.each(testDatabaseKinds())("ticket lifecycle on %s", (kind) => {
   });
 
   it("records subject, category, description and customer edits as one updated event", async () => {
-    const customer = await insertCustomer(db());
+    const customer = await makeCustomerWithPlan(admin);
     const ticket = await makeTicket(john);
     const response = await john.patch(`/api/tickets/${ticket.id}`, {
       subject: "Slow after 6pm",
@@ -333,7 +335,8 @@ describe.each(testDatabaseKinds())("ticket lifecycle on %s", (kind) => {
       customerId: "00000000-0000-4000-8000-000000000000",
     });
     expect(problemOf(unknownCustomer)).toMatchObject({ status: 422, code: "ticket.customer_unknown" });
-    const archived = await insertCustomer(db(), { deletedAt: new Date(START) });
+    const archived = await makeCustomer(admin);
+    expect((await admin.delete(`/api/customers/${archived.id}`)).statusCode).toBe(200);
     const onArchived = await john.post("/api/tickets", { subject: "x", customerId: archived.id });
     expect(problemOf(onArchived)).toMatchObject({ status: 422, code: "ticket.customer_archived" });
     const ticket = await makeTicket(john);
