@@ -41,6 +41,8 @@ describe.each(testDatabaseKinds())("dashboard customer counts kept by triggers o
     await makeCustomer(admin, { status: "lead" });
     await expectCountsRight({ active: 1, lead: 1 });
 
+    // From here on straight to the table on purpose: the triggers must follow any statement
+    // (bulk, multi-row updates, deletes, rollbacks), not only the ones the API happens to send.
     // A bulk insert of many rows in one statement (as an import does).
     const bulk = await db
       .insert(customers)

@@ -1,16 +1,28 @@
-import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/server/clock.js";
-
+import { tickets } from "../../src/server/db/schema/index.js";
 import type { Dashboard } from "../../src/shared/dashboard.js";
-import { DEMO, type Session, signIn, useTestApp } from "../support/app.js";
+import { DEMO, type Session, signIn, type TestApp, useTestApp, useTestAppPerTest } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeTicket } from "../support/factories/tickets.js";
 
 const SECOND = 1000;
 
+/** A change that writes no timeline event, so no cache can notice it: straight to the table on purpose. */
+function makeOverdueBehindTheAppsBack(app: TestApp, ticketId: string) {
+  return app.database.handle.db
+    .update(tickets)
+    .set({ dueAt: new Date("2000-01-01T00:00:00Z") })
+    .where(eq(tickets.id, ticketId));
+}
+
+/**
+ * The cache lives in the app, so each test gets an app of its own: what one test computed and
+ * cached must not be what the next one reads.
+ */
 describe.each(testDatabaseKinds())("dashboard aggregates reused between requests on %s", (kind) => {
-  const h = useTestApp(kind, { clock: new ManualClock(new Date("2026-05-04T15:00:00Z")) });
+  const h = useTestAppPerTest(kind, () => ({ clock: new ManualClock(new Date("2026-05-04T15:00:00Z")) }));
   let admin: Session;
   let john: Session;
   const dashboard = async (session: Session) => {
@@ -18,8 +30,9 @@ describe.each(testDatabaseKinds())("dashboard aggregates reused between requests
     expect(response.statusCode).toBe(200);
     return response.json() as Dashboard;
   };
+  const makeOverdueUnnoticed = (ticketId: string) => makeOverdueBehindTheAppsBack(h(), ticketId);
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     admin = await signIn(h().app, DEMO.admin);
     john = await signIn(h().app, DEMO.john);
   });
@@ -45,14 +58,15 @@ describe.each(testDatabaseKinds())("dashboard aggregates reused between requests
   });
 
   it("recomputes once the aggregates are older than DASHBOARD_CACHE_SECONDS, even with no change", async () => {
+    const ticket = await makeTicket(admin, { subject: "Due later" });
     const base = await dashboard(admin);
-    // A change that writes no timeline event (here, straight SQL) stays unseen until the age runs out.
-    await h().database.handle.db.execute(sql`update tickets set due_at = ${new Date("2000-01-01").toISOString()}`);
+    expect(base.tickets).toMatchObject({ open: 1, overdue: 0 });
+    await makeOverdueUnnoticed(ticket.id);
     h().clock.advance(29 * SECOND);
-    expect((await dashboard(admin)).tickets.overdue).toBe(base.tickets.overdue);
+    expect((await dashboard(admin)).tickets.overdue).toBe(0);
     h().clock.advance(2 * SECOND);
     const aged = await dashboard(admin);
-    expect(aged.tickets.overdue).toBe(aged.tickets.open);
+    expect(aged.tickets).toMatchObject({ open: 1, overdue: 1 });
     expect(Date.parse(aged.generatedAt)).toBeGreaterThan(Date.parse(base.generatedAt));
   });
 
@@ -60,7 +74,7 @@ describe.each(testDatabaseKinds())("dashboard aggregates reused between requests
     await makeTicket(admin, { subject: "Third" });
     const answers = await Promise.all(Array.from({ length: 8 }, () => dashboard(admin)));
     expect(new Set(answers.map((a) => a.generatedAt)).size).toBe(1);
-    expect(answers.every((a) => a.tickets.open === 3)).toBe(true);
+    expect(answers.every((a) => a.tickets.open === 1)).toBe(true);
   });
 });
 
@@ -69,9 +83,9 @@ describe.each(testDatabaseKinds())("dashboard with DASHBOARD_CACHE_SECONDS=0 on 
 
   it("computes every request afresh", async () => {
     const admin = await signIn(h().app, DEMO.admin);
-    await makeTicket(admin, { subject: "Only" });
+    const ticket = await makeTicket(admin, { subject: "Only" });
     const first = (await admin.get("/api/dashboard")).json() as Dashboard;
-    await h().database.handle.db.execute(sql`update tickets set due_at = ${new Date("2000-01-01").toISOString()}`);
+    await makeOverdueBehindTheAppsBack(h(), ticket.id);
     const second = (await admin.get("/api/dashboard")).json() as Dashboard;
     expect(first.tickets.overdue).toBe(0);
     expect(second.tickets.overdue).toBe(1);

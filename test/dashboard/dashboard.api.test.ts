@@ -1,12 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { HOUR, ManualClock, MINUTE } from "../../src/server/clock.js";
 import type { Database } from "../../src/server/db/client.js";
-import { customers, ticketEvents, tickets, users } from "../../src/server/db/schema/index.js";
+import { ticketEvents, tickets } from "../../src/server/db/schema/index.js";
 import type { Dashboard } from "../../src/shared/dashboard.js";
 import type { TicketEventKind } from "../../src/shared/enums.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
+import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
+import { makeStaff, makeTechnician } from "../support/factories/users.js";
 
 /*
  * Every number here is worked out by hand from the fixtures below. "Now" is 10:00 UTC on
@@ -45,22 +47,18 @@ async function buildFixture(db: Database, sessions: Record<"admin" | "john" | "j
     jane: sessions.jane.user.id,
     oldTech: "",
   };
+  const { admin } = sessions;
   // A deactivated technician who still has an open ticket: listed, because the work is real.
-  const [oldTech] = await db
-    .insert(users)
-    .values({ name: "Old Tech", email: "old@isp.com", role: "technician", passwordHash: "x", active: false })
-    .returning({ id: users.id });
-  ids.oldTech = oldTech?.id ?? "";
+  const oldTech = await makeTechnician(admin, { name: "Old Tech", email: "old@isp.com" });
+  expect((await admin.patch(`/api/users/${oldTech.id}`, { active: false })).statusCode).toBe(200);
+  ids.oldTech = oldTech.id;
   // And an admin with no tickets: not listed.
-  await db.insert(users).values({ name: "Quiet Admin", email: "quiet@isp.com", role: "admin", passwordHash: "x" });
+  await makeStaff(admin, { name: "Quiet Admin", email: "quiet@isp.com", role: "admin" });
 
   const customer = async (name: string, status: "lead" | "active" | "suspended" | "cancelled", archived = false) => {
-    const [row] = await db
-      .insert(customers)
-      .values({ name, status, deletedAt: archived ? before(HOUR) : null })
-      .returning({ id: customers.id });
-    if (!row) throw new Error("the fixture customer was not inserted");
-    return row.id;
+    const made = await makeCustomer(admin, { name, status });
+    if (archived) expect((await admin.delete(`/api/customers/${made.id}`)).statusCode).toBe(200);
+    return made.id;
   };
   const c = {
     active1: await customer("Alice Active", "active"),
@@ -71,6 +69,9 @@ async function buildFixture(db: Database, sessions: Record<"admin" | "john" | "j
     archived: await customer("Archie Archived", "active", true),
   };
 
+  // Tickets and their timeline go straight into the tables on purpose: each is placed at a
+  // hand-picked time in the past (created, first response, resolved, events), which the API,
+  // stamping everything "now", cannot do without replaying weeks of clock moves.
   const t = {} as Record<TicketKey, string>;
   // Open work.
   t.T1 = await insertTicket(db, {

@@ -1,5 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { buildApp } from "../../src/server/app.js";
 import { ManualClock } from "../../src/server/clock.js";
 import { type Config, loadConfig } from "../../src/server/config.js";
@@ -51,6 +51,29 @@ export function useTestApp(kind: DatabaseKind, options: Parameters<typeof create
   }, 60_000);
   afterAll(async () => {
     await current?.close();
+  });
+  return () => {
+    if (!current) throw new Error("the test app is not ready");
+    return current;
+  };
+}
+
+/**
+ * Like useTestApp, but a fresh app on a fresh database for every test of the block: for tests of
+ * state the app keeps in memory (a cache), which requests of the tests before would otherwise
+ * have filled. `options` is a function so each app gets its own clock.
+ */
+export function useTestAppPerTest(
+  kind: DatabaseKind,
+  options: () => Parameters<typeof createTestApp>[1] = () => ({}),
+): () => TestApp {
+  let current: TestApp | undefined;
+  beforeEach(async () => {
+    current = await createTestApp(kind, options());
+  }, 60_000);
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
   });
   return () => {
     if (!current) throw new Error("the test app is not ready");
