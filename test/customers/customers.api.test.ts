@@ -1,9 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, tickets } from "../../src/server/db/schema/index.js";
+import { auditLog } from "../../src/server/db/schema/index.js";
 import { DEMO, problemOf, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
+import { makeTicket } from "../support/factories/tickets.js";
 
 const FULL = {
   name: "Ada Lovelace",
@@ -217,10 +218,7 @@ describe.each(testDatabaseKinds())("customers API on %s", (kind) => {
     const admin = await signIn(t().app, DEMO.admin);
     const john = await signIn(t().app, DEMO.john);
     const customer = await makeCustomer(admin, { name: "Archie Archived", phone: "+13125550177" });
-    const [ticket] = await t()
-      .database.handle.db.insert(tickets)
-      .values({ customerId: customer.id, subject: "No signal" })
-      .returning();
+    const ticket = await makeTicket(admin, { customerId: customer.id, subject: "No signal" });
 
     const denied = await john.delete(`/api/customers/${customer.id}`);
     expect(denied.statusCode).toBe(403);
@@ -236,11 +234,8 @@ describe.each(testDatabaseKinds())("customers API on %s", (kind) => {
     expect(await ids("/api/customers?q=Archie&archived=true")).toEqual([customer.id]);
     expect(await ids("/api/customers?q=Archie&archived=all")).toEqual([customer.id]);
     expect((await admin.get(`/api/customers/${customer.id}`)).statusCode).toBe(200);
-    const stillThere = await t()
-      .database.handle.db.select()
-      .from(tickets)
-      .where(eq(tickets.id, ticket?.id ?? ""));
-    expect(stillThere[0]?.customerId).toBe(customer.id);
+    const stillThere = await admin.get(`/api/tickets/${ticket.id}`);
+    expect(stillThere.json().customerId).toBe(customer.id);
     expect((await admin.patch(`/api/customers/${customer.id}`, { version: 2, city: "X" })).statusCode).toBe(409);
     expect((await admin.delete(`/api/customers/${customer.id}`)).statusCode).toBe(409);
 

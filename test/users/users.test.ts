@@ -4,6 +4,7 @@ import { queryRows } from "../../src/server/db/client.js";
 import { databaseFingerprint } from "../http/routes.js";
 import { createTestApp, DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
+import { makeStaff, makeTechnician, signInAs } from "../support/factories/users.js";
 
 let counter = 0;
 /** A valid new staff account; each call a different email. */
@@ -94,7 +95,7 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
 
   it("updates name, email and role, and refuses an email another account uses", async () => {
     const a = await signInAdmin();
-    const created = (await a.post("/api/users", newStaff())).json();
+    const created = await makeStaff(a);
     const response = await a.patch(`/api/users/${created.id}`, {
       name: "Renamed Person",
       email: `renamed.${created.email}`,
@@ -109,8 +110,7 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
 
   it("deactivates and reactivates an account", async () => {
     const a = await signInAdmin();
-    const input = newStaff();
-    const created = (await a.post("/api/users", input)).json();
+    const created = await makeStaff(a);
     const off = await a.patch(`/api/users/${created.id}`, { active: false });
     expect(off.json().active).toBe(false);
     const activeOnly = (await a.get("/api/users?active=true&limit=200")).json().items as { id: string }[];
@@ -121,7 +121,7 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
       t().app.inject({
         method: "POST",
         url: "/api/auth/login",
-        payload: { email: input.email, password: input.password },
+        payload: { email: created.email, password: created.password },
       });
     expect((await login()).statusCode).toBe(401);
     const on = await a.patch(`/api/users/${created.id}`, { active: true });
@@ -131,21 +131,20 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
 
   it("resets a password: the old one stops working, the new one works", async () => {
     const a = await signInAdmin();
-    const input = newStaff();
-    const created = (await a.post("/api/users", input)).json();
+    const created = await makeStaff(a);
     const weak = await a.patch(`/api/users/${created.id}`, { password: "short" });
     expect(weak.statusCode).toBe(422);
     expect(problemOf(weak).errors).toEqual([{ field: "password", message: "Password must be at least 10 characters" }]);
     expect((await a.patch(`/api/users/${created.id}`, { password: "brand-new-secret" })).statusCode).toBe(200);
     const login = (password: string) =>
-      t().app.inject({ method: "POST", url: "/api/auth/login", payload: { email: input.email, password } });
-    expect((await login(input.password)).statusCode).toBe(401);
+      t().app.inject({ method: "POST", url: "/api/auth/login", payload: { email: created.email, password } });
+    expect((await login(created.password)).statusCode).toBe(401);
     expect((await login("brand-new-secret")).statusCode).toBe(200);
   });
 
   it("normalises phones to E.164 with DEFAULT_COUNTRY and clears them with null or empty", async () => {
     const a = await signInAdmin();
-    const created = (await a.post("/api/users", newStaff())).json();
+    const created = await makeStaff(a);
     for (const [input, e164] of [
       ["415.555.2671", "+14155552671"],
       ["+44 20 7946 0958", "+442079460958"],
@@ -161,7 +160,7 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
 
   it("refuses a bad phone with 422 'Phone: not a valid number for US' and changes nothing", async () => {
     const a = await signInAdmin();
-    const created = (await a.post("/api/users", newStaff({ phone: "(415) 555-2671" }))).json();
+    const created = await makeStaff(a, { phone: "(415) 555-2671" });
     const before = await fingerprint();
     const response = await a.patch(`/api/users/${created.id}`, { phone: "12345" });
     expect(response.statusCode).toBe(422);
@@ -217,9 +216,15 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
 
 describe.each(testDatabaseKinds())("own profile on %s", (kind) => {
   const t = useTestApp(kind);
+  /** A technician of the test's own, so profile edits leave the demo accounts as they were. */
+  const newTechnicianSession = async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const tech = await makeTechnician(admin);
+    return { tech, session: await signInAs(t().app, tech) };
+  };
 
   it("edits own name and phone", async () => {
-    const jane = await signIn(t().app, DEMO.jane);
+    const { session: jane } = await newTechnicianSession();
     const response = await jane.patch("/api/users/me", { name: "Jane Q. Tech", phone: "206-342-8631" });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: "Jane Q. Tech", phone: "+12063428631", role: "technician" });
@@ -230,7 +235,7 @@ describe.each(testDatabaseKinds())("own profile on %s", (kind) => {
   });
 
   it("requires the right current password for a new one", async () => {
-    const jane = await signIn(t().app, DEMO.jane);
+    const { tech, session: jane } = await newTechnicianSession();
     const before = await databaseFingerprint(t().database.handle.db);
     const missing = await jane.patch("/api/users/me", { newPassword: "jane-new-password" });
     expect(missing.statusCode).toBe(422);
@@ -240,10 +245,15 @@ describe.each(testDatabaseKinds())("own profile on %s", (kind) => {
     const wrong = await jane.patch("/api/users/me", { currentPassword: "nope", newPassword: "jane-new-password" });
     expect(wrong.statusCode).toBe(422);
     expect(problemOf(wrong).errors).toEqual([{ field: "currentPassword", message: "Current password is not correct" }]);
-    const short = await jane.patch("/api/users/me", { currentPassword: DEMO.jane.password, newPassword: "short" });
+    const short = await jane.patch("/api/users/me", { currentPassword: tech.password, newPassword: "short" });
     expect(short.statusCode).toBe(422);
     expect(await databaseFingerprint(t().database.handle.db)).toEqual(before);
   });
+});
+
+/** Changes the password of every demo account, so it has an app of its own. */
+describe.each(testDatabaseKinds())("default-password warning on %s", (kind) => {
+  const t = useTestApp(kind);
 
   it("drops an account from the default-password warning once its password changes", async () => {
     const admin = await signIn(t().app, DEMO.admin);
@@ -345,7 +355,7 @@ describe.each(testDatabaseKinds())("audit log on %s", (kind) => {
 
   it("records staff changes with who, what and from where", async () => {
     const admin = await signIn(t().app, DEMO.admin);
-    const created = (await admin.post("/api/users", newStaff({ role: "technician" }))).json();
+    const created = await makeTechnician(admin);
     expect((await auditRows("user.create")).at(-1)).toMatchObject({
       actor_id: admin.user.id,
       entity_id: created.id,
@@ -362,13 +372,14 @@ describe.each(testDatabaseKinds())("audit log on %s", (kind) => {
     expect(reset).toMatchObject({ actor_id: admin.user.id, entity_id: created.id, data: { fields: ["password"] } });
     expect(JSON.stringify(reset)).not.toContain("audited-reset-1");
 
-    const john = await signIn(t().app, DEMO.john);
+    const tech = await makeTechnician(admin);
+    const john = await signInAs(t().app, tech);
     await john.patch("/api/users/me", { name: "John T." });
     expect((await auditRows("user.profile_update")).at(-1)).toMatchObject({
       actor_id: john.user.id,
       data: { fields: ["name"] },
     });
-    await john.patch("/api/users/me", { currentPassword: DEMO.john.password, newPassword: "john-audited-pw" });
+    await john.patch("/api/users/me", { currentPassword: tech.password, newPassword: "john-audited-pw" });
     const change = (await auditRows("user.password_change")).at(-1);
     expect(change).toMatchObject({ actor_id: john.user.id, entity_id: john.user.id });
     expect(JSON.stringify(change)).not.toContain("john-audited-pw");
