@@ -6,15 +6,15 @@ import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/server/app.js";
-import { hashPassword } from "../../src/server/auth/passwords.js";
-import { ManualClock } from "../../src/server/clock.js";
 import { loadConfig } from "../../src/server/config.js";
 import { type DatabaseHandle, openPostgres } from "../../src/server/db/client.js";
 import { runMigrations } from "../../src/server/db/migrate.js";
 import { openDatabase } from "../../src/server/db/open.js";
 import { users } from "../../src/server/db/schema/index.js";
 import { seedDemoUsers } from "../../src/server/db/seed.js";
+import { hashPassword } from "../../src/server/users/users.passwords.js";
 import { signIn, testConfig } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { databaseUrlFor, testDatabaseName } from "../support/databases.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -57,12 +57,27 @@ async function expectUsable(handle: DatabaseHandle) {
 
 describe("npm run backup (embedded database)", () => {
   let work: string;
-  let dumpFile: string;
+  let backup: Promise<{ result: Awaited<ReturnType<typeof runBackup>>; backupDir: string }> | undefined;
+  /** The one backup of the data directory, made by whichever test needs it first. */
+  const backupOnce = () => {
+    const backupDir = path.join(work, "backups");
+    backup ??= runBackup({ DATA_DIR: path.join(work, "data"), BACKUP_DIR: backupDir }).then((result) => ({
+      result,
+      backupDir,
+    }));
+    return backup;
+  };
+  const dumpFileOf = async () => {
+    const { backupDir } = await backupOnce();
+    const [file] = await readdir(backupDir);
+    if (!file) throw new Error("the backup wrote no file");
+    return path.join(backupDir, file);
+  };
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), "uplink-backup-"));
     const database = await openDatabase(loadConfig({ DATA_DIR: path.join(work, "data") }));
     await runMigrations(database);
-    await seedDemoUsers(database.db);
+    await seedDemoUsers(database.db, hashPassword);
     await database.db.insert(users).values({
       name: KEPT.name,
       email: KEPT.email,
@@ -90,14 +105,13 @@ describe("npm run backup (embedded database)", () => {
   }, 240_000);
 
   it("writes ./backups/uplink-<timestamp>.sql", async () => {
-    const backupDir = path.join(work, "backups");
-    const result = await runBackup({ DATA_DIR: path.join(work, "data"), BACKUP_DIR: backupDir });
+    const { result, backupDir } = await backupOnce();
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const files = await readdir(backupDir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^uplink-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.sql$/);
-    dumpFile = path.join(backupDir, files[0] ?? "");
+    const dumpFile = path.join(backupDir, files[0] ?? "");
     expect(result.stdout.trim()).toBe(`Backed up ${path.join(work, "data")} to ${dumpFile}`);
     const text = await readFile(dumpFile, "utf8");
     expect(text).toContain("CREATE TABLE public.users");
@@ -106,6 +120,7 @@ describe("npm run backup (embedded database)", () => {
   }, 240_000);
 
   it("restores into a fresh embedded data directory with --restore, and never over existing data", async () => {
+    const dumpFile = await dumpFileOf();
     const target = path.join(work, "restored");
     const result = await runBackup({ DATA_DIR: target }, ["--restore", dumpFile]);
     expect(result.stderr).toBe("");
@@ -126,6 +141,7 @@ describe("npm run backup (embedded database)", () => {
   itServer(
     "restores into a fresh server database with the documented psql command",
     async () => {
+      const dumpFile = await dumpFileOf();
       const base = inject("testDatabaseUrl") as string;
       const name = testDatabaseName();
       const admin = new pg.Client({ connectionString: base });
