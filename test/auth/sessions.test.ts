@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { HOUR, MINUTE } from "../../src/server/clock.js";
 import { queryRows } from "../../src/server/db/client.js";
+import { maintenanceJobs } from "../../src/server/maintenance.js";
 import { createTestApp, DEMO, problemOf, type Session, sessionCookieFrom, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 
@@ -198,6 +199,65 @@ describe.each(testDatabaseKinds())("sessions on %s", (kind) => {
   it("matches the email case-insensitively at sign-in", async () => {
     const response = await login({ email: "  ADMIN@ISP.com ", password: DEMO.admin.password });
     expect(response.statusCode).toBe(200);
+  });
+});
+
+/**
+ * Sessions nobody presents again (a closed laptop) are deleted by the maintenance schedule, not
+ * only when their cookie comes back. Rows are looked up by the token's hash, never by presenting
+ * the cookie, which would itself delete an expired session.
+ */
+describe.each(testDatabaseKinds())("expired sessions purged by the maintenance schedule on %s", (kind) => {
+  const t = useTestApp(kind);
+
+  const stored = async (session: Session) =>
+    (
+      await queryRows<{ id: string }>(
+        t().database.handle.db,
+        sql`select id from sessions where id = ${sha256(tokenOf(session))}`,
+      )
+    ).length === 1;
+  const meStatus = async (session: Session) => (await session.get("/api/auth/me")).statusCode;
+  /** Every job the app's maintenance schedule runs, once, as the schedule would. */
+  const runScheduledMaintenance = async () => {
+    for (const job of maintenanceJobs({ database: t().database.handle, clock: t().clock })) await job.run();
+  };
+
+  it("deletes sessions idle past 12 hours and keeps the live ones", async () => {
+    const idle = await signIn(t().app, DEMO.john);
+    t().clock.advance(6 * HOUR);
+    const live = await signIn(t().app, DEMO.jane);
+    t().clock.advance(6 * HOUR + MINUTE);
+    // Idle for 12 h 1 min, never presented again: still in the table until maintenance runs.
+    expect(await stored(idle)).toBe(true);
+    await runScheduledMaintenance();
+    expect(await stored(idle)).toBe(false);
+    expect(await stored(live)).toBe(true);
+    expect(await meStatus(live)).toBe(200);
+  });
+
+  it("deletes sessions past the 7-day limit however recently used, and keeps younger ones", async () => {
+    const old = await signIn(t().app, DEMO.john);
+    for (let hours = 0; hours < 7 * 24 - 11; hours += 11) {
+      t().clock.advance(11 * HOUR);
+      expect(await meStatus(old)).toBe(200);
+    }
+    const young = await signIn(t().app, DEMO.jane);
+    // 168 h and a minute after sign-in, 3 h after its last use: only the absolute limit applies.
+    t().clock.advance(3 * HOUR + MINUTE);
+    expect(await stored(old)).toBe(true);
+    await runScheduledMaintenance();
+    expect(await stored(old)).toBe(false);
+    expect(await stored(young)).toBe(true);
+    expect(await meStatus(young)).toBe(200);
+  });
+
+  it("keeps every session that is still live", async () => {
+    const sessions = [await signIn(t().app, DEMO.admin), await signIn(t().app, DEMO.john)];
+    t().clock.advance(12 * HOUR - MINUTE);
+    await runScheduledMaintenance();
+    for (const session of sessions) expect(await stored(session)).toBe(true);
+    for (const session of sessions) expect(await meStatus(session)).toBe(200);
   });
 });
 
