@@ -32,7 +32,10 @@ describeBrowser("customers in Chromium", () => {
     await page.getByRole("heading", { name: "Zelda Fitzgerald" }).waitFor();
     customerPath = new URL(page.url()).pathname;
     expect(customerPath).toMatch(/^\/customers\/[0-9a-f-]{36}$/);
-    await page.getByText("+12015550177").waitFor();
+    // Shown as people write it; the link calls the E.164 number.
+    const phoneLink = page.getByRole("link", { name: "(201) 555-0177" });
+    await phoneLink.waitFor();
+    expect(await phoneLink.getAttribute("href")).toBe("tel:+12015550177");
 
     await page.getByRole("link", { name: "← Customers" }).click();
     await page.getByLabel("Search customers").fill("+1 201.555.0177");

@@ -61,7 +61,7 @@ describeBrowser("the web shell in Chromium", () => {
     await form.getByRole("button", { name: "Create account" }).click();
     await form.waitFor({ state: "detached" });
     const row = page.getByRole("row", { name: /priya@isp\.com/ });
-    await row.getByRole("cell", { name: "+14155552671" }).waitFor();
+    await row.getByRole("cell", { name: "(415) 555-2671" }).waitFor();
     expect(await row.getByText("active", { exact: true }).count()).toBe(1);
 
     await page.getByRole("button", { name: "Deactivate Priya Field" }).click();

@@ -51,7 +51,7 @@ describeBrowser("tickets in Chromium", () => {
     expect(ticketUrl).toMatch(/^\/tickets\/[0-9a-f-]{36}$/);
     const customerCard = page.getByLabel("Customer", { exact: true }).and(page.locator("div"));
     await customerCard.getByRole("link", { name: "Maria Gonzales" }).waitFor();
-    await customerCard.getByText("+14155550142").waitFor();
+    await customerCard.getByRole("link", { name: "(415) 555-0142" }).waitFor();
     await page.getByText("Admin opened the ticket").waitFor();
 
     await choose(page, "Assignee", "John Tech");

@@ -1,6 +1,14 @@
-import { Alert, Button, Center, Stack, Text, Title } from "@mantine/core";
+import { Alert, Button, Center, Loader, Stack, Text, Title } from "@mantine/core";
 import { Link, useRouteError } from "react-router";
 import { errorMessage } from "./api.js";
+
+export function PageLoader() {
+  return (
+    <Center h="60vh" aria-busy="true" aria-label="Loading">
+      <Loader />
+    </Center>
+  );
+}
 
 export function ErrorPage({ error }: { error?: unknown }) {
   const routeError = useRouteError();

@@ -1,9 +1,8 @@
-import { Center, Loader } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
 import { SessionProvider, useSessionQuery } from "./auth.js";
 import { AppLayout } from "./layout.js";
-import { ErrorPage, NotFoundPage } from "./pages.js";
+import { ErrorPage, NotFoundPage, PageLoader } from "./pages.js";
 
 // Each page loads on demand: the first screen downloads only what it shows (sign-in included,
 // so a signed-in user never downloads the sign-in form's code).
@@ -17,14 +16,6 @@ const NewTicketPage = lazy(() => import("../tickets/new-ticket-page.js"));
 const SmsLogPage = lazy(() => import("../sms/sms-log-page.js"));
 const SettingsPage = lazy(() => import("../settings/settings-page.js"));
 const ProfilePage = lazy(() => import("../users/profile-page.js"));
-
-export function PageLoader() {
-  return (
-    <Center h="60vh" aria-busy="true" aria-label="Loading">
-      <Loader />
-    </Center>
-  );
-}
 
 /** Signed-in pages: a 401 anywhere drops the session and lands here, which redirects to sign-in. */
 function RequireSession() {

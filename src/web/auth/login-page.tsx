@@ -1,11 +1,12 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
-import type { SessionInfo } from "../../shared/auth.js";
-import { ApiError, api, errorMessage, setCsrfToken } from "../app/api.js";
-import { SESSION_QUERY_KEY, useSessionQuery } from "../app/auth.js";
+import { ZLogin } from "../../shared/auth.js";
+import { ApiError, errorMessage } from "../app/api.js";
+import { useSessionQuery } from "../app/auth.js";
+import { validateWith } from "../app/forms.js";
 import { ThemeToggle } from "../app/layout.js";
+import { useSignIn } from "./api.js";
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
 function safeNext(next: string | null): string {
@@ -16,22 +17,11 @@ export function LoginPage() {
   const session = useSessionQuery();
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const form = useForm({
     initialValues: { email: "", password: "" },
-    validate: {
-      email: (value) => (value.trim() ? null : "Enter your email"),
-      password: (value) => (value ? null : "Enter your password"),
-    },
+    validate: validateWith(ZLogin),
   });
-  const login = useMutation({
-    mutationFn: (values: typeof form.values) => api<SessionInfo>("/api/auth/login", { method: "POST", body: values }),
-    onSuccess: (info) => {
-      setCsrfToken(info.csrfToken);
-      queryClient.setQueryData(SESSION_QUERY_KEY, info);
-      navigate(safeNext(params.get("next")), { replace: true });
-    },
-  });
+  const login = useSignIn();
 
   if (session.data) return <Navigate to={safeNext(params.get("next"))} replace />;
 
@@ -46,7 +36,12 @@ export function LoginPage() {
           <Text c="dimmed">Sign in to the helpdesk</Text>
         </Stack>
         <Paper withBorder shadow="sm" p="lg" radius="md">
-          <form onSubmit={form.onSubmit((values) => login.mutate(values))} noValidate>
+          <form
+            onSubmit={form.onSubmit((values) =>
+              login.mutate(values, { onSuccess: () => navigate(safeNext(params.get("next")), { replace: true }) }),
+            )}
+            noValidate
+          >
             <Stack>
               {login.error && (
                 <Alert color="red" role="alert" title={retryAfter ? "Too many attempts" : "Could not sign in"}>

@@ -8,13 +8,9 @@ import type {
   ImportResult,
   UpdateCustomer,
 } from "../../shared/customers.js";
-import type { CreateServicePlan, ServicePlan, ServicePlanList, UpdateServicePlan } from "../../shared/plans.js";
-import type { CreateSite, Site, SiteList, UpdateSite } from "../../shared/sites.js";
 import { api, buildQuery } from "../app/api.js";
 
 export const customersKey = ["customers"] as const;
-export const plansKey = ["service-plans"] as const;
-export const sitesKey = ["sites"] as const;
 
 export interface CustomerListFilter {
   q?: string;
@@ -105,57 +101,4 @@ export function useImportCustomers() {
 /** The export link for the current filter (a plain download: the browser streams it to disk). */
 export function customersExportUrl(filter: CustomerListFilter): string {
   return `/api/customers/export.csv${buildQuery({ ...filter })}`;
-}
-
-/** All plans (there are tens at most): one request of 200. */
-export function useServicePlans(options: { active?: boolean } = {}) {
-  return useQuery({
-    queryKey: [...plansKey, options],
-    queryFn: () => api<ServicePlanList>("/api/service-plans", { query: { limit: 200, active: options.active } }),
-    select: (list) => list.items,
-  });
-}
-
-export function useSites(options: { active?: boolean } = {}) {
-  return useQuery({
-    queryKey: [...sitesKey, options],
-    queryFn: () => api<SiteList>("/api/sites", { query: { limit: 200, active: options.active } }),
-    select: (list) => list.items,
-  });
-}
-
-export function useSavePlan() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ({ id, ...body }: (CreateServicePlan | UpdateServicePlan) & { id?: string }) =>
-      id
-        ? api<ServicePlan>(`/api/service-plans/${id}`, { method: "PATCH", body })
-        : api<ServicePlan>("/api/service-plans", { method: "POST", body }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: plansKey }),
-  });
-}
-
-export function useDeletePlan() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (id: string) => api<void>(`/api/service-plans/${id}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: plansKey }),
-  });
-}
-
-export function useSaveSite() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ({ id, ...body }: (CreateSite | UpdateSite) & { id?: string }) =>
-      id ? api<Site>(`/api/sites/${id}`, { method: "PATCH", body }) : api<Site>("/api/sites", { method: "POST", body }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sitesKey }),
-  });
-}
-
-export function useDeleteSite() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (id: string) => api<void>(`/api/sites/${id}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sitesKey }),
-  });
 }

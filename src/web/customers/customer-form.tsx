@@ -12,11 +12,13 @@ import {
   TextInput,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import type { Customer, CustomerWithWarnings } from "../../shared/customers.js";
-import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
+import { type Customer, type CustomerWithWarnings, customerFields, ZCreateCustomer } from "../../shared/customers.js";
+import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
 import { ApiError, errorMessage } from "../app/api.js";
-import { useCreateCustomer, useServicePlans, useSites, useUpdateCustomer } from "./api.js";
-import { labelOf } from "./labels.js";
+import { fromNumberInput, validateWith } from "../app/forms.js";
+import { useServicePlans } from "../plans/api.js";
+import { useSites } from "../sites/api.js";
+import { useCreateCustomer, useUpdateCustomer } from "./api.js";
 
 const TEXT_FIELDS = [
   "name",
@@ -65,28 +67,12 @@ function initialValues(customer?: Customer): Values {
   };
 }
 
-const numberOrNull = (value: number | string) => (value === "" ? null : Number(value));
-
-/** Client checks mirror the server's for instant feedback; the server's answer is the final word. */
-const validate = {
-  name: (v: string) => (v.trim() ? null : "Name is required"),
-  email: (v: string) => (!v.trim() || /^\S+@\S+\.\S+$/.test(v.trim()) ? null : "Email must look like name@example.com"),
-  macAddress: (v: string) =>
-    !v.trim() || /^[0-9a-f]{12}$/i.test(v.replace(/[\s:.-]/g, ""))
-      ? null
-      : "MAC address must be 12 hex digits, such as AA:BB:CC:DD:EE:FF",
-  vlanId: (v: number | string) =>
-    v === "" || (Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 4094)
-      ? null
-      : "VLAN must be between 1 and 4094",
-  latitude: (v: number | string) =>
-    v === "" || (Number(v) >= -90 && Number(v) <= 90) ? null : "Latitude must be between -90 and 90",
-  longitude: (v: number | string) =>
-    v === "" || (Number(v) >= -180 && Number(v) <= 180) ? null : "Longitude must be between -180 and 180",
-  country: (v: string) => (!v.trim() || /^[A-Za-z]{2}$/.test(v.trim()) ? null : "Country must be a two-letter code"),
-  installDate: (v: string) =>
-    !v || /^\d{4}-\d{2}-\d{2}$/.test(v) ? null : "Install date must be a date like 2026-03-31",
-};
+/** The API's customer rules, with the numbers as the form's inputs hold them ("" for none). */
+const ZCustomerForm = ZCreateCustomer.extend({
+  latitude: fromNumberInput(customerFields.latitude),
+  longitude: fromNumberInput(customerFields.longitude),
+  vlanId: fromNumberInput(customerFields.vlanId),
+});
 
 /** Create or edit a customer, grouped the way staff think: contact, address, service, notes. */
 export function CustomerForm({
@@ -103,21 +89,14 @@ export function CustomerForm({
   const mutation = customer ? update : create;
   const plans = useServicePlans();
   const sites = useSites();
-  const form = useForm<Values>({ initialValues: initialValues(customer), validate, validateInputOnBlur: true });
+  const form = useForm<Values>({
+    initialValues: initialValues(customer),
+    validate: validateWith(ZCustomerForm),
+    validateInputOnBlur: true,
+  });
 
   const submit = form.onSubmit(async (values) => {
-    const body = {
-      ...Object.fromEntries(TEXT_FIELDS.map((f) => [f, values[f].trim() === "" ? null : values[f].trim()])),
-      name: values.name.trim(),
-      latitude: numberOrNull(values.latitude),
-      longitude: numberOrNull(values.longitude),
-      vlanId: numberOrNull(values.vlanId),
-      servicePlanId: values.servicePlanId || null,
-      siteId: values.siteId || null,
-      connectionType: (values.connectionType || null) as Customer["connectionType"],
-      status: values.status as Customer["status"],
-      smsOptOut: values.smsOptOut,
-    };
+    const body = ZCustomerForm.parse(values);
     try {
       const saved = customer
         ? await update.mutateAsync({ id: customer.id, version: customer.version, ...body })
@@ -133,7 +112,7 @@ export function CustomerForm({
     .map((p) => ({ value: p.id, label: `${p.name} (${p.downloadMbps}/${p.uploadMbps} Mbit/s)` }));
   const siteOptions = (sites.data ?? [])
     .filter((s) => s.active || s.id === customer?.siteId)
-    .map((s) => ({ value: s.id, label: `${s.name} (${s.kind})` }));
+    .map((s) => ({ value: s.id, label: `${s.name} (${SITE_KIND_LABELS[s.kind]})` }));
   const failure = mutation.error;
 
   return (
@@ -181,7 +160,7 @@ export function CustomerForm({
             <Select
               label="Status"
               allowDeselect={false}
-              data={CUSTOMER_STATUSES.map((s) => ({ value: s, label: labelOf(s) }))}
+              data={optionsOf(CUSTOMER_STATUS_LABELS)}
               {...form.getInputProps("status")}
             />
             <Select
@@ -195,7 +174,7 @@ export function CustomerForm({
             <Select
               label="Connection type"
               clearable
-              data={CONNECTION_TYPES.map((c) => ({ value: c, label: labelOf(c) }))}
+              data={optionsOf(CONNECTION_TYPE_LABELS)}
               {...form.getInputProps("connectionType")}
             />
             <Select

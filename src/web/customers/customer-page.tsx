@@ -17,40 +17,23 @@ import {
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { IconArchive, IconEdit, IconMapPin, IconPlus, IconRestore } from "@tabler/icons-react";
-import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { Link, useParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
-import { ApiError, api, errorMessage } from "../app/api.js";
+import { CONNECTION_TYPE_LABELS, SITE_KIND_LABELS } from "../../shared/labels.js";
+import { ApiError, errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
-import { useArchiveCustomer, useCustomer, useRestoreCustomer, useServicePlans, useSites } from "./api.js";
+import { formatDateTime } from "../app/format.js";
+import { PhoneLink } from "../app/phone.js";
+import { useServicePlans } from "../plans/api.js";
+import { useSites } from "../sites/api.js";
+import { SmsHistory } from "../sms/sms-history.js";
+import { useTicketQueue } from "../tickets/api.js";
+import { OverdueBadge, PriorityBadge, StatusBadge } from "../tickets/ticket-badges.js";
+import { useArchiveCustomer, useCustomer, useRestoreCustomer } from "./api.js";
+import { CustomerStatusBadge } from "./customer-badges.js";
 import { CustomerForm } from "./customer-form.js";
-import { labelOf, STATUS_COLOR } from "./labels.js";
-
-/** A ticket as the tickets API lists it (only what this page shows). */
-interface TicketRow {
-  id: string;
-  number: string;
-  subject: string;
-  status: string;
-  priority: string;
-  dueAt: string | null;
-  overdue: boolean;
-  updatedAt: string;
-}
-
-interface SmsRow {
-  id: string;
-  direction: string;
-  to: string | null;
-  from: string | null;
-  body: string;
-  purpose: string;
-  status: string;
-  reason: string | null;
-  createdAt: string;
-}
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -88,17 +71,15 @@ function mapUrl(customer: Customer): string | null {
   return address ? `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}` : null;
 }
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
+const when = (iso: string | null) => (iso ? formatDateTime(iso) : "—");
+const OPEN = new Set<string>(OPEN_TICKET_STATUSES);
 
 function CustomerTickets({ customerId }: { customerId: string }) {
-  const tickets = useQuery({
-    queryKey: ["tickets", "customer", customerId],
-    queryFn: () => api<{ items: TicketRow[] }>("/api/tickets", { query: { customerId, limit: 50 } }),
-    retry: false,
-  });
-  const open = new Set<string>(OPEN_TICKET_STATUSES);
+  const tickets = useTicketQueue({ customerId }, 50);
   // Open tickets first, then the rest; each group keeps the API's order (most recent first).
-  const rows = [...(tickets.data?.items ?? [])].sort((a, b) => Number(open.has(b.status)) - Number(open.has(a.status)));
+  const rows = [...(tickets.data?.pages[0]?.items ?? [])].sort(
+    (a, b) => Number(OPEN.has(b.status)) - Number(OPEN.has(a.status)),
+  );
   return (
     <Section
       title="Tickets"
@@ -146,73 +127,18 @@ function CustomerTickets({ customerId }: { customerId: string }) {
                   </Table.Td>
                   <Table.Td>{ticket.subject}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={open.has(ticket.status) ? "blue" : "gray"}>
-                      {labelOf(ticket.status)}
-                    </Badge>
+                    <StatusBadge status={ticket.status} />
                   </Table.Td>
-                  <Table.Td>{labelOf(ticket.priority)}</Table.Td>
                   <Table.Td>
-                    {ticket.overdue ? (
-                      <Badge color="red" variant="filled">
-                        Overdue
-                      </Badge>
-                    ) : (
-                      when(ticket.dueAt)
-                    )}
+                    <PriorityBadge priority={ticket.priority} />
                   </Table.Td>
+                  <Table.Td>{ticket.overdue ? <OverdueBadge dueAt={ticket.dueAt} /> : when(ticket.dueAt)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
       )}
-    </Section>
-  );
-}
-
-function CustomerSms({ customerId }: { customerId: string }) {
-  const sms = useQuery({
-    queryKey: ["sms", "customer", customerId],
-    queryFn: () => api<{ items: SmsRow[] }>("/api/sms", { query: { customerId, limit: 20 } }),
-    retry: false,
-  });
-  const rows = sms.data?.items ?? [];
-  return (
-    <Section title="SMS history">
-      {sms.isPending && <Text size="sm">Loading messages…</Text>}
-      {sms.isError && (
-        <Alert color="red" title="SMS history could not be loaded">
-          {errorMessage(sms.error)}
-        </Alert>
-      )}
-      {sms.isSuccess && rows.length === 0 && (
-        <Text size="sm" c="dimmed">
-          No text messages to or from this customer yet.
-        </Text>
-      )}
-      <Stack gap="xs">
-        {rows.map((message) => (
-          <Card key={message.id} withBorder padding="xs">
-            <Group justify="space-between" gap="xs">
-              <Text size="xs" c="dimmed">
-                {message.direction === "inbound" ? `From ${message.from ?? "?"}` : `To ${message.to ?? "?"}`} ·{" "}
-                {labelOf(message.purpose)} · {when(message.createdAt)}
-              </Text>
-              <Badge size="sm" variant="light" color={message.status === "failed" ? "red" : "gray"}>
-                {labelOf(message.status)}
-              </Badge>
-            </Group>
-            <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
-              {message.body}
-            </Text>
-            {message.reason && (
-              <Text size="xs" c="dimmed">
-                {message.reason}
-              </Text>
-            )}
-          </Card>
-        ))}
-      </Stack>
     </Section>
   );
 }
@@ -291,9 +217,7 @@ export default function CustomerPage() {
           <Title order={2}>{c.name}</Title>
           <Group gap="xs">
             <Text c="dimmed">{c.accountNumber}</Text>
-            <Badge color={STATUS_COLOR[c.status]} variant="light">
-              {labelOf(c.status)}
-            </Badge>
+            <CustomerStatusBadge status={c.status} />
             {c.archivedAt && (
               <Badge color="gray" variant="outline">
                 Archived
@@ -345,10 +269,8 @@ export default function CustomerPage() {
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title="Contact">
           <SimpleGrid cols={2}>
-            <Field label="Mobile phone">{c.phone && <Anchor href={`tel:${c.phone}`}>{c.phone}</Anchor>}</Field>
-            <Field label="Alternative phone">
-              {c.altPhone && <Anchor href={`tel:${c.altPhone}`}>{c.altPhone}</Anchor>}
-            </Field>
+            <Field label="Mobile phone">{c.phone && <PhoneLink phone={c.phone} />}</Field>
+            <Field label="Alternative phone">{c.altPhone && <PhoneLink phone={c.altPhone} />}</Field>
             <Field label="Email">{c.email && <Anchor href={`mailto:${c.email}`}>{c.email}</Anchor>}</Field>
             <Field label="SMS">{c.smsOptOut ? "Opted out" : "Receives updates"}</Field>
           </SimpleGrid>
@@ -389,8 +311,10 @@ export default function CustomerPage() {
             <Field label="Service plan">
               {plan ? `${plan.name} (${plan.downloadMbps}/${plan.uploadMbps} Mbit/s)` : c.servicePlanId ? "…" : null}
             </Field>
-            <Field label="Connection type">{c.connectionType && labelOf(c.connectionType)}</Field>
-            <Field label="Network site">{site ? `${site.name} (${labelOf(site.kind)})` : c.siteId ? "…" : null}</Field>
+            <Field label="Connection type">{c.connectionType && CONNECTION_TYPE_LABELS[c.connectionType]}</Field>
+            <Field label="Network site">
+              {site ? `${site.name} (${SITE_KIND_LABELS[site.kind]})` : c.siteId ? "…" : null}
+            </Field>
             <Field label="Install date">{c.installDate}</Field>
             <Field label="IP address">{c.ipAddress}</Field>
             <Field label="MAC address">{c.macAddress}</Field>
@@ -409,7 +333,9 @@ export default function CustomerPage() {
         </Section>
       </SimpleGrid>
       <CustomerTickets customerId={c.id} />
-      <CustomerSms customerId={c.id} />
+      <Section title="SMS history">
+        <SmsHistory customerId={c.id} />
+      </Section>
 
       <Modal opened={editing} onClose={() => setEditing(false)} title={`Edit ${c.name}`} size="xl">
         {editing && (

@@ -19,20 +19,20 @@ import { DataTable, type DataTableSortStatus } from "mantine-datatable";
 import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
-import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
+import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
-import { type CustomerListFilter, customersExportUrl, useCustomers, useServicePlans, useSites } from "./api.js";
+import { formatDate } from "../app/format.js";
+import { PhoneText } from "../app/phone.js";
+import { useServicePlans } from "../plans/api.js";
+import { useSites } from "../sites/api.js";
+import { type CustomerListFilter, customersExportUrl, useCustomers } from "./api.js";
+import { CustomerStatusBadge } from "./customer-badges.js";
 import { CustomerForm } from "./customer-form.js";
 import { CustomerImport } from "./customer-import.js";
-import { labelOf, STATUS_COLOR } from "./labels.js";
 
 const PAGE_SIZE = 25;
 const SORTABLE: Record<string, string> = { name: "name", createdAt: "created", updatedAt: "updated" };
-
-function formatDate(iso: string) {
-  return new Date(iso).toLocaleDateString();
-}
 
 export default function CustomersPage() {
   const isAdmin = useIsAdmin();
@@ -123,7 +123,7 @@ export default function CustomersPage() {
           label="Status"
           placeholder="Any status"
           clearable
-          data={CUSTOMER_STATUSES.map((s) => ({ value: s, label: labelOf(s) }))}
+          data={optionsOf(CUSTOMER_STATUS_LABELS)}
           value={filter.status ?? null}
           onChange={(value) => setParam("status", value)}
         />
@@ -149,7 +149,7 @@ export default function CustomersPage() {
           label="Connection type"
           placeholder="Any connection"
           clearable
-          data={CONNECTION_TYPES.map((c) => ({ value: c, label: labelOf(c) }))}
+          data={optionsOf(CONNECTION_TYPE_LABELS)}
           value={filter.connectionType ?? null}
           onChange={(value) => setParam("connection", value)}
         />
@@ -198,7 +198,11 @@ export default function CustomersPage() {
               </Stack>
             ),
           },
-          { accessor: "phone", title: "Phone", render: (c) => c.phone ?? "—" },
+          {
+            accessor: "phone",
+            title: "Phone",
+            render: (c) => (c.phone ? <PhoneText phone={c.phone} /> : "—"),
+          },
           {
             accessor: "street",
             title: "Service address",
@@ -216,9 +220,7 @@ export default function CustomersPage() {
             title: "Status",
             render: (c) => (
               <Group gap={4}>
-                <Badge color={STATUS_COLOR[c.status]} variant="light">
-                  {labelOf(c.status)}
-                </Badge>
+                <CustomerStatusBadge status={c.status} />
                 {c.archivedAt && (
                   <Badge color="gray" variant="outline">
                     Archived

@@ -20,27 +20,13 @@ import { IconAlertTriangle, IconClockHour4, IconInbox, IconRefresh, IconUserQues
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import type { ActivityEvent, Dashboard } from "../../shared/dashboard.js";
+import { CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
+import { formatDateTime, formatDay, formatDuration, formatRelative, formatTime } from "../app/format.js";
+import { queueUrl } from "../tickets/queue-url.js";
+import { describeActivity } from "./activity.js";
 import { useDashboard } from "./api.js";
-import {
-  describeActivity,
-  formatDateTime,
-  formatDay,
-  formatDuration,
-  formatTimeAgo,
-  queueLink,
-  TICKET_PRIORITY_LABELS,
-  TICKET_STATUS_LABELS,
-} from "./dashboard-format.js";
-
-const CUSTOMER_STATUS_LABELS: Record<Dashboard["customers"]["byStatus"][number]["status"], string> = {
-  lead: "Lead",
-  pending_install: "Pending install",
-  active: "Active",
-  suspended: "Suspended",
-  cancelled: "Cancelled",
-};
 
 /** A number that leads to the queue it counts: "Overdue 12" opens the overdue view. */
 function StatCard(props: {
@@ -122,13 +108,13 @@ function MyQueue({ mine, now }: { mine: Dashboard["mine"]; now: number }) {
         <StatCard
           label="My open tickets"
           value={mine.open}
-          to={queueLink({ open: true, assigneeId: "me" })}
+          to={queueUrl({ open: true, assigneeId: "me" })}
           icon={<IconInbox size={26} />}
         />
         <StatCard
           label="My overdue tickets"
           value={mine.overdue}
-          to={queueLink({ assigneeId: "me", overdue: true })}
+          to={queueUrl({ assigneeId: "me", overdue: true })}
           icon={<IconAlertTriangle size={26} />}
           alert
         />
@@ -152,8 +138,8 @@ function MyQueue({ mine, now }: { mine: Dashboard["mine"]; now: number }) {
                     {ticket.number} · {ticket.subject}
                   </Anchor>
                   <Text size="xs" c="dimmed" truncate="end">
-                    {ticket.customer ? ticket.customer.name : "No customer"} · {TICKET_STATUS_LABELS[ticket.status]}
-                    {ticket.dueAt ? ` · due ${formatTimeAgo(ticket.dueAt, now)}` : ""}
+                    {ticket.customer ? ticket.customer.name : "No customer"} · {STATUS_LABELS[ticket.status]}
+                    {ticket.dueAt ? ` · due ${formatRelative(ticket.dueAt, now)}` : ""}
                   </Text>
                 </Stack>
                 <Group gap={4} wrap="nowrap">
@@ -163,7 +149,7 @@ function MyQueue({ mine, now }: { mine: Dashboard["mine"]; now: number }) {
                     </Badge>
                   )}
                   <Badge variant="light" size="sm" color={ticket.priority === "urgent" ? "red" : "gray"}>
-                    {TICKET_PRIORITY_LABELS[ticket.priority]}
+                    {PRIORITY_LABELS[ticket.priority]}
                   </Badge>
                 </Group>
               </Group>
@@ -182,14 +168,14 @@ function TeamCards({ dashboard }: { dashboard: Dashboard }) {
       <StatCard
         label="Open tickets"
         value={dashboard.tickets.open}
-        to={queueLink({ open: true })}
+        to={queueUrl({ open: true })}
         hint="Open, in progress or waiting on the customer"
         icon={<IconInbox size={26} />}
       />
       <StatCard
         label="Overdue"
         value={dashboard.tickets.overdue}
-        to={queueLink({ overdue: true })}
+        to={queueUrl({ overdue: true })}
         hint="Open and past their due time"
         icon={<IconAlertTriangle size={26} />}
         alert
@@ -197,7 +183,7 @@ function TeamCards({ dashboard }: { dashboard: Dashboard }) {
       <StatCard
         label="Urgent"
         value={urgent}
-        to={queueLink({ open: true, priority: "urgent" })}
+        to={queueUrl({ open: true, priority: "urgent" })}
         hint="Open tickets of urgent priority"
         icon={<IconClockHour4 size={26} />}
         alert
@@ -205,7 +191,7 @@ function TeamCards({ dashboard }: { dashboard: Dashboard }) {
       <StatCard
         label="Unassigned"
         value={dashboard.unassigned.open}
-        to={queueLink({ open: true, assigneeId: "none" })}
+        to={queueUrl({ open: true, assigneeId: "none" })}
         hint="Open tickets nobody has taken"
         icon={<IconUserQuestion size={26} />}
       />
@@ -221,9 +207,9 @@ function Breakdowns({ dashboard }: { dashboard: Dashboard }) {
           {dashboard.tickets.byStatus.map((row) => (
             <CountRow
               key={row.status}
-              label={TICKET_STATUS_LABELS[row.status]}
+              label={STATUS_LABELS[row.status]}
               count={row.count}
-              to={queueLink({ status: row.status })}
+              to={queueUrl({ status: row.status })}
             />
           ))}
         </Stack>
@@ -233,9 +219,9 @@ function Breakdowns({ dashboard }: { dashboard: Dashboard }) {
           {[...dashboard.tickets.byPriority].reverse().map((row) => (
             <CountRow
               key={row.priority}
-              label={TICKET_PRIORITY_LABELS[row.priority]}
+              label={PRIORITY_LABELS[row.priority]}
               count={row.open}
-              to={queueLink({ open: true, priority: row.priority })}
+              to={queueUrl({ open: true, priority: row.priority })}
               extra={
                 row.overdue > 0 ? (
                   <Badge color="red" variant="light" size="sm">
@@ -355,7 +341,7 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
                 key={person.userId}
                 label={person.active ? person.name : `${person.name} (inactive)`}
                 count={person.open}
-                to={queueLink({ open: true, assigneeId: person.userId })}
+                to={queueUrl({ open: true, assigneeId: person.userId })}
                 extra={
                   person.overdue > 0 ? (
                     <Badge color="red" variant="light" size="sm">
@@ -368,7 +354,7 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
             <CountRow
               label="Unassigned"
               count={dashboard.unassigned.open}
-              to={queueLink({ open: true, assigneeId: "none" })}
+              to={queueUrl({ open: true, assigneeId: "none" })}
             />
           </Stack>
         </Stack>
@@ -413,7 +399,7 @@ function ActivityFeed({ events, now }: { events: ActivityEvent[]; now: number })
               <Group gap={6}>
                 <Tooltip label={formatDateTime(event.at)}>
                   <Text size="xs" c="dimmed" component="time" dateTime={event.at}>
-                    {formatTimeAgo(event.at, now)}
+                    {formatRelative(event.at, now)}
                   </Text>
                 </Tooltip>
                 {event.customer && (
@@ -509,7 +495,7 @@ export default function DashboardPage() {
       {dashboard && (
         <Group gap="xs">
           <Text size="xs" c="dimmed">
-            Updated {new Date(query.dataUpdatedAt).toLocaleTimeString()} · refreshes every 30 s
+            Updated {formatTime(query.dataUpdatedAt)} · refreshes every 30 s
           </Text>
           <Button
             size="xs"
@@ -560,7 +546,7 @@ export default function DashboardPage() {
       {header}
       {query.isError && (
         <Alert color="orange" title="Could not refresh">
-          Showing the numbers from {new Date(query.dataUpdatedAt).toLocaleTimeString()}: {errorMessage(query.error)}
+          Showing the numbers from {formatTime(query.dataUpdatedAt)}: {errorMessage(query.error)}
         </Alert>
       )}
       {isTechnician && <MyQueue mine={dashboard.mine} now={serverNow(dashboard)} />}

@@ -2,13 +2,13 @@ import { Alert, Stack, Tabs, Title } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { useNavigate, useParams } from "react-router";
 import { useIsAdmin } from "../app/auth.js";
-import { PageLoader } from "../app/router.js";
+import { PageLoader } from "../app/pages.js";
 
 // Each tab belongs to its feature; the page only arranges them.
 const TABS = [
   { value: "staff", label: "Staff", Panel: lazy(() => import("../users/staff-settings.js")) },
-  { value: "plans", label: "Service plans", Panel: lazy(() => import("../customers/plans-settings.js")) },
-  { value: "sites", label: "Network sites", Panel: lazy(() => import("../customers/sites-settings.js")) },
+  { value: "plans", label: "Service plans", Panel: lazy(() => import("../plans/plans-settings.js")) },
+  { value: "sites", label: "Network sites", Panel: lazy(() => import("../sites/sites-settings.js")) },
   { value: "sla", label: "Ticket SLA", Panel: lazy(() => import("../tickets/sla-settings.js")) },
   { value: "sms-templates", label: "SMS templates", Panel: lazy(() => import("../sms/templates-settings.js")) },
 ] as const;

@@ -4,6 +4,7 @@ import { IconMessage } from "@tabler/icons-react";
 import { useState } from "react";
 import { DEFAULT_TEMPLATES, SMS_MAX_LENGTH } from "../../shared/sms.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { formatPhone } from "../app/phone.js";
 import { useSendSms, useSmsTemplates } from "./api.js";
 import { SegmentCount } from "./segment-count.js";
 
@@ -93,7 +94,8 @@ function SendSmsForm({
     >
       <Stack>
         <Text size="sm" c="dimmed">
-          To {customer.name}, {customer.phone}. Placeholders such as {"{{ticket.status}}"} are filled in when sent.
+          To {customer.name}, {customer.phone && formatPhone(customer.phone).display}. Placeholders such as{" "}
+          {"{{ticket.status}}"} are filled in when sent.
         </Text>
         {send.error && !fieldError && <Alert color="red">{errorMessage(send.error)}</Alert>}
         <Textarea

@@ -1,20 +1,29 @@
 import { Alert, Anchor, Button, Group, Loader, Paper, Stack, Text } from "@mantine/core";
 import { Link } from "react-router";
-import { SMS_PURPOSE_LABELS } from "../../shared/sms.js";
+import { SMS_PURPOSE_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
+import { formatDateTime } from "../app/format.js";
+import { formatPhone } from "../app/phone.js";
 import { useSmsLog } from "./api.js";
-import { SmsStatusBadge } from "./sms-log-page.js";
+import { SmsStatusBadge } from "./sms-status-badge.js";
 
-/** A customer's or a ticket's texts, newest first: for the customer page (GET /api/sms?customerId=…). */
+const phoneText = (phone: string | null) => (phone ? formatPhone(phone).display : "—");
+
+/** A customer's or a ticket's texts, newest first (GET /api/sms?customerId=… or ?ticketId=…). */
 export function SmsHistory({ customerId, ticketId }: { customerId?: string; ticketId?: string }) {
   const log = useSmsLog({ customerId, ticketId }, { limit: 20 });
   const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
   if (log.isPending) return <Loader size="sm" aria-label="Loading SMS history" />;
-  if (log.isError) return <Alert color="red">{errorMessage(log.error)}</Alert>;
+  if (log.isError)
+    return (
+      <Alert color="red" title="SMS history could not be loaded">
+        {errorMessage(log.error)}
+      </Alert>
+    );
   if (rows.length === 0)
     return (
       <Text c="dimmed" size="sm">
-        No SMS yet.
+        {customerId ? "No text messages to or from this customer yet." : "No SMS yet."}
       </Text>
     );
   return (
@@ -23,8 +32,8 @@ export function SmsHistory({ customerId, ticketId }: { customerId?: string; tick
         <Paper key={row.id} withBorder p="xs">
           <Group justify="space-between" gap="xs">
             <Text size="xs" c="dimmed">
-              {new Date(row.createdAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })} ·{" "}
-              {row.direction === "inbound" ? `from ${row.from}` : `to ${row.to ?? "—"}`} ·{" "}
+              {formatDateTime(row.createdAt)} ·{" "}
+              {row.direction === "inbound" ? `from ${phoneText(row.from)}` : `to ${phoneText(row.to)}`} ·{" "}
               {SMS_PURPOSE_LABELS[row.purpose]}
               {row.ticketId && (
                 <>

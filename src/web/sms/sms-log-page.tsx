@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
@@ -14,37 +14,19 @@ import {
   type SmsPurpose,
   type SmsStatus,
 } from "../../shared/enums.js";
-import { SMS_PURPOSE_LABELS, type SmsLog, type SmsLogQuery, TWILIO_ERROR_WORDS } from "../../shared/sms.js";
+import {
+  SMS_DIRECTION_LABELS,
+  SMS_PURPOSE_LABELS,
+  SMS_STATUS_LABELS,
+  TWILIO_ERROR_WORDS,
+} from "../../shared/labels.js";
+import type { SmsLog, SmsLogQuery } from "../../shared/sms.js";
 import { errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
+import { formatDateTime } from "../app/format.js";
+import { formatPhone } from "../app/phone.js";
 import { useRetrySms, useSmsLog } from "./api.js";
-
-const STATUS_COLORS: Record<SmsStatus, string> = {
-  skipped: "gray",
-  queued: "blue",
-  sending: "blue",
-  sent: "teal",
-  delivered: "green",
-  undelivered: "red",
-  failed: "red",
-  received: "violet",
-};
-
-const STATUS_WORDS: Record<SmsStatus, string> = {
-  skipped: "Skipped",
-  queued: "Queued",
-  sending: "Sending",
-  sent: "Sent",
-  delivered: "Delivered",
-  undelivered: "Undelivered",
-  failed: "Failed",
-  received: "Received",
-};
-
-const DIRECTION_WORDS: Record<SmsDirection, string> = { outbound: "Outgoing", inbound: "Incoming" };
-
-const formatTime = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+import { SmsStatusBadge } from "./sms-status-badge.js";
 
 /** What went wrong, in words (the code alone means nothing to most people). */
 function problemText(row: SmsLog): string | null {
@@ -53,13 +35,11 @@ function problemText(row: SmsLog): string | null {
   return null;
 }
 
-export function SmsStatusBadge({ status }: { status: SmsStatus }) {
-  return (
-    <Badge color={STATUS_COLORS[status]} variant="light">
-      {STATUS_WORDS[status]}
-    </Badge>
-  );
-}
+/** The other end of the conversation. */
+const phone = (row: SmsLog) => {
+  const number = row.direction === "inbound" ? row.from : row.to;
+  return number ? formatPhone(number) : null;
+};
 
 /** Local calendar day → the instant it starts. */
 const startOfDay = (day: string) => new Date(`${day}T00:00:00`).toISOString();
@@ -118,7 +98,7 @@ export default function SmsLogPage() {
           label="Status"
           placeholder="Any status"
           clearable
-          data={SMS_STATUSES.map((value) => ({ value, label: STATUS_WORDS[value] }))}
+          data={SMS_STATUSES.map((value) => ({ value, label: SMS_STATUS_LABELS[value] }))}
           value={status}
           onChange={(value) => setStatus(value as SmsStatus | null)}
         />
@@ -134,7 +114,7 @@ export default function SmsLogPage() {
           label="Direction"
           placeholder="Both directions"
           clearable
-          data={SMS_DIRECTIONS.map((value) => ({ value, label: DIRECTION_WORDS[value] }))}
+          data={SMS_DIRECTIONS.map((value) => ({ value, label: SMS_DIRECTION_LABELS[value] }))}
           value={direction}
           onChange={(value) => setDirection(value as SmsDirection | null)}
         />
@@ -177,7 +157,7 @@ export default function SmsLogPage() {
           {
             accessor: "createdAt",
             title: "Time",
-            render: (row) => <Text size="sm">{formatTime(row.createdAt)}</Text>,
+            render: (row) => <Text size="sm">{formatDateTime(row.createdAt)}</Text>,
           },
           {
             accessor: "purpose",
@@ -186,7 +166,7 @@ export default function SmsLogPage() {
               <Stack gap={0}>
                 <Text size="sm">{SMS_PURPOSE_LABELS[row.purpose]}</Text>
                 <Text size="xs" c="dimmed">
-                  {DIRECTION_WORDS[row.direction]}
+                  {SMS_DIRECTION_LABELS[row.direction]}
                 </Text>
               </Stack>
             ),
@@ -195,7 +175,9 @@ export default function SmsLogPage() {
             accessor: "to",
             title: "Number",
             render: (row) => (
-              <Text size="sm">{row.direction === "inbound" ? `from ${row.from}` : (row.to ?? "—")}</Text>
+              <Text size="sm" title={phone(row)?.e164}>
+                {row.direction === "inbound" ? `from ${phone(row)?.display ?? "—"}` : (phone(row)?.display ?? "—")}
+              </Text>
             ),
           },
           {

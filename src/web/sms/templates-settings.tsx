@@ -2,13 +2,13 @@ import { Alert, Badge, Button, Card, Code, Group, Loader, Paper, Stack, Text, Te
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
+import { TEMPLATE_PURPOSE_LABELS } from "../../shared/labels.js";
 import {
   renderTemplate,
   SAMPLE_TEMPLATE_VALUES,
   SMS_MAX_LENGTH,
   type SmsTemplate,
   TEMPLATE_PLACEHOLDERS,
-  TEMPLATE_PURPOSE_LABELS,
   unknownPlaceholders,
 } from "../../shared/sms.js";
 import { ApiError, errorMessage } from "../app/api.js";

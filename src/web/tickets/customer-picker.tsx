@@ -1,9 +1,8 @@
 import { Select } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { Customer, CustomerList } from "../../shared/customers.js";
-import { api } from "../app/api.js";
+import type { Customer } from "../../shared/customers.js";
+import { useCustomer, useCustomerSearch } from "../customers/api.js";
 
 const labelOf = (customer: Pick<Customer, "name" | "accountNumber" | "phone">) =>
   [customer.name, customer.accountNumber, customer.phone].filter(Boolean).join(" · ");
@@ -27,20 +26,11 @@ export function CustomerPicker({
 }) {
   const [search, setSearch] = useState("");
   const [debounced] = useDebouncedValue(search.trim(), 250);
-  const results = useQuery({
-    queryKey: ["customers", "picker", debounced],
-    queryFn: ({ signal }) => api<CustomerList>("/api/customers", { query: { q: debounced, limit: 10 }, signal }),
-    enabled: debounced.length > 0,
-    placeholderData: keepPreviousData,
-  });
-  const selected = useQuery({
-    queryKey: ["customers", "detail", value],
-    queryFn: () => api<Customer>(`/api/customers/${value}`),
-    enabled: Boolean(value),
-  });
+  const results = useCustomerSearch(debounced);
+  const selected = useCustomer(value ?? undefined);
   const options = new Map<string, string>();
   if (value) options.set(value, selected.data ? labelOf(selected.data) : selected.isError ? "Customer" : "Loading…");
-  for (const customer of results.data?.items ?? []) options.set(customer.id, labelOf(customer));
+  for (const customer of results.data ?? []) options.set(customer.id, labelOf(customer));
 
   return (
     <Select

@@ -3,14 +3,14 @@ import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { TicketCategory, TicketPriority } from "../../shared/enums.js";
-import { CATEGORY_LABELS } from "../../shared/tickets.js";
+import { ZCreateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { validateWith } from "../app/forms.js";
 import { useCreateTicket, useSlaHours } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerPicker } from "./customer-picker.js";
-import { PRIORITY_OPTIONS } from "./ticket-badges.js";
+import { CATEGORY_OPTIONS, PRIORITY_OPTIONS } from "./ticket-badges.js";
 
-const CATEGORY_OPTIONS = Object.entries(CATEGORY_LABELS).map(([value, label]) => ({ value, label }));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default function NewTicketPage() {
@@ -28,7 +28,7 @@ export default function NewTicketPage() {
       priority: "normal" as TicketPriority,
       assigneeId: null as string | null,
     },
-    validate: { subject: (v) => (v.trim() ? null : "Subject is required") },
+    validate: validateWith(ZCreateTicket),
   });
 
   const submit = form.onSubmit(async (values) => {

@@ -2,9 +2,10 @@ import { Alert, Button, Group, Loader, NumberInput, SimpleGrid, Stack, Text } fr
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useEffect } from "react";
-import type { SlaHours } from "../../shared/tickets.js";
+import { DEFAULT_SLA_HOURS, type SlaHours, ZSlaHours } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
+import { validateWith } from "../app/forms.js";
 import { useSlaHours, useUpdateSlaHours } from "./api.js";
 
 const PRIORITIES: { key: keyof SlaHours; label: string }[] = [
@@ -19,7 +20,7 @@ export default function SlaSettings() {
   const isAdmin = useIsAdmin();
   const sla = useSlaHours();
   const save = useUpdateSlaHours();
-  const form = useForm<SlaHours>({ initialValues: { urgent: 4, high: 8, normal: 24, low: 72 } });
+  const form = useForm<SlaHours>({ initialValues: DEFAULT_SLA_HOURS, validate: validateWith(ZSlaHours) });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: load the saved values once they arrive
   useEffect(() => {

@@ -1,6 +1,7 @@
 import { Badge, type MantineColor, Tooltip } from "@mantine/core";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
-import { PRIORITY_LABELS, STATUS_LABELS } from "../../shared/tickets.js";
+import { CATEGORY_LABELS, optionsOf, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
+import { formatDateTime } from "../app/format.js";
 
 export const STATUS_COLORS: Record<TicketStatus, MantineColor> = {
   open: "blue",
@@ -43,19 +44,6 @@ export function OverdueBadge({ dueAt }: { dueAt: string | null }) {
   );
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-export const formatDateTime = (iso: string) => dateTime.format(new Date(iso));
-
-/** "in 3 h", "5 min ago": how far a time is from now, for due times and the timeline. */
-export function formatRelative(iso: string, now = Date.now()): string {
-  const diff = new Date(iso).getTime() - now;
-  const abs = Math.abs(diff);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
-  if (abs < 60_000) return rtf.format(Math.round(diff / 1000), "second");
-  if (abs < 3_600_000) return rtf.format(Math.round(diff / 60_000), "minute");
-  if (abs < 86_400_000) return rtf.format(Math.round(diff / 3_600_000), "hour");
-  return rtf.format(Math.round(diff / 86_400_000), "day");
-}
-
-export const STATUS_OPTIONS = Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label }));
-export const PRIORITY_OPTIONS = Object.entries(PRIORITY_LABELS).map(([value, label]) => ({ value, label }));
+export const STATUS_OPTIONS = optionsOf(STATUS_LABELS);
+export const PRIORITY_OPTIONS = optionsOf(PRIORITY_LABELS);
+export const CATEGORY_OPTIONS = optionsOf(CATEGORY_LABELS);

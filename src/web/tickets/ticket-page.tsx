@@ -22,22 +22,20 @@ import { notifications } from "@mantine/notifications";
 import { IconArrowLeft } from "@tabler/icons-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
+import type { ConflictChange, TicketConflict } from "../../shared/conflict.js";
 import type { CommentVisibility, TicketCategory, TicketPriority, TicketStatus } from "../../shared/enums.js";
-import {
-  CATEGORY_LABELS,
-  PRIORITY_LABELS,
-  STATUS_LABELS,
-  type TicketDetail,
-  type UpdateTicket,
-} from "../../shared/tickets.js";
+import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, TICKET_FIELD_WORDS } from "../../shared/labels.js";
+import { type TicketDetail, type UpdateTicket, ZCreateComment, ZUpdateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { formatDateTime, formatRelative } from "../app/format.js";
+import { validateWith } from "../app/forms.js";
+import { PhoneLink } from "../app/phone.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { useAddComment, useTicket, useTimeline, useUpdateTicket } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerPicker } from "./customer-picker.js";
 import {
-  formatDateTime,
-  formatRelative,
+  CATEGORY_OPTIONS,
   OverdueBadge,
   PRIORITY_OPTIONS,
   PriorityBadge,
@@ -47,21 +45,25 @@ import {
 import { TicketTimeline } from "./ticket-timeline.js";
 
 type Change = Omit<UpdateTicket, "version">;
-interface ConflictChange {
-  kind: string;
-  fields: string[];
-  from: string | null;
-  to: string | null;
-  by: { id: string; name: string } | null;
-  at: string;
-}
+/** A change of ours the server refused as stale, with the 409's account of what happened since. */
 interface Conflict {
   attempted: Change;
-  current: TicketDetail;
+  current: TicketConflict["current"];
   changes: ConflictChange[];
 }
 
-const CATEGORY_OPTIONS = Object.entries(CATEGORY_LABELS).map(([value, label]) => ({ value, label }));
+const isTicketConflict = (error: unknown): error is ApiError & { problem: TicketConflict } =>
+  error instanceof ApiError && error.status === 409 && error.problem.code === "ticket.version_conflict";
+
+/** The details an edit may change, as the API checks them. */
+const ZTicketDetailsForm = ZUpdateTicket.pick({
+  subject: true,
+  description: true,
+  category: true,
+  customerId: true,
+}).required({
+  subject: true,
+});
 
 function valueLabel(field: string, value: unknown, ticket: TicketDetail): string {
   if (value === null || value === undefined || value === "") return "none";
@@ -72,15 +74,6 @@ function valueLabel(field: string, value: unknown, ticket: TicketDetail): string
   if (field === "customerId") return ticket.customer?.id === value ? ticket.customer.name : "another customer";
   return `"${String(value)}"`;
 }
-const FIELD_LABELS: Record<string, string> = {
-  status: "status",
-  priority: "priority",
-  assigneeId: "assignee",
-  subject: "subject",
-  category: "category",
-  description: "description",
-  customerId: "customer",
-};
 
 function describeConflictChange(change: ConflictChange): string {
   const who = change.by?.name ?? "Someone";
@@ -96,7 +89,7 @@ function describeConflictChange(change: ConflictChange): string {
     } (${when})`;
   }
   if (change.kind === "assigned") return `${who} changed the assignee (${when})`;
-  return `${who} edited ${change.fields.map((f) => FIELD_LABELS[f] ?? f).join(", ")} (${when})`;
+  return `${who} edited ${change.fields.map((f) => TICKET_FIELD_WORDS[f] ?? f).join(", ")} (${when})`;
 }
 
 function ConflictAlert({
@@ -114,7 +107,7 @@ function ConflictAlert({
     .map(([field, value]) =>
       field === "description"
         ? "edited the description"
-        : `${FIELD_LABELS[field] ?? field} → ${valueLabel(field, value, conflict.current)}`,
+        : `${TICKET_FIELD_WORDS[field] ?? field} → ${valueLabel(field, value, conflict.current)}`,
     )
     .join(", ");
   return (
@@ -183,9 +176,7 @@ function CustomerCard({ ticket }: { ticket: TicketDetail }) {
               {label}
             </Text>
             {label === "Phone" && value ? (
-              <Anchor size="sm" href={`tel:${value}`}>
-                {value}
-              </Anchor>
+              <PhoneLink size="sm" phone={value} />
             ) : (
               <Text size="sm" style={{ overflowWrap: "anywhere" }}>
                 {value ?? "—"}
@@ -205,7 +196,7 @@ function CommentBox({ ticketId }: { ticketId: string }) {
   const add = useAddComment(ticketId);
   const form = useForm({
     initialValues: { body: "", visibility: "internal" as CommentVisibility },
-    validate: { body: (v) => (v.trim() ? null : "Write a comment first") },
+    validate: validateWith(ZCreateComment),
   });
   return (
     <form
@@ -264,7 +255,7 @@ function EditDetailsModal({
       category: ticket.category,
       customerId: ticket.customerId,
     },
-    validate: { subject: (v) => (v.trim() ? null : "Subject is required") },
+    validate: validateWith(ZTicketDetailsForm),
   });
   return (
     <Modal opened={opened} onClose={onClose} title={`Edit ${ticket.number}`} size="lg">
@@ -332,9 +323,8 @@ export default function TicketPage() {
       notifications.show({ color: "green", message: "Ticket saved" });
       return true;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409 && error.problem.current) {
-        const latest = error.problem.current as TicketDetail;
-        setConflict({ attempted: change, current: latest, changes: (error.problem.changes ?? []) as ConflictChange[] });
+      if (isTicketConflict(error)) {
+        setConflict({ attempted: change, current: error.problem.current, changes: error.problem.changes });
         ticket.refetch();
         timeline.refetch();
       } else {

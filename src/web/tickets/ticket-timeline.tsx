@@ -1,32 +1,26 @@
 import { Badge, Group, Paper, Stack, Text, Timeline } from "@mantine/core";
 import { IconMessage, IconMessageCircle, IconPoint } from "@tabler/icons-react";
-import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
-import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, type TimelineEntry } from "../../shared/tickets.js";
-import { formatDateTime, formatRelative } from "./ticket-badges.js";
+import type { SmsPurpose, TicketCategory, TicketPriority, TicketStatus } from "../../shared/enums.js";
+import {
+  CATEGORY_LABELS,
+  PRIORITY_LABELS,
+  SMS_PURPOSE_WORDS,
+  STATUS_LABELS,
+  TICKET_FIELD_WORDS,
+} from "../../shared/labels.js";
+import type { TimelineEntry } from "../../shared/tickets.js";
+import { formatDateTime, formatRelative } from "../app/format.js";
 
 type EventEntry = Extract<TimelineEntry, { type: "event" }>;
 
 const statusLabel = (value: string | null) => (value ? (STATUS_LABELS[value as TicketStatus] ?? value) : "—");
 const priorityLabel = (value: string | null) => (value ? (PRIORITY_LABELS[value as TicketPriority] ?? value) : "—");
-const FIELD_NAMES: Record<string, string> = {
-  subject: "subject",
-  description: "description",
-  category: "category",
-  customerId: "customer",
-};
-const SMS_PURPOSES: Record<string, string> = {
-  ticket_created: "ticket created",
-  ticket_assigned: "ticket assigned",
-  ticket_status: "status update",
-  manual: "message",
-  inbound: "reply",
-};
 
 /** One sentence per event, e.g. "Jane Tech changed status from Open to In progress". */
 export function describeEvent(entry: EventEntry): string {
   const who = entry.actor?.name ?? "The system";
   const data = entry.data ?? {};
-  const purpose = SMS_PURPOSES[String(data.purpose ?? "")] ?? "SMS";
+  const purpose = SMS_PURPOSE_WORDS[data.purpose as SmsPurpose] ?? "SMS";
   switch (entry.kind) {
     case "created":
       return `${who} opened the ticket`;
@@ -45,15 +39,14 @@ export function describeEvent(entry: EventEntry): string {
       const changes = (data.changes ?? {}) as Record<string, { from: unknown; to: unknown }>;
       const parts = fields.map((field) => {
         if (field === "category" && changes.category) {
-          const to =
-            CATEGORY_LABELS[changes.category.to as keyof typeof CATEGORY_LABELS] ?? String(changes.category.to);
+          const to = CATEGORY_LABELS[changes.category.to as TicketCategory] ?? String(changes.category.to);
           return `category to ${to}`;
         }
         if (field === "customerId") {
           const names = data.customerNames as { to: string | null } | undefined;
           return names?.to ? `customer to ${names.to}` : "removed the customer";
         }
-        return FIELD_NAMES[field] ?? field;
+        return TICKET_FIELD_WORDS[field] ?? field;
       });
       return `${who} edited ${parts.join(", ") || "the ticket"}`;
     }

@@ -23,40 +23,24 @@ import { IconPlus, IconSearch } from "@tabler/icons-react";
 import { DataTable } from "mantine-datatable";
 import { useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
-import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, type TicketListItem } from "../../shared/tickets.js";
+import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
+import { PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
+import type { TicketListItem } from "../../shared/tickets.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
+import { formatDateTime, formatRelative } from "../app/format.js";
 import { useStaff } from "../users/api.js";
-import { type TicketFilters, useBulkUpdateTickets, useTicketQueue } from "./api.js";
+import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
+import { QUEUE_VIEWS, queueFromParams } from "./queue-url.js";
 import {
-  formatDateTime,
-  formatRelative,
+  CATEGORY_OPTIONS,
   OverdueBadge,
   PRIORITY_OPTIONS,
   PriorityBadge,
   STATUS_OPTIONS,
   StatusBadge,
 } from "./ticket-badges.js";
-
-const VIEWS = [
-  { value: "mine", label: "My open" },
-  { value: "unassigned", label: "Unassigned" },
-  { value: "overdue", label: "Overdue" },
-  { value: "open", label: "All open" },
-  { value: "all", label: "All" },
-] as const;
-type View = (typeof VIEWS)[number]["value"];
-
-/** What each quick view asks the server for; the filters below narrow it further. */
-const VIEW_FILTERS: Record<View, TicketFilters> = {
-  mine: { assigneeId: "me", status: [...OPEN_TICKET_STATUSES], sort: "due" },
-  unassigned: { assigneeId: "none", status: [...OPEN_TICKET_STATUSES], sort: "-created" },
-  overdue: { overdue: true, sort: "due" },
-  open: { status: [...OPEN_TICKET_STATUSES], sort: "-created" },
-  all: { sort: "-created" },
-};
 
 const SORT_OPTIONS = [
   { value: "-created", label: "Newest first" },
@@ -68,8 +52,6 @@ const SORT_OPTIONS = [
   { value: "-priority", label: "Highest priority" },
   { value: "priority", label: "Lowest priority" },
 ];
-const CATEGORY_OPTIONS = Object.entries(CATEGORY_LABELS).map(([value, label]) => ({ value, label }));
-const list = (value: string | null) => (value ? value.split(",").filter(Boolean) : undefined);
 
 function DueCell({ ticket }: { ticket: TicketListItem }) {
   if (ticket.overdue) return <OverdueBadge dueAt={ticket.dueAt} />;
@@ -130,8 +112,8 @@ function BulkBar({ selected, onDone }: { selected: TicketListItem[]; onDone: () 
   const apply = () => {
     const parts = [
       assigneeId && `assign to ${staff.data?.find((u) => u.id === assigneeId)?.name ?? "the chosen staff member"}`,
-      status && `set status to ${STATUS_LABELS[status as keyof typeof STATUS_LABELS]}`,
-      priority && `set priority to ${PRIORITY_LABELS[priority as keyof typeof PRIORITY_LABELS]}`,
+      status && `set status to ${STATUS_LABELS[status as TicketStatus]}`,
+      priority && `set priority to ${PRIORITY_LABELS[priority as TicketPriority]}`,
     ].filter(Boolean);
     modals.openConfirmModal({
       title: `Change ${selected.length} ticket${selected.length === 1 ? "" : "s"}?`,
@@ -195,13 +177,6 @@ export default function TicketsPage() {
   const { user } = useSession();
   const [params, setParams] = useSearchParams();
   const isPhone = useMediaQuery("(max-width: 48em)");
-  const view = (
-    VIEWS.some((v) => v.value === params.get("view"))
-      ? params.get("view")
-      : user.role === "technician"
-        ? "mine"
-        : "open"
-  ) as View;
   const [search, setSearch] = useState(params.get("q") ?? "");
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const [selected, setSelected] = useState<TicketListItem[]>([]);
@@ -221,19 +196,10 @@ export default function TicketsPage() {
     if ((params.get("q") ?? "") !== debouncedSearch) update({ q: debouncedSearch || null });
   }, [debouncedSearch]);
 
-  const filters = useMemo<TicketFilters>(() => {
-    const base = VIEW_FILTERS[view];
-    return {
-      ...base,
-      q: params.get("q") || undefined,
-      status: list(params.get("status")) ?? base.status,
-      priority: list(params.get("priority")),
-      category: list(params.get("category")),
-      assigneeId: params.get("assignee") || base.assigneeId,
-      customerId: params.get("customerId") || undefined,
-      sort: params.get("sort") || base.sort,
-    };
-  }, [params, view]);
+  const { view, filters } = useMemo(
+    () => queueFromParams(params, user.role === "technician" ? "mine" : "open"),
+    [params, user.role],
+  );
 
   const queue = useTicketQueue(filters);
   const records = useMemo(() => queue.data?.pages.flatMap((page) => page.items) ?? [], [queue.data]);
@@ -265,9 +231,9 @@ export default function TicketsPage() {
         aria-label="Queue"
         fullWidth={isPhone}
         orientation={isPhone ? "vertical" : "horizontal"}
-        data={VIEWS.map((v) => ({ value: v.value, label: v.label }))}
+        data={QUEUE_VIEWS.map((v) => ({ value: v.value, label: v.label }))}
         value={view}
-        onChange={(value) => update({ view: value, status: null, assignee: null, sort: null })}
+        onChange={(value) => update({ view: value, status: null, assigneeId: null, overdue: null, sort: null })}
       />
 
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
@@ -307,7 +273,7 @@ export default function TicketsPage() {
           placeholder="Anyone"
           data={assigneeOptions}
           value={filters.assigneeId ?? null}
-          onChange={(value) => update({ assignee: value })}
+          onChange={(value) => update({ assigneeId: value })}
           clearable
           searchable
         />

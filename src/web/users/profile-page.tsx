@@ -1,16 +1,33 @@
 import { Alert, Button, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
+import { z } from "zod";
+import { ZCreateUser, ZPassword } from "../../shared/users.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
+import { validateWith } from "../app/forms.js";
 import { useUpdateProfile } from "./api.js";
+
+/** Name and phone follow the same rules as on a staff account. */
+const ZProfileForm = ZCreateUser.pick({ name: true, phone: true });
+/** The new password follows the API's rule; the repeat is the form's own check. */
+const ZPasswordForm = z
+  .object({
+    currentPassword: z.string().min(1, "Enter your current password"),
+    newPassword: ZPassword,
+    confirm: z.string(),
+  })
+  .refine((values) => values.confirm === values.newPassword, {
+    message: "The passwords do not match",
+    path: ["confirm"],
+  });
 
 function ProfileForm() {
   const { user } = useSession();
   const update = useUpdateProfile();
   const form = useForm({
     initialValues: { name: user.name, phone: user.phone ?? "" },
-    validate: { name: (v) => (v.trim() ? null : "Name is required") },
+    validate: validateWith(ZProfileForm),
   });
   return (
     <form
@@ -52,11 +69,7 @@ function PasswordForm() {
   const update = useUpdateProfile();
   const form = useForm({
     initialValues: { currentPassword: "", newPassword: "", confirm: "" },
-    validate: {
-      currentPassword: (v) => (v ? null : "Enter your current password"),
-      newPassword: (v) => (v.length >= 10 ? null : "Password must be at least 10 characters"),
-      confirm: (v, values) => (v === values.newPassword ? null : "The passwords do not match"),
-    },
+    validate: validateWith(ZPasswordForm),
   });
   return (
     <form

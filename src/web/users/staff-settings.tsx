@@ -4,15 +4,19 @@ import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { DataTable } from "mantine-datatable";
 import { useState } from "react";
-import type { User } from "../../shared/users.js";
+import { z } from "zod";
+import { optionsOf, USER_ROLE_LABELS } from "../../shared/labels.js";
+import { type User, ZCreateUser, ZPassword } from "../../shared/users.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
+import { validateWith } from "../app/forms.js";
+import { PhoneText } from "../app/phone.js";
 import { useCreateUser, useStaff, useUpdateUser } from "./api.js";
 
-const ROLE_OPTIONS = [
-  { value: "technician", label: "Technician" },
-  { value: "admin", label: "Admin" },
-];
+const ROLE_OPTIONS = optionsOf(USER_ROLE_LABELS);
+/** Editing an account asks for no password (an admin resets it on its own form). */
+const ZEditUserForm = ZCreateUser.extend({ password: z.string() });
+const ZResetPasswordForm = z.object({ password: ZPassword });
 
 function StaffForm({ user, onDone }: { user?: User; onDone: () => void }) {
   const { user: me } = useSession();
@@ -27,11 +31,7 @@ function StaffForm({ user, onDone }: { user?: User; onDone: () => void }) {
       role: user?.role ?? "technician",
       password: "",
     },
-    validate: {
-      name: (v) => (v.trim() ? null : "Name is required"),
-      email: (v) => (/^\S+@\S+\.\S+$/.test(v.trim()) ? null : "Email must look like name@example.com"),
-      password: (v) => (user || v.length >= 10 ? null : "Password must be at least 10 characters"),
-    },
+    validate: validateWith(user ? ZEditUserForm : ZCreateUser),
   });
   const submit = form.onSubmit(async (values) => {
     try {
@@ -104,7 +104,7 @@ function ResetPasswordForm({ user, onDone }: { user: User; onDone: () => void })
   const update = useUpdateUser();
   const form = useForm({
     initialValues: { password: "" },
-    validate: { password: (v) => (v.length >= 10 ? null : "Password must be at least 10 characters") },
+    validate: validateWith(ZResetPasswordForm),
   });
   return (
     <form
@@ -190,7 +190,12 @@ export default function StaffSettings() {
         columns={[
           { accessor: "name", title: "Name" },
           { accessor: "email", title: "Email" },
-          { accessor: "phone", title: "Phone", visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})` },
+          {
+            accessor: "phone",
+            title: "Phone",
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
+            render: (user) => user.phone && <PhoneText phone={user.phone} />,
+          },
           {
             accessor: "role",
             title: "Role",

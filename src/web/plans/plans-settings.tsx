@@ -4,9 +4,18 @@ import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { DataTable } from "mantine-datatable";
 import { useState } from "react";
-import type { ServicePlan } from "../../shared/plans.js";
+import { type ServicePlan, ZCreateServicePlan } from "../../shared/plans.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { formatMoney } from "../app/format.js";
+import { fromNumberInput, validateWith } from "../app/forms.js";
 import { useDeletePlan, useSavePlan, useServicePlans } from "./api.js";
+
+/** The API's plan rules, with the numbers as the form's inputs hold them. */
+const ZPlanForm = ZCreateServicePlan.extend({
+  downloadMbps: fromNumberInput(ZCreateServicePlan.shape.downloadMbps),
+  uploadMbps: fromNumberInput(ZCreateServicePlan.shape.uploadMbps),
+  monthlyPrice: fromNumberInput(ZCreateServicePlan.shape.monthlyPrice),
+});
 
 function PlanForm({ plan, onDone }: { plan?: ServicePlan; onDone: () => void }) {
   const save = useSavePlan();
@@ -18,26 +27,14 @@ function PlanForm({ plan, onDone }: { plan?: ServicePlan; onDone: () => void }) 
       monthlyPrice: plan?.monthlyPrice ?? ("" as number | string),
       active: plan?.active ?? true,
     },
-    validate: {
-      name: (v) => (v.trim() ? null : "Name is required"),
-      downloadMbps: (v) => (Number(v) > 0 ? null : "Download must be more than 0"),
-      uploadMbps: (v) => (Number(v) > 0 ? null : "Upload must be more than 0"),
-      monthlyPrice: (v) => (v !== "" && Number(v) >= 0 ? null : "Monthly price cannot be negative"),
-    },
+    validate: validateWith(ZPlanForm),
   });
   return (
     <form
       noValidate
       onSubmit={form.onSubmit(async (values) => {
         try {
-          await save.mutateAsync({
-            id: plan?.id,
-            name: values.name.trim(),
-            downloadMbps: Number(values.downloadMbps),
-            uploadMbps: Number(values.uploadMbps),
-            monthlyPrice: Number(values.monthlyPrice),
-            active: values.active,
-          });
+          await save.mutateAsync({ id: plan?.id, ...ZPlanForm.parse(values) });
           notifications.show({ color: "green", message: plan ? "Plan saved" : "Plan created" });
           onDone();
         } catch (error) {
@@ -117,7 +114,7 @@ export default function PlansSettings() {
         columns={[
           { accessor: "name", title: "Name" },
           { accessor: "speed", title: "Speed (Mbit/s)", render: (p) => `${p.downloadMbps} / ${p.uploadMbps}` },
-          { accessor: "monthlyPrice", title: "Monthly price", render: (p) => p.monthlyPrice.toFixed(2) },
+          { accessor: "monthlyPrice", title: "Monthly price", render: (p) => formatMoney(p.monthlyPrice) },
           { accessor: "customerCount", title: "Customers" },
           {
             accessor: "active",

@@ -17,11 +17,17 @@ import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { DataTable } from "mantine-datatable";
 import { useState } from "react";
-import { SITE_KINDS, type SiteKind } from "../../shared/enums.js";
-import type { Site } from "../../shared/sites.js";
+import { optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
+import { type Site, ZCreateSite } from "../../shared/sites.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { fromNumberInput, validateWith } from "../app/forms.js";
 import { useDeleteSite, useSaveSite, useSites } from "./api.js";
-import { labelOf } from "./labels.js";
+
+/** The API's site rules, with the coordinates as the form's inputs hold them ("" for none). */
+const ZSiteForm = ZCreateSite.extend({
+  latitude: fromNumberInput(ZCreateSite.shape.latitude),
+  longitude: fromNumberInput(ZCreateSite.shape.longitude),
+});
 
 function SiteForm({ site, onDone }: { site?: Site; onDone: () => void }) {
   const save = useSaveSite();
@@ -35,27 +41,14 @@ function SiteForm({ site, onDone }: { site?: Site; onDone: () => void }) {
       notes: site?.notes ?? "",
       active: site?.active ?? true,
     },
-    validate: {
-      name: (v) => (v.trim() ? null : "Name is required"),
-      latitude: (v) => (v === "" || Math.abs(Number(v)) <= 90 ? null : "Latitude must be between -90 and 90"),
-      longitude: (v) => (v === "" || Math.abs(Number(v)) <= 180 ? null : "Longitude must be between -180 and 180"),
-    },
+    validate: validateWith(ZSiteForm),
   });
   return (
     <form
       noValidate
       onSubmit={form.onSubmit(async (values) => {
         try {
-          await save.mutateAsync({
-            id: site?.id,
-            name: values.name.trim(),
-            kind: values.kind as SiteKind,
-            address: values.address.trim() || null,
-            latitude: values.latitude === "" ? null : Number(values.latitude),
-            longitude: values.longitude === "" ? null : Number(values.longitude),
-            notes: values.notes.trim() || null,
-            active: values.active,
-          });
+          await save.mutateAsync({ id: site?.id, ...ZSiteForm.parse(values) });
           notifications.show({ color: "green", message: site ? "Site saved" : "Site created" });
           onDone();
         } catch (error) {
@@ -68,12 +61,7 @@ function SiteForm({ site, onDone }: { site?: Site; onDone: () => void }) {
           <Alert color="red">{errorMessage(save.error)}</Alert>
         )}
         <TextInput label="Name" required {...form.getInputProps("name")} />
-        <Select
-          label="Kind"
-          allowDeselect={false}
-          data={SITE_KINDS.map((k) => ({ value: k, label: labelOf(k) }))}
-          {...form.getInputProps("kind")}
-        />
+        <Select label="Kind" allowDeselect={false} data={optionsOf(SITE_KIND_LABELS)} {...form.getInputProps("kind")} />
         <TextInput label="Address" {...form.getInputProps("address")} />
         <Group grow align="flex-start">
           <NumberInput label="Latitude" decimalScale={6} hideControls {...form.getInputProps("latitude")} />
@@ -139,7 +127,7 @@ export default function SitesSettings() {
         noRecordsText="No network sites yet"
         columns={[
           { accessor: "name", title: "Name" },
-          { accessor: "kind", title: "Kind", render: (s) => labelOf(s.kind) },
+          { accessor: "kind", title: "Kind", render: (s) => SITE_KIND_LABELS[s.kind] },
           {
             accessor: "address",
             title: "Address",

@@ -1,0 +1,149 @@
+/**
+ * Every enum value as people read it: the one label source of the web app and the server's SMS
+ * texts. Types only from the enums, no zod: a page that only shows labels does not load zod's runtime.
+ */
+import type {
+  ConnectionType,
+  CustomerStatus,
+  SiteKind,
+  SmsDirection,
+  SmsPurpose,
+  SmsStatus,
+  TicketCategory,
+  TicketPriority,
+  TicketStatus,
+  UserRole,
+} from "./enums.js";
+
+export const STATUS_LABELS: Record<TicketStatus, string> = {
+  open: "Open",
+  in_progress: "In progress",
+  waiting_on_customer: "Waiting on customer",
+  resolved: "Resolved",
+  closed: "Closed",
+};
+export const PRIORITY_LABELS: Record<TicketPriority, string> = {
+  low: "Low",
+  normal: "Normal",
+  high: "High",
+  urgent: "Urgent",
+};
+export const CATEGORY_LABELS: Record<TicketCategory, string> = {
+  no_service: "No service",
+  slow_speed: "Slow speed",
+  intermittent: "Intermittent",
+  installation: "Installation",
+  relocation: "Relocation",
+  equipment: "Equipment",
+  billing: "Billing",
+  other: "Other",
+};
+
+/** Ticket fields as a sentence names them ("edited subject, customer"). */
+export const TICKET_FIELD_WORDS: Record<string, string> = {
+  status: "status",
+  priority: "priority",
+  assigneeId: "assignee",
+  subject: "subject",
+  category: "category",
+  description: "description",
+  customerId: "customer",
+};
+
+export const CUSTOMER_STATUS_LABELS: Record<CustomerStatus, string> = {
+  lead: "Lead",
+  pending_install: "Pending install",
+  active: "Active",
+  suspended: "Suspended",
+  cancelled: "Cancelled",
+};
+
+export const CONNECTION_TYPE_LABELS: Record<ConnectionType, string> = {
+  fiber: "Fiber",
+  cable: "Cable",
+  dsl: "DSL",
+  fixed_wireless: "Fixed wireless",
+  satellite: "Satellite",
+  other: "Other",
+};
+
+export const SITE_KIND_LABELS: Record<SiteKind, string> = {
+  tower: "Tower",
+  pop: "POP",
+  olt: "OLT",
+  cabinet: "Cabinet",
+  other: "Other",
+};
+
+export const USER_ROLE_LABELS: Record<UserRole, string> = {
+  technician: "Technician",
+  admin: "Admin",
+};
+
+export const SMS_STATUS_LABELS: Record<SmsStatus, string> = {
+  skipped: "Skipped",
+  queued: "Queued",
+  sending: "Sending",
+  sent: "Sent",
+  delivered: "Delivered",
+  undelivered: "Undelivered",
+  failed: "Failed",
+  received: "Received",
+};
+
+export const SMS_DIRECTION_LABELS: Record<SmsDirection, string> = { outbound: "Outgoing", inbound: "Incoming" };
+
+export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
+  ticket_created: "Ticket created",
+  ticket_assigned: "Ticket assigned",
+  ticket_status: "Status changed",
+  manual: "Manual",
+  inbound: "Inbound",
+};
+
+/** A purpose inside a sentence of the ticket timeline ("SMS (status update) sent"). */
+export const SMS_PURPOSE_WORDS: Record<SmsPurpose, string> = {
+  ticket_created: "ticket created",
+  ticket_assigned: "ticket assigned",
+  ticket_status: "status update",
+  manual: "message",
+  inbound: "reply",
+};
+
+export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound">, string> = {
+  ticket_created: "Ticket created (to the customer)",
+  ticket_assigned: "Ticket assigned (to the technician)",
+  ticket_status: "Status changed (to the customer)",
+  manual: "Manual message (starting text)",
+};
+
+/** A ticket's status as an SMS to the customer says it ("your ticket … is now waiting on you"). */
+export const TICKET_STATUS_WORDS: Record<TicketStatus, string> = {
+  open: "open",
+  in_progress: "in progress",
+  waiting_on_customer: "waiting on you",
+  resolved: "resolved",
+  closed: "closed",
+};
+
+/** Words for the Twilio error codes staff meet; the code is shown too. */
+export const TWILIO_ERROR_WORDS: Record<string, string> = {
+  "20003": "Twilio rejected the account SID or auth token",
+  "21211": "The phone number is not a valid number",
+  "21408": "Sending to this country or region is not enabled in the Twilio account",
+  "21606": "The sending number cannot send SMS",
+  "21610": "The recipient has unsubscribed (replied STOP)",
+  "21612": "Twilio cannot route a message to this number",
+  "21614": "The number is not a mobile number",
+  "30003": "The phone is switched off or unreachable",
+  "30004": "The message was blocked",
+  "30005": "The number is unknown or no longer in service",
+  "30006": "The number is a landline or the carrier cannot take SMS",
+  "30007": "The carrier filtered the message",
+  "30008": "Delivery failed for an unknown reason",
+};
+
+/** Options for a select: every value of a label map, in the map's order. */
+export function optionsOf<T extends string>(labels: Record<T, string>): { value: T; label: string }[] {
+  return (Object.entries(labels) as [T, string][]).map(([value, label]) => ({ value, label }));
+}

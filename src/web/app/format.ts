@@ -1,0 +1,53 @@
+/**
+ * How the web app writes dates, times, durations and money: in the browser's locale and time
+ * zone, one formatter per kind, so every page says it the same way. Phone numbers: `phone.tsx`
+ * (apart because their metadata weighs 30 KB gzip, which pages without a number need not load).
+ */
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+// A YYYY-MM-DD day is already a local day: formatted in UTC so it does not shift.
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+const moneyFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+type Instant = string | number | Date;
+
+/** "Mar 9, 2026" */
+export const formatDate = (at: Instant) => dateFormat.format(new Date(at));
+/** "Mar 9, 2026, 2:05 PM" */
+export const formatDateTime = (at: Instant) => dateTimeFormat.format(new Date(at));
+/** "2:05:09 PM" */
+export const formatTime = (at: Instant) => timeFormat.format(new Date(at));
+/** "Mar 9" for a YYYY-MM-DD day. */
+export const formatDay = (date: string) => dayFormat.format(new Date(`${date}T00:00:00Z`));
+
+/** "in 3 hr.", "5 min. ago", "yesterday": how far a time is from `now`; a date beyond 30 days. */
+export function formatRelative(at: Instant, now = Date.now()): string {
+  const diff = new Date(at).getTime() - now;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return "just now";
+  if (abs < 3_600_000) return relativeFormat.format(Math.round(diff / 60_000), "minute");
+  if (abs < 86_400_000) return relativeFormat.format(Math.round(diff / 3_600_000), "hour");
+  if (abs < 30 * 86_400_000) return relativeFormat.format(Math.round(diff / 86_400_000), "day");
+  return formatDate(at);
+}
+
+/** "45 min", "3 h 20 min", "2 d 4 h": a duration at a glance. */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 1) return "under 1 min";
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    const rest = minutes % 60;
+    return rest ? `${hours} h ${rest} min` : `${hours} h`;
+  }
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return rest ? `${days} d ${rest} h` : `${days} d`;
+}
+
+/** "1,234.50": an amount in the ISP's currency (Uplink keeps no currency code, so none is shown). */
+export const formatMoney = (amount: number) => moneyFormat.format(amount);
