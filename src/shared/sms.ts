@@ -1,32 +1,9 @@
 import { z } from "zod";
-import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES, type SmsPurpose, type TicketStatus } from "./enums.js";
+import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES } from "./enums.js";
 
 /** Purposes whose text comes from an editable template (inbound messages have none). */
 export const TEMPLATE_PURPOSES = ["ticket_created", "ticket_assigned", "ticket_status", "manual"] as const;
 export type TemplatePurpose = (typeof TEMPLATE_PURPOSES)[number];
-
-export const TEMPLATE_PURPOSE_LABELS: Record<TemplatePurpose, string> = {
-  ticket_created: "Ticket created (to the customer)",
-  ticket_assigned: "Ticket assigned (to the technician)",
-  ticket_status: "Status changed (to the customer)",
-  manual: "Manual message (starting text)",
-};
-
-export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
-  ticket_created: "Ticket created",
-  ticket_assigned: "Ticket assigned",
-  ticket_status: "Status changed",
-  manual: "Manual",
-  inbound: "Inbound",
-};
-
-export const TICKET_STATUS_WORDS: Record<TicketStatus, string> = {
-  open: "open",
-  in_progress: "in progress",
-  waiting_on_customer: "waiting on you",
-  resolved: "resolved",
-  closed: "closed",
-};
 
 /** Every placeholder a template may use. */
 export const TEMPLATE_PLACEHOLDERS = [
@@ -117,23 +94,6 @@ export function countSegments(text: string): SegmentInfo {
   const segments = units <= 70 ? 1 : Math.ceil(units / 67);
   return { encoding: "UCS-2", characters, units, segments, perSegment: segments > 1 ? 67 : 70 };
 }
-
-/** Words for the Twilio error codes staff meet; the code is shown too. */
-export const TWILIO_ERROR_WORDS: Record<string, string> = {
-  "20003": "Twilio rejected the account SID or auth token",
-  "21211": "The phone number is not a valid number",
-  "21408": "Sending to this country or region is not enabled in the Twilio account",
-  "21606": "The sending number cannot send SMS",
-  "21610": "The recipient has unsubscribed (replied STOP)",
-  "21612": "Twilio cannot route a message to this number",
-  "21614": "The number is not a mobile number",
-  "30003": "The phone is switched off or unreachable",
-  "30004": "The message was blocked",
-  "30005": "The number is unknown or no longer in service",
-  "30006": "The number is a landline or the carrier cannot take SMS",
-  "30007": "The carrier filtered the message",
-  "30008": "Delivery failed for an unknown reason",
-};
 
 export const ZSmsLog = z.object({
   id: z.uuid(),

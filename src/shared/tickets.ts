@@ -6,8 +6,6 @@ import {
   TICKET_EVENT_KINDS,
   TICKET_PRIORITIES,
   TICKET_STATUSES,
-  type TicketPriority,
-  type TicketStatus,
 } from "./enums.js";
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -265,27 +263,3 @@ export const ZSlaHours = z
 export type SlaHours = z.infer<typeof ZSlaHours>;
 
 export const DEFAULT_SLA_HOURS: SlaHours = { urgent: 4, high: 8, normal: 24, low: 72 };
-
-export const STATUS_LABELS: Record<TicketStatus, string> = {
-  open: "Open",
-  in_progress: "In progress",
-  waiting_on_customer: "Waiting on customer",
-  resolved: "Resolved",
-  closed: "Closed",
-};
-export const PRIORITY_LABELS: Record<TicketPriority, string> = {
-  low: "Low",
-  normal: "Normal",
-  high: "High",
-  urgent: "Urgent",
-};
-export const CATEGORY_LABELS: Record<(typeof TICKET_CATEGORIES)[number], string> = {
-  no_service: "No service",
-  slow_speed: "Slow speed",
-  intermittent: "Intermittent",
-  installation: "Installation",
-  relocation: "Relocation",
-  equipment: "Equipment",
-  billing: "Billing",
-  other: "Other",
-};

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type pg from "pg";
-import { TWILIO_ERROR_WORDS } from "../../shared/sms.js";
+import { TWILIO_ERROR_WORDS } from "../../shared/labels.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { type DatabaseHandle, queryRows } from "../db/client.js";

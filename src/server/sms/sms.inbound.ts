@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
-import { SMS_MAX_LENGTH, TWILIO_ERROR_WORDS } from "../../shared/sms.js";
+import { TWILIO_ERROR_WORDS } from "../../shared/labels.js";
+import { SMS_MAX_LENGTH } from "../../shared/sms.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Database, type Executor, queryRows } from "../db/client.js";
 import { customers, smsLogs, ticketComments, ticketEvents, tickets } from "../db/schema/index.js";

@@ -1,7 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { SmsPurpose, TicketStatus } from "../../shared/enums.js";
-import { SMS_MAX_LENGTH, type TemplatePurpose, type TemplateValues, TICKET_STATUS_WORDS } from "../../shared/sms.js";
+import { TICKET_STATUS_WORDS } from "../../shared/labels.js";
+import { SMS_MAX_LENGTH, type TemplatePurpose, type TemplateValues } from "../../shared/sms.js";
 import type { Clock } from "../clock.js";
 import { type Config, twilioConfigured } from "../config.js";
 import type { Executor } from "../db/client.js";
