@@ -2,6 +2,7 @@
  * Every enum value as people read it: the one label source of the web app and the server's SMS
  * texts. Types only from the enums, no zod: a page that only shows labels does not load zod's runtime.
  */
+import type { CustomerCsvField } from "./customers.js";
 import type {
   ConnectionType,
   CustomerStatus,
@@ -56,6 +57,34 @@ export const CUSTOMER_STATUS_LABELS: Record<CustomerStatus, string> = {
   active: "Active",
   suspended: "Suspended",
   cancelled: "Cancelled",
+};
+
+/** Customer fields as the CSV import names them. */
+export const CUSTOMER_CSV_FIELD_LABELS: Record<CustomerCsvField, string> = {
+  accountNumber: "Account number",
+  name: "Name",
+  email: "Email",
+  phone: "Mobile phone",
+  altPhone: "Alternative phone",
+  street: "Street",
+  city: "City",
+  region: "Region",
+  postalCode: "Postal code",
+  country: "Country",
+  latitude: "Latitude",
+  longitude: "Longitude",
+  servicePlan: "Service plan (by name)",
+  connectionType: "Connection type",
+  site: "Network site (by name)",
+  ipAddress: "IP address",
+  macAddress: "MAC address",
+  cpeModel: "CPE / router model",
+  cpeSerial: "ONT / CPE serial",
+  vlanId: "VLAN",
+  status: "Status",
+  installDate: "Install date",
+  smsOptOut: "SMS opt-out",
+  notes: "Notes",
 };
 
 export const CONNECTION_TYPE_LABELS: Record<ConnectionType, string> = {

@@ -4,6 +4,7 @@ import { parse } from "csv-parse/browser/esm/sync";
 import { stringify } from "csv-stringify/browser/esm/sync";
 import { useState } from "react";
 import { CUSTOMER_CSV_FIELDS, type CustomerCsvField, type ImportResult } from "../../shared/customers.js";
+import { CUSTOMER_CSV_FIELD_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useImportCustomers } from "./api.js";
 
@@ -11,35 +12,9 @@ const PREVIEW_ROWS = 5;
 /** Rows per request while importing: small enough to show progress, large enough to stay fast. */
 const CHUNK_ROWS = 1000;
 
-const FIELD_LABELS: Record<CustomerCsvField, string> = {
-  accountNumber: "Account number",
-  name: "Name",
-  email: "Email",
-  phone: "Mobile phone",
-  altPhone: "Alternative phone",
-  street: "Street",
-  city: "City",
-  region: "Region",
-  postalCode: "Postal code",
-  country: "Country",
-  latitude: "Latitude",
-  longitude: "Longitude",
-  servicePlan: "Service plan (by name)",
-  connectionType: "Connection type",
-  site: "Network site (by name)",
-  ipAddress: "IP address",
-  macAddress: "MAC address",
-  cpeModel: "CPE / router model",
-  cpeSerial: "ONT / CPE serial",
-  vlanId: "VLAN",
-  status: "Status",
-  installDate: "Install date",
-  smsOptOut: "SMS opt-out",
-  notes: "Notes",
-};
 const FIELD_OPTIONS = [
   { value: "", label: "Do not import" },
-  ...CUSTOMER_CSV_FIELDS.map((f) => ({ value: f, label: FIELD_LABELS[f] })),
+  ...CUSTOMER_CSV_FIELDS.map((f) => ({ value: f, label: CUSTOMER_CSV_FIELD_LABELS[f] })),
 ];
 
 interface Parsed {
@@ -185,7 +160,7 @@ export function CustomerImport({ onDone }: { onDone: () => void }) {
                 {check.errors.slice(0, 500).map((e) => (
                   <Table.Tr key={`${e.row}-${e.field}-${e.message}`}>
                     <Table.Td>{e.row}</Table.Td>
-                    <Table.Td>{FIELD_LABELS[e.field as CustomerCsvField] ?? e.field}</Table.Td>
+                    <Table.Td>{CUSTOMER_CSV_FIELD_LABELS[e.field as CustomerCsvField] ?? e.field}</Table.Td>
                     <Table.Td>{e.message}</Table.Td>
                   </Table.Tr>
                 ))}
