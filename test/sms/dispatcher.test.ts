@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { smsLogs } from "../../src/server/db/schema/index.js";
 import { problemOf } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
-import { makeCustomer } from "../support/factories/customers.js";
+import { makeCustomer, uniquePhone } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
-import { eventually } from "../support/twilio-stand-in.js";
+import { eventually, type ScriptedAnswer } from "../support/twilio-stand-in.js";
 import { advanceAndWake, smsRow, smsRows, timelineEvents, useSmsApp, waitForStatus } from "./sms-test-app.js";
 
 const HOUR = 3_600_000;
@@ -12,10 +12,15 @@ const HOUR = 3_600_000;
 describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
   const s = useSmsApp(kind);
 
-  /** A ticket for a new customer; returns the queued ticket_created row. */
-  async function queuedSms() {
-    const { admin } = s();
-    const customer = await makeCustomer(admin);
+  /**
+   * A ticket for a new customer; returns the queued ticket_created row. Twilio gives `answers` to
+   * the first requests for that customer's number (and only for it).
+   */
+  async function queuedSms(...answers: ScriptedAnswer[]) {
+    const { admin, twilio } = s();
+    const phone = uniquePhone();
+    twilio.failNextTo(phone, ...answers);
+    const customer = await makeCustomer(admin, { phone });
     const ticket = await makeTicket(admin, { customerId: customer.id });
     const [row] = await smsRows(admin, { ticketId: ticket.id, purpose: "ticket_created" });
     if (!row) throw new Error("no SMS row");
@@ -32,12 +37,11 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
 
   it("retries 503, 503 and 429 (honouring Retry-After), then sends exactly one message", async () => {
     const { admin, twilio, t } = s();
-    twilio.failNext(
+    const { customer, row } = await queuedSms(
       { kind: "error", status: 503, message: "Service Unavailable" },
       { kind: "error", status: 503, message: "Service Unavailable" },
       { kind: "error", status: 429, code: 20429, message: "Too Many Requests", retryAfter: "7200" },
     );
-    const { customer, row } = await queuedSms();
 
     const first = await waitForAttempt(row.id, 1);
     expect(first.status).toBe("queued");
@@ -72,8 +76,7 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
 
   it("retries a dropped connection", async () => {
     const { admin, twilio, t } = s();
-    twilio.failNext({ kind: "drop" });
-    const { customer, row } = await queuedSms();
+    const { customer, row } = await queuedSms({ kind: "drop" });
     const first = await waitForAttempt(row.id, 1);
     expect(first.reason).toContain("Could not reach Twilio");
     advanceAndWake(t, HOUR);
@@ -87,9 +90,13 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
     ["21614", "The number is not a mobile number"],
     ["21408", "Sending to this country or region is not enabled in the Twilio account"],
   ])("fails at once on the permanent Twilio error %s, with the code and words", async (code, words) => {
-    const { admin, twilio } = s();
-    twilio.failNext({ kind: "error", status: 400, code: Number(code), message: `Twilio says ${code}` });
-    const { ticket, row } = await queuedSms();
+    const { admin } = s();
+    const { ticket, row } = await queuedSms({
+      kind: "error",
+      status: 400,
+      code: Number(code),
+      message: `Twilio says ${code}`,
+    });
     const failed = await waitForStatus(admin, row.id, "failed");
     expect(failed).toMatchObject({ attempts: 1, errorCode: code, nextAttemptAt: null });
     expect(failed.reason).toBe(`${words}. Twilio answered 400 (error ${code}): Twilio says ${code}`);
@@ -98,10 +105,9 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
   });
 
   it("gives up after 8 attempts", async () => {
-    const { admin, twilio, t } = s();
+    const { admin, t } = s();
     const failures = Array.from({ length: 8 }, () => ({ kind: "error" as const, status: 500 }));
-    twilio.failNext(...failures);
-    const { row } = await queuedSms();
+    const { row } = await queuedSms(...failures);
     for (let attempt = 1; attempt < 8; attempt++) {
       await waitForAttempt(row.id, attempt);
       advanceAndWake(t, HOUR);
@@ -109,12 +115,13 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
     const failed = await waitForStatus(admin, row.id, "failed");
     expect(failed.attempts).toBe(8);
     expect(failed.reason).toMatch(/^Gave up after 8 attempts\. Last: Twilio answered 500/);
-    twilio.reset();
   });
 
   it("takes over a row whose instance died mid-send once its lease runs out, and leaves a live lease alone", async () => {
     const { admin, twilio, t } = s();
     const now = t.clock.now();
+    // Straight into the table on purpose: rows an instance claimed and then died with (one lease
+    // run out, one still running) are a state the API cannot produce.
     const [expired, live] = await t.database.handle.db
       .insert(smsLogs)
       .values([
@@ -195,8 +202,12 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
 
   it("lets an admin (not a technician) queue a failed message again", async () => {
     const { admin, john, twilio } = s();
-    twilio.failNext({ kind: "error", status: 400, code: 21614, message: "Not a mobile number" });
-    const { customer, row } = await queuedSms();
+    const { customer, row } = await queuedSms({
+      kind: "error",
+      status: 400,
+      code: 21614,
+      message: "Not a mobile number",
+    });
     await waitForStatus(admin, row.id, "failed");
     const denied = await john.post(`/api/sms/${row.id}/retry`);
     expect(denied.statusCode).toBe(403);

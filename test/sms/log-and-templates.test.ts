@@ -103,20 +103,23 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
     ]);
     expect((await admin.put("/api/sms/templates/inbound", { body: "x" })).statusCode).toBe(422);
 
-    const saved = await admin.put("/api/sms/templates/ticket_status", {
-      body: "{{ticket.number}} is {{ticket.status}} now",
-    });
-    expect(saved.statusCode).toBe(200);
-    expect(saved.json()).toMatchObject({ isDefault: false, body: "{{ticket.number}} is {{ticket.status}} now" });
+    try {
+      const saved = await admin.put("/api/sms/templates/ticket_status", {
+        body: "{{ticket.number}} is {{ticket.status}} now",
+      });
+      expect(saved.statusCode).toBe(200);
+      expect(saved.json()).toMatchObject({ isDefault: false, body: "{{ticket.number}} is {{ticket.status}} now" });
 
-    const customer = await makeCustomer(admin);
-    const ticket = await makeTicket(admin, { customerId: customer.id });
-    await admin.patch(`/api/tickets/${ticket.id}`, { status: "waiting_on_customer", version: ticket.version });
-    const [row] = await smsRows(admin, { ticketId: ticket.id, purpose: "ticket_status" });
-    expect(row?.body).toBe(`${ticket.number} is waiting on you now`);
-
-    const reset = await admin.delete("/api/sms/templates/ticket_status");
-    expect(reset.statusCode).toBe(200);
-    expect(reset.json()).toMatchObject({ isDefault: true, body: DEFAULT_TEMPLATES.ticket_status });
+      const customer = await makeCustomer(admin);
+      const ticket = await makeTicket(admin, { customerId: customer.id });
+      await admin.patch(`/api/tickets/${ticket.id}`, { status: "waiting_on_customer", version: ticket.version });
+      const [row] = await smsRows(admin, { ticketId: ticket.id, purpose: "ticket_status" });
+      expect(row?.body).toBe(`${ticket.number} is waiting on you now`);
+    } finally {
+      // Templates are shared by the whole database: put the default back even when a check failed.
+      const reset = await admin.delete("/api/sms/templates/ticket_status");
+      expect(reset.statusCode).toBe(200);
+      expect(reset.json()).toMatchObject({ isDefault: true, body: DEFAULT_TEMPLATES.ticket_status });
+    }
   });
 });

@@ -21,8 +21,10 @@ export function useSmsApp(kind: DatabaseKind, env: Record<string, string> = {}):
     twilio.reset();
   }, 180_000);
   // Tests move the clock by hours (retry schedules), which ends idle sessions: sign in afresh.
+  // And each test starts with a stand-in that has recorded nothing and has no scripted answers.
   beforeEach(async () => {
     if (!current) return;
+    current.twilio.reset();
     current.admin = await signIn(current.t.app, DEMO.admin);
     current.john = await signIn(current.t.app, DEMO.john);
   });

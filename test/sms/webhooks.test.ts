@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { auditLog } from "../../src/server/db/schema/index.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
+import { receiveSms, uniqueMessageSid } from "../support/factories/sms.js";
 import { makeTicket } from "../support/factories/tickets.js";
 import { STAND_IN_AUTH_TOKEN, STAND_IN_PUBLIC_URL, signedWebhook } from "../support/twilio-stand-in.js";
 import { smsRow, smsRows, timelineEvents, useSmsApp, waitForStatus } from "./sms-test-app.js";
@@ -11,9 +12,6 @@ import { smsRow, smsRows, timelineEvents, useSmsApp, waitForStatus } from "./sms
 const STATUS = "/webhooks/twilio/status";
 const INBOUND = "/webhooks/twilio/inbound";
 const TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-
-let sidCounter = 0;
-const messageSid = () => `SM${Date.now().toString(16)}${(sidCounter++).toString(16).padStart(8, "0")}`;
 
 describe.each(testDatabaseKinds())("Twilio webhooks (%s)", (kind) => {
   const s = useSmsApp(kind);
@@ -27,11 +25,8 @@ describe.each(testDatabaseKinds())("Twilio webhooks (%s)", (kind) => {
     return { customer, ticket, sent };
   }
 
-  function inbound(params: Record<string, string>) {
-    return s().t.app.inject(
-      signedWebhook(INBOUND, { MessageSid: messageSid(), To: "+15005550006", AccountSid: "AC1", ...params }),
-    );
-  }
+  const inbound = (params: { From: string; Body: string }) =>
+    receiveSms(s().t.app, { from: params.From, body: params.Body });
 
   it("applies a signed delivery receipt, answers empty TwiML, and ignores a late 'sent' after 'delivered'", async () => {
     const { admin, t } = s();
@@ -90,7 +85,7 @@ describe.each(testDatabaseKinds())("Twilio webhooks (%s)", (kind) => {
     expect((await smsRow(admin, sent.id)).status).toBe("sent");
 
     const forgedInbound = await t.app.inject(
-      signedWebhook(INBOUND, { MessageSid: messageSid(), From: "+12125550100", Body: "hi" }, { authToken: "x" }),
+      signedWebhook(INBOUND, { MessageSid: uniqueMessageSid(), From: "+12125550100", Body: "hi" }, { authToken: "x" }),
     );
     expect(forgedInbound.statusCode).toBe(403);
     expect(await smsRows(admin, { direction: "inbound", q: "+12125550100" })).toHaveLength(0);
@@ -186,14 +181,9 @@ describe.each(testDatabaseKinds())("Twilio webhooks (%s)", (kind) => {
     const { admin, t } = s();
     const customer = await makeCustomer(admin);
     const ticket = await makeTicket(admin, { customerId: customer.id });
-    const request = signedWebhook(INBOUND, {
-      MessageSid: messageSid(),
-      From: customer.phone as string,
-      To: "+15005550006",
-      Body: "Thanks!",
-    });
-    const first = await t.app.inject(request);
-    const second = await t.app.inject(request);
+    const sms = { from: customer.phone as string, body: "Thanks!", messageSid: uniqueMessageSid() };
+    const first = await receiveSms(t.app, sms);
+    const second = await receiveSms(t.app, sms);
     expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
     expect(second.body).toBe(TWIML);
     expect((await admin.get(`/api/tickets/${ticket.id}/comments`)).json().items).toHaveLength(1);

@@ -33,6 +33,7 @@ export class TwilioStandIn {
   /** Every request, accepted or not. */
   readonly requests: { to: string; status: number; at: number }[] = [];
   private readonly script: ScriptedAnswer[] = [];
+  private readonly scriptByNumber = new Map<string, ScriptedAnswer[]>();
   private server: Server | undefined;
   url = "";
 
@@ -66,10 +67,19 @@ export class TwilioStandIn {
     this.script.push(...answers);
   }
 
+  /**
+   * The next requests to this number get these answers, in order; later ones succeed. Requests to
+   * other numbers (another test's leftover messages) leave them alone.
+   */
+  failNextTo(number: string, ...answers: ScriptedAnswer[]): void {
+    this.scriptByNumber.set(number, [...(this.scriptByNumber.get(number) ?? []), ...answers]);
+  }
+
   reset(): void {
     this.messages.length = 0;
     this.requests.length = 0;
     this.script.length = 0;
+    this.scriptByNumber.clear();
   }
 
   messagesTo(number: string): StandInMessage[] {
@@ -96,7 +106,7 @@ export class TwilioStandIn {
     if (!String(req.headers["content-type"]).startsWith("application/x-www-form-urlencoded")) {
       return answer(400, twilioError(21620, "Invalid media type", 400));
     }
-    const scripted = this.script.shift();
+    const scripted = this.scriptByNumber.get(to)?.shift() ?? this.script.shift();
     if (scripted?.kind === "drop") {
       this.requests.push({ to, status: 0, at: Date.now() });
       req.socket.destroy();
