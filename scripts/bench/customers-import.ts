@@ -1,10 +1,10 @@
 import { stringify } from "csv-stringify/sync";
-import { ManualClock } from "../../src/server/clock.js";
 import { importCustomersCsv } from "../../src/server/customers/customers.import.js";
 import { openPglite, openPostgres } from "../../src/server/db/client.js";
 import { runMigrations } from "../../src/server/db/migrate.js";
 import { users } from "../../src/server/db/schema/index.js";
 import { seedDemoUsers } from "../../src/server/db/seed.js";
+import { ManualClock } from "../../test/support/clock.js";
 
 const handle = process.argv[2]
   ? await openPostgres({ connectionString: process.argv[2], poolSize: 2 })

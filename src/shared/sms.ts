@@ -1,3 +1,4 @@
+import { SegmentedMessage } from "sms-segments-calculator";
 import { z } from "zod";
 import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES } from "./enums.js";
 
@@ -56,12 +57,6 @@ export function renderTemplate(template: string, values: TemplateValues): string
   return rendered.trim().slice(0, SMS_MAX_LENGTH);
 }
 
-// GSM 03.38: the basic set costs one septet, the extension set two (escape + char).
-const GSM_BASIC = new Set(
-  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà",
-);
-const GSM_EXTENDED = new Set("^{}\\[~]|€\f");
-
 export interface SegmentInfo {
   encoding: "GSM-7" | "UCS-2";
   /** Characters as the user sees them. */
@@ -73,26 +68,22 @@ export interface SegmentInfo {
   perSegment: number;
 }
 
-/** How many SMS segments a text costs: 160/153 septets in GSM-7, 70/67 code units in UCS-2. */
+/**
+ * How many SMS segments a text costs, by Twilio's own calculator: 160 septets in one GSM-7 message
+ * or 153 per part (an extension character such as € takes two), 70 UTF-16 units in one UCS-2
+ * message or 67 per part, and no character (an emoji's surrogate pair, an escape and its
+ * character) split across two parts: 67 emoji take 3 parts, not 2.
+ */
 export function countSegments(text: string): SegmentInfo {
-  let septets = 0;
-  let gsm = true;
-  for (const char of text) {
-    if (GSM_BASIC.has(char)) septets += 1;
-    else if (GSM_EXTENDED.has(char)) septets += 2;
-    else {
-      gsm = false;
-      break;
-    }
-  }
-  const characters = [...text].length;
-  if (gsm) {
-    const segments = septets === 0 ? 0 : septets <= 160 ? 1 : Math.ceil(septets / 153);
+  if (text === "") return { encoding: "GSM-7", characters: 0, units: 0, segments: 0, perSegment: 160 };
+  const message = new SegmentedMessage(text);
+  const segments = message.segmentsCount;
+  const characters = message.numberOfUnicodeScalars;
+  if (message.encodingName === "GSM-7") {
+    const septets = message.numberOfCharacters;
     return { encoding: "GSM-7", characters, units: septets, segments, perSegment: segments > 1 ? 153 : 160 };
   }
-  const units = text.length;
-  const segments = units <= 70 ? 1 : Math.ceil(units / 67);
-  return { encoding: "UCS-2", characters, units, segments, perSegment: segments > 1 ? 67 : 70 };
+  return { encoding: "UCS-2", characters, units: text.length, segments, perSegment: segments > 1 ? 67 : 70 };
 }
 
 export const ZSmsLog = z.object({

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/server/clock.js";
 import { tickets } from "../../src/server/db/schema/index.js";
 import type { Dashboard } from "../../src/shared/dashboard.js";
 import { DEMO, type Session, signIn, type TestApp, useTestApp, useTestAppPerTest } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeTicket } from "../support/factories/tickets.js";
 

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { HOUR, ManualClock, MINUTE } from "../../src/server/clock.js";
+import { HOUR, MINUTE } from "../../src/server/clock.js";
 import type { Database } from "../../src/server/db/client.js";
 import { ticketEvents, tickets } from "../../src/server/db/schema/index.js";
 import type { Dashboard } from "../../src/shared/dashboard.js";
 import type { TicketEventKind } from "../../src/shared/enums.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";

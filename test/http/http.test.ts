@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/server/app.js";
-import { ManualClock } from "../../src/server/clock.js";
 import { openPostgres } from "../../src/server/db/client.js";
 import { createTestApp, DEMO, problemOf, signIn, testConfig, useTestApp } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { apiRoutes, STATE_CHANGING_METHODS, UNKNOWN_ID } from "./routes.js";
 

@@ -7,10 +7,10 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, loggerOptions } from "../../src/server/app.js";
 import { safeEqual } from "../../src/server/auth/tokens.js";
-import { ManualClock } from "../../src/server/clock.js";
 import { webRoot } from "../../src/server/http/web.js";
 import { registeredRoutes } from "../http/routes.js";
 import { createTestApp, DEMO, problemOf, type Session, signIn, type TestApp, testConfig } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { createTestDatabase, type DatabaseKind, testDatabaseKinds } from "../support/databases.js";
 import { STAND_IN_AUTH_TOKEN, signedWebhook, TwilioStandIn } from "../support/twilio-stand-in.js";
 

@@ -1,9 +1,9 @@
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { buildApp } from "../../src/server/app.js";
-import { ManualClock } from "../../src/server/clock.js";
 import { type Config, loadConfig } from "../../src/server/config.js";
 import type { App } from "../../src/server/deps.js";
+import { ManualClock } from "./clock.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
 
 export interface TestApp {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/server/clock.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeTicket } from "../support/factories/tickets.js";
 import { makeTechnician } from "../support/factories/users.js";

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/server/clock.js";
 import { ticketEvents } from "../../src/server/db/schema/index.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";

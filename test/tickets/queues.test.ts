@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/server/clock.js";
 import type { TicketListItem } from "../../src/shared/tickets.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
+import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";

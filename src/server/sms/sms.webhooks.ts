@@ -1,10 +1,10 @@
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyRequest } from "fastify";
-import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
 import { z } from "zod";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
 import { applyStatusCallback, receiveInboundSms } from "./sms.inbound.js";
+import { isValidTwilioSignature } from "./sms.signature.js";
 
 /** Twilio reads the answer as TwiML; an empty one means "no reply message". */
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -38,7 +38,10 @@ function verifyTwilioSignature(app: App) {
     }
     const signature = request.headers["x-twilio-signature"];
     const params = (request.body && typeof request.body === "object" ? request.body : {}) as Record<string, unknown>;
-    if (typeof signature !== "string" || !validateRequest(authToken, signature, `${publicUrl}${request.url}`, params)) {
+    if (
+      typeof signature !== "string" ||
+      !isValidTwilioSignature(authToken, signature, `${publicUrl}${request.url}`, params)
+    ) {
       throw new AppError(
         403,
         "twilio.signature_invalid",
