@@ -78,6 +78,7 @@ describe("npm run backup (embedded database)", () => {
     const database = await openDatabase(loadConfig({ DATA_DIR: path.join(work, "data") }));
     await runMigrations(database);
     await seedDemoUsers(database.db, hashPassword);
+    // Straight into the table: no app runs on this data directory (the backup must find it free).
     await database.db.insert(users).values({
       name: KEPT.name,
       email: KEPT.email,

@@ -25,6 +25,7 @@ describe("planner statistics on the embedded database", () => {
   it("are refreshed by refreshEmbeddedStatistics, so a grown queue is planned from its real size", async () => {
     await database.handle.db.execute(sql`analyze tickets`);
     expect(await plannedTickets(database)).toBeLessThanOrEqual(0);
+    // Raw SQL on purpose: a bare database without an app, and volume is the point.
     await database.handle.db.execute(
       sql`insert into tickets (subject, category, priority, status, due_at)
           select 'Grown queue ' || i, 'other', 'normal', 'open', now() + interval '1 day'
