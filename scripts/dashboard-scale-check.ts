@@ -9,6 +9,7 @@
  * Env: SCALE_TICKETS (default 2000000), SCALE_CUSTOMERS (300000), SCALE_REQUESTS (200).
  */
 import { sql } from "drizzle-orm";
+import { hashPassword } from "../src/server/users/users.passwords.js";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { buildApp } from "../src/server/app.js";
@@ -52,7 +53,7 @@ if (!reuse) {
 const database = await openPostgres({ connectionString: databaseUrl.toString(), poolSize: 10 });
 try {
   await runMigrations(database);
-  await seedDemoUsers(database.db);
+  await seedDemoUsers(database.db, hashPassword);
   const { db } = database;
   if (!reuse) {
     // Bulk generation runs longer than the app pool's 30 s query timeout: its own client.

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { hashPassword } from "../src/server/users/users.passwords.js";
 import { ConfigError, loadConfig } from "../src/server/config.js";
 import { runMigrations } from "../src/server/db/migrate.js";
 import { openDatabase } from "../src/server/db/open.js";
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
     console.error(`Database: ${database.description}`);
     await runMigrations(database);
     // As on the app's first start: the demo accounts, so someone can sign in to look at the data.
-    if (config.SEED_DEMO_USERS) await seedDemoUsers(database.db);
+    if (config.SEED_DEMO_USERS) await seedDemoUsers(database.db, hashPassword);
     const report = await seedDemo(database, {
       size,
       force: args.force,

@@ -1,16 +1,18 @@
 import { stringify } from "csv-stringify/sync";
+import { loadConfig } from "../../src/server/config.js";
 import { importCustomersCsv } from "../../src/server/customers/customers.import.js";
 import { openPglite, openPostgres } from "../../src/server/db/client.js";
 import { runMigrations } from "../../src/server/db/migrate.js";
 import { users } from "../../src/server/db/schema/index.js";
 import { seedDemoUsers } from "../../src/server/db/seed.js";
+import { hashPassword } from "../../src/server/users/users.passwords.js";
 import { ManualClock } from "../../test/support/clock.js";
 
 const handle = process.argv[2]
   ? await openPostgres({ connectionString: process.argv[2], poolSize: 2 })
   : await openPglite({});
 await runMigrations(handle);
-await seedDemoUsers(handle.db);
+await seedDemoUsers(handle.db, hashPassword);
 const [admin] = await handle.db.select().from(users).limit(1);
 const lines: string[][] = [["Full Name", "Mobile", "E-mail", "Street", "City", "Connection", "IP", "VLAN", "Status"]];
 for (let i = 0; i < 10000; i++) {
@@ -28,7 +30,7 @@ for (let i = 0; i < 10000; i++) {
   ]);
 }
 const csv = stringify(lines);
-const ctx = { db: handle.db, clock: new ManualClock(), defaultCountry: "US" };
+const ctx = { db: handle.db, clock: new ManualClock(), config: loadConfig({ DEFAULT_COUNTRY: "US" }) };
 for (const dryRun of [true, false, false]) {
   const t0 = performance.now();
   const r = await importCustomersCsv(ctx, { id: admin!.id, ip: "127.0.0.1" }, { csv, dryRun });

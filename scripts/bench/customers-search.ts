@@ -1,12 +1,13 @@
 import { and, getTableColumns } from "drizzle-orm";
 import { systemClock } from "../../src/server/clock.js";
+import { loadConfig } from "../../src/server/config.js";
 import { filterConditions, sortPlan, WORD_SIMILARITY_THRESHOLD } from "../../src/server/customers/customers.search.js";
 import { listCustomers } from "../../src/server/customers/customers.service.js";
 import { openPostgres } from "../../src/server/db/client.js";
 import { customers } from "../../src/server/db/schema/index.js";
 
 const handle = await openPostgres({ connectionString: process.argv[2], poolSize: 2 });
-const ctx = { db: handle.db, clock: systemClock, defaultCountry: "US" };
+const ctx = { db: handle.db, clock: systemClock, config: loadConfig({ DEFAULT_COUNTRY: "US" }) };
 const QUERIES: [string, Record<string, string>][] = [
   ["no query, sort by name (first page)", {}],
   ["no query, status=suspended, sort -updated", { status: "suspended", sort: "-updated" }],

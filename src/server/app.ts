@@ -18,6 +18,7 @@ import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
 import { smsRoutes } from "./sms/sms.routes.js";
 import { smsWebhookRoutes } from "./sms/sms.webhooks.js";
 import { ticketsRoutes } from "./tickets/tickets.routes.js";
+import { fileInboundSms } from "./tickets/tickets.sms-replies.js";
 import { usersRoutes } from "./users/users.routes.js";
 
 export interface BuildAppOptions {
@@ -147,7 +148,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(customersRoutes);
   await app.register(ticketsRoutes);
   await app.register(smsRoutes);
-  await app.register(smsWebhookRoutes);
+  // A received text is filed by the tickets feature: sms/ receives and logs, and knows no ticket code.
+  await app.register(smsWebhookRoutes, { onInboundSms: fileInboundSms });
   // Sends the SMS outbox from every instance: started on ready, stopped on close.
   registerSmsDispatcher(app);
   await app.register(dashboardRoutes);

@@ -2,10 +2,12 @@ import pino from "pino";
 import { buildApp, loggerOptions } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { scheduleEmbeddedMaintenance } from "./db/maintenance.js";
+import { scheduleMaintenance } from "./db/maintenance.js";
 import { runMigrations } from "./db/migrate.js";
 import { DataDirDamagedError, damagedDataDirMessage, openDatabase } from "./db/open.js";
 import { seedDemoUsers } from "./db/seed.js";
+import { maintenanceJobs } from "./maintenance.js";
+import { hashPassword } from "./users/users.passwords.js";
 
 async function main() {
   const startedAt = performance.now();
@@ -35,7 +37,7 @@ async function main() {
     if (database.kind === "pglite") throw new DataDirDamagedError(damagedDataDirMessage(config.DATA_DIR, error));
     throw error;
   }
-  if (config.SEED_DEMO_USERS) await seedDemoUsers(database.db, log);
+  if (config.SEED_DEMO_USERS) await seedDemoUsers(database.db, hashPassword, log);
 
   const app = await buildApp({ config, database, clock: systemClock }, { logger: log });
 
@@ -64,7 +66,7 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   await app.listen({ port: config.PORT, host: config.HOST });
-  stopMaintenance = scheduleEmbeddedMaintenance(database, log);
+  stopMaintenance = scheduleMaintenance(maintenanceJobs({ database, clock: systemClock }), log);
   log.info(`Uplink ready in ${Math.round(performance.now() - startedAt)} ms`);
 }
 

@@ -76,7 +76,7 @@ export const ZDailyTickets = z.object({
 export type DailyTickets = z.infer<typeof ZDailyTickets>;
 
 export const ZActivityEvent = z.object({
-  id: z.number().int(),
+  id: z.string().describe("The timeline event's id, or sms-<id> for an outgoing SMS (its state is the SMS log's)"),
   kind: z.enum(TICKET_EVENT_KINDS),
   at: isoTime,
   fromValue: z.string().nullable().describe("The previous value (status, priority, or the assignee's name)"),

@@ -412,7 +412,7 @@ describe.each(testDatabaseKinds())("GET /api/dashboard on %s", (kind) => {
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id)
       .slice(0, 20);
     expect(fixture.events.length).toBeGreaterThan(20);
-    expect(recentActivity.map((event) => event.id)).toEqual(expected.map((event) => event.id));
+    expect(recentActivity.map((event) => event.id)).toEqual(expected.map((event) => String(event.id)));
 
     const [newest, resolved, priority, assigned] = recentActivity;
     expect(newest).toMatchObject({ kind: "sms_received", at: "2026-03-10T09:30:00.000Z", actor: null, customer: null });

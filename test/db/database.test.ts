@@ -8,6 +8,7 @@ import { openPglite, openPostgres, QueryOutsideTransactionError, queryRows } fro
 import { migrationsFolder, runMigrations } from "../../src/server/db/migrate.js";
 import { users } from "../../src/server/db/schema/index.js";
 import { DEMO_USERS, seedDemoUsers } from "../../src/server/db/seed.js";
+import { hashPassword } from "../../src/server/users/users.passwords.js";
 import { createTestDatabase, databaseUrlFor, testDatabaseKinds, testDatabaseName } from "../support/databases.js";
 
 const journal = async () =>
@@ -92,11 +93,11 @@ describe.each(testDatabaseKinds())("database on %s", (kind) => {
     const { db } = database.handle;
     try {
       // The template holds the seeded accounts already: a second seed adds nothing.
-      expect(await seedDemoUsers(db)).toBe(false);
+      expect(await seedDemoUsers(db, hashPassword)).toBe(false);
       expect((await db.select({ n: count() }).from(users))[0]?.n).toBe(3);
 
       await db.delete(users);
-      expect(await seedDemoUsers(db)).toBe(true);
+      expect(await seedDemoUsers(db, hashPassword)).toBe(true);
       const seeded = await db.select().from(users).orderBy(users.email);
       expect(seeded.map((u) => [u.email, u.role, u.defaultPassword])).toEqual([
         ["admin@isp.com", "admin", true],
@@ -109,7 +110,7 @@ describe.each(testDatabaseKinds())("database on %s", (kind) => {
       // A real installation with one account of its own is never seeded.
       await db.delete(users);
       await db.insert(users).values({ name: "Owner", email: "owner@isp.net", role: "admin", passwordHash: "x" });
-      expect(await seedDemoUsers(db)).toBe(false);
+      expect(await seedDemoUsers(db, hashPassword)).toBe(false);
       expect((await db.select({ n: count() }).from(users))[0]?.n).toBe(1);
     } finally {
       await database.drop();
@@ -137,7 +138,7 @@ describe("embedded database on disk", () => {
     try {
       const first = await openPglite({ dataDir });
       await runMigrations(first);
-      await seedDemoUsers(first.db);
+      await seedDemoUsers(first.db, hashPassword);
       await first.db
         .insert(users)
         .values({ name: "Kept", email: "kept@isp.com", role: "technician", passwordHash: "x" });
@@ -181,7 +182,7 @@ describeServer("several instances starting at once on one server", () => {
       expect(applied.length).toBe(entries.length);
       expect(new Set(applied.map((row) => row.hash)).size).toBe(entries.length);
       // Every instance can use the schema, and seeding from all three at once creates one set.
-      const seeded = await Promise.all(handles.map((handle) => seedDemoUsers(handle.db)));
+      const seeded = await Promise.all(handles.map((handle) => seedDemoUsers(handle.db, hashPassword)));
       expect(seeded.filter(Boolean).length).toBeGreaterThanOrEqual(1);
       const [row] = await handles[1]!.db.select({ n: count() }).from(users);
       expect(row?.n).toBe(3);

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { hashPassword } from "../../src/server/users/users.passwords.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject) {
   const templatePath = path.join(dir, `pglite-template-${process.pid}.tar`);
   const pglite = await openPglite({});
   await runMigrations(pglite);
-  await seedDemoUsers(pglite.db);
+  await seedDemoUsers(pglite.db, hashPassword);
   const dump = await pglite.pglite?.dumpDataDir("none");
   if (!dump) throw new Error("PGlite dump failed");
   await writeFile(templatePath, Buffer.from(await dump.arrayBuffer()));
@@ -50,7 +51,7 @@ export default async function setup(project: TestProject) {
   await admin.query(`create database "${templateName}"`);
   const server = await openPostgres({ connectionString: databaseUrlFor(base, templateName), poolSize: 2 });
   await runMigrations(server);
-  await seedDemoUsers(server.db);
+  await seedDemoUsers(server.db, hashPassword);
   await server.close();
   project.provide("postgresTemplate", templateName);
 

@@ -5,9 +5,9 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { users } from "../db/schema/index.js";
 import { AppError } from "../http/errors.js";
+import { burnPasswordCheck, verifyPassword } from "../users/users.passwords.js";
 import { findUserByEmail } from "../users/users.service.js";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "./login-limiter.js";
-import { burnPasswordCheck, verifyPassword } from "./passwords.js";
 import { createSession, endSession } from "./sessions.service.js";
 
 export interface RequestMeta {

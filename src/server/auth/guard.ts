@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { CSRF_HEADER, SESSION_COOKIE } from "../../shared/auth.js";
 import type { UserRole } from "../../shared/enums.js";
+import type { Actor } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
 import { type ActiveSession, findSession } from "./sessions.service.js";
@@ -84,4 +85,9 @@ export function registerGuard(app: App): void {
 export function currentUser(request: FastifyRequest) {
   if (!request.session) throw new AppError(401, "auth.required", "Sign in to continue.");
   return request.session.user;
+}
+
+/** The signed-in staff member making this request, as services record them. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { id: currentUser(request).id, ip: request.ip, sessionId: request.session?.id };
 }

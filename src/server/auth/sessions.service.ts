@@ -81,10 +81,12 @@ export async function endUserSessions(db: Executor, userId: string, exceptSessio
     );
 }
 
-/** Housekeeping: drops sessions past either timeout. */
-export async function purgeExpiredSessions(db: Executor, clock: Clock): Promise<void> {
+/** Housekeeping (the maintenance schedule, src/server/maintenance.ts): drops sessions past either timeout. */
+export async function purgeExpiredSessions(db: Executor, clock: Clock): Promise<number> {
   const now = clock.now();
-  await db
+  const deleted = await db
     .delete(sessions)
-    .where(or(lt(sessions.expiresAt, now), lt(sessions.lastSeenAt, new Date(now.getTime() - IDLE_TIMEOUT_MS))));
+    .where(or(lt(sessions.expiresAt, now), lt(sessions.lastSeenAt, new Date(now.getTime() - IDLE_TIMEOUT_MS))))
+    .returning({ id: sessions.id });
+  return deleted.length;
 }

@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import { CUSTOMER_CSV_FIELDS, type Customer, type CustomerCsvField } from "../../shared/customers.js";
+import type { ServiceContext } from "../context.js";
 import { networkSites, servicePlans } from "../db/schema/index.js";
 import { protectCell } from "./customers.csv.js";
 import type { CustomerFilter } from "./customers.search.js";
-import { type CustomersContext, listCustomers } from "./customers.service.js";
+import { listCustomers } from "./customers.service.js";
 
 const PAGE = 1000;
 /** Values that are validated to never start with a formula character keep their plain form. */
@@ -14,7 +15,7 @@ const VALIDATED_FIELDS = new Set<CustomerCsvField>(["phone", "altPhone", "latitu
  * The filtered customers as CSV, read one keyset page at a time so 200,000 rows never sit in
  * memory together; the stream's back-pressure paces the reads.
  */
-export function exportCustomersCsv(ctx: CustomersContext, filter: CustomerFilter & { sort?: string }): Readable {
+export function exportCustomersCsv(ctx: ServiceContext, filter: CustomerFilter & { sort?: string }): Readable {
   async function* rows() {
     const [plans, sites] = await Promise.all([
       ctx.db.select({ id: servicePlans.id, name: servicePlans.name }).from(servicePlans),

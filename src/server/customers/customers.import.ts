@@ -10,12 +10,12 @@ import {
 } from "../../shared/customers.js";
 import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
 import { recordAudit } from "../audit/audit.service.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { customers, networkSites, servicePlans } from "../db/schema/index.js";
 import { AppError } from "../http/errors.js";
-import type { Actor } from "../users/users.service.js";
 import { fieldForHeader, unprotectCell } from "./customers.csv.js";
-import { type CustomersContext, parsePhones } from "./customers.service.js";
+import { parsePhones } from "./customers.service.js";
 
 export const MAX_IMPORT_ROWS = 50_000;
 const WRITE_BATCH = 2000;
@@ -81,7 +81,7 @@ function toBoolean(value: string): boolean | string {
  * created, so importing the same file twice changes nothing the second time.
  */
 export async function importCustomersCsv(
-  ctx: CustomersContext,
+  ctx: ServiceContext,
   actor: Actor,
   request: ImportRequest,
 ): Promise<ImportResult> {
@@ -204,7 +204,7 @@ export async function importCustomersCsv(
     const phoneErrors: { field: string; message: string }[] = [];
     const phones = parsePhones(
       values as { phone?: string | null; altPhone?: string | null },
-      ctx.defaultCountry,
+      ctx.config.DEFAULT_COUNTRY,
       phoneErrors,
     );
     if ("phone" in values) values.phone = phones.phone;
@@ -248,7 +248,7 @@ export async function importCustomersCsv(
         ? fieldIndex.has("site")
         : fieldIndex.has(column as CustomerCsvField),
   );
-  await ctx.db.transaction(async (tx) => {
+  await inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     for (let start = 0; start < toCreate.length; start += WRITE_BATCH) {
       await insertBatch(tx, columns, toCreate.slice(start, start + WRITE_BATCH), now);

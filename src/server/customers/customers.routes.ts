@@ -8,14 +8,14 @@ import {
   ZUpdateCustomer,
 } from "../../shared/customers.js";
 import { ZProblem } from "../../shared/problem.js";
-import { currentUser } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { exportCustomersCsv } from "./customers.export.js";
 import { importCustomersCsv } from "./customers.import.js";
 import { ZCustomerFilterQuery, ZCustomerId, ZCustomerListQuery } from "./customers.schemas.js";
 import {
   archiveCustomer,
-  type CustomersContext,
   createCustomer,
   getCustomer,
   listCustomers,
@@ -29,8 +29,7 @@ const IMPORT_BODY_LIMIT = 30 * 1024 * 1024;
 
 export async function customersRoutes(app: App) {
   const { database, clock, config } = app.deps;
-  const ctx: CustomersContext = { db: database.db, clock, defaultCountry: config.DEFAULT_COUNTRY };
-  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+  const ctx = serviceContext(app.deps);
 
   app.get(
     "/api/customers",

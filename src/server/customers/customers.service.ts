@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type {
   CreateCustomerParsed,
   Customer,
@@ -9,19 +9,12 @@ import type {
 } from "../../shared/customers.js";
 import { normalizePhone } from "../../shared/phone.js";
 import { recordAudit } from "../audit/audit.service.js";
-import type { Clock } from "../clock.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { customers, networkSites, servicePlans } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
 import { encodeCursor } from "../http/pagination.js";
-import type { Actor } from "../users/users.service.js";
 import { type CustomerFilter, filterConditions, sortPlan, WORD_SIMILARITY_THRESHOLD } from "./customers.search.js";
-
-export interface CustomersContext {
-  db: Database;
-  clock: Clock;
-  defaultCountry: string;
-}
 
 export type CustomerRow = typeof customers.$inferSelect;
 
@@ -176,12 +169,12 @@ export interface ListCustomersOptions extends CustomerFilter {
 }
 
 /** The customer list and the search box: filters, one of several sorts, keyset pages. */
-export async function listCustomers(ctx: CustomersContext, options: ListCustomersOptions): Promise<CustomerList> {
+export async function listCustomers(ctx: ServiceContext, options: ListCustomersOptions): Promise<CustomerList> {
   const { where, score } = filterConditions(options);
   const sort = options.sort ?? (score ? "relevance" : "name");
   const plan = sortPlan(sort === "relevance" && !score ? "name" : sort, score, options.cursor);
   // The similarity threshold is a setting; `true` scopes it to this transaction.
-  const rows = await ctx.db.transaction(async (tx) => {
+  const rows = await inTransaction(ctx, async ({ db: tx }) => {
     if (score)
       await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${WORD_SIMILARITY_THRESHOLD}, true)`);
     return tx
@@ -205,13 +198,13 @@ function valuesOf(input: CreateCustomerParsed | UpdateCustomerParsed, phones: Re
 }
 
 export async function createCustomer(
-  ctx: CustomersContext,
+  ctx: ServiceContext,
   actor: Actor,
   input: CreateCustomerParsed,
 ): Promise<CustomerWithWarnings> {
   const errors: FieldProblem[] = [];
-  const phones = parsePhones(input, ctx.defaultCountry, errors);
-  return ctx.db.transaction(async (tx) => {
+  const phones = parsePhones(input, ctx.config.DEFAULT_COUNTRY, errors);
+  return inTransaction(ctx, async ({ db: tx }) => {
     await checkReferences(tx, input, undefined, errors);
     if (errors.length > 0) throw invalid(errors);
     const now = ctx.clock.now();
@@ -244,14 +237,14 @@ function conflict(current: CustomerRow): AppError {
 
 /** A partial update guarded by `version`: a stale edit gets 409 with the current record, never overwrites. */
 export async function updateCustomer(
-  ctx: CustomersContext,
+  ctx: ServiceContext,
   actor: Actor,
   id: string,
   input: UpdateCustomerParsed,
 ): Promise<CustomerWithWarnings> {
   const errors: FieldProblem[] = [];
-  const phones = parsePhones(input, ctx.defaultCountry, errors);
-  return ctx.db.transaction(async (tx) => {
+  const phones = parsePhones(input, ctx.config.DEFAULT_COUNTRY, errors);
+  return inTransaction(ctx, async ({ db: tx }) => {
     const existing = await findCustomerRow(tx, id);
     if (existing.deletedAt) {
       throw new AppError(
@@ -291,16 +284,16 @@ export async function updateCustomer(
 }
 
 /** Archive instead of delete: tickets and SMS history keep pointing at the customer. */
-export async function archiveCustomer(ctx: CustomersContext, actor: Actor, id: string): Promise<Customer> {
+export async function archiveCustomer(ctx: ServiceContext, actor: Actor, id: string): Promise<Customer> {
   return setArchived(ctx, actor, id, true);
 }
 
-export async function restoreCustomer(ctx: CustomersContext, actor: Actor, id: string): Promise<Customer> {
+export async function restoreCustomer(ctx: ServiceContext, actor: Actor, id: string): Promise<Customer> {
   return setArchived(ctx, actor, id, false);
 }
 
-async function setArchived(ctx: CustomersContext, actor: Actor, id: string, archive: boolean): Promise<Customer> {
-  return ctx.db.transaction(async (tx) => {
+async function setArchived(ctx: ServiceContext, actor: Actor, id: string, archive: boolean): Promise<Customer> {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const existing = await findCustomerRow(tx, id);
     if (Boolean(existing.deletedAt) === archive) {
       throw new AppError(
@@ -337,4 +330,49 @@ export async function findCustomersByIds(db: Executor, ids: string[]): Promise<C
   if (ids.length === 0) return [];
   const rows = await db.select().from(customers).where(inArray(customers.id, ids));
   return rows.map(toCustomer);
+}
+
+/**
+ * The current customer a text came from. Several may share a number (a household); the most
+ * recently active one wins.
+ */
+export async function findCustomerByPhone(db: Executor, phone: string) {
+  const [row] = await db
+    .select({ id: customers.id, name: customers.name })
+    .from(customers)
+    .where(and(eq(customers.phone, phone), isNull(customers.deletedAt)))
+    .orderBy(desc(customers.updatedAt))
+    .limit(1);
+  return row;
+}
+
+/**
+ * A customer's STOP or START: the flag, a new version (an open edit form must not write the old
+ * flag back) and the audit row. The SMS that said it is named in the audit data.
+ */
+export async function setSmsOptOut(
+  ctx: ServiceContext,
+  actor: Actor,
+  customerId: string,
+  input: { optOut: boolean; keyword: string; from: string; smsId: string },
+): Promise<Customer> {
+  return inTransaction(ctx, async ({ db: tx }) => {
+    const now = ctx.clock.now();
+    const [row] = await tx
+      .update(customers)
+      .set({ smsOptOut: input.optOut, updatedAt: now, version: sql`${customers.version} + 1` })
+      .where(eq(customers.id, customerId))
+      .returning();
+    if (!row) throw notFound("customer.not_found", "This customer");
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: input.optOut ? "customer.sms_opted_out" : "customer.sms_opted_in",
+      entityType: "customer",
+      entityId: customerId,
+      data: { keyword: input.keyword, from: input.from, smsId: input.smsId },
+      ip: actor.ip,
+      at: now,
+    });
+    return toCustomer(row);
+  });
 }

@@ -140,25 +140,42 @@ export const dashboardQueries = {
     return sql`select d.status, d.count::int as count from dashboard_customer_counts d`;
   },
 
-  /** The newest timeline events; the limit applies before the joins so only those rows are joined. */
+  /**
+   * The newest timeline entries: ticket events and outgoing SMS (whose state the SMS log keeps),
+   * the newest of each first (each from its own index), so only those rows are joined.
+   */
   recentActivity(): SQL {
     return sql`
-      select e.id::text as id, e.kind, ${isoUtc(sql`e.created_at`)} as at, e.from_value as "fromValue",
+      select e.id, e.kind, ${isoUtc(sql`e.created_at`)} as at, e.from_value as "fromValue",
              e.to_value as "toValue", e.actor_id as "actorId", a.name as "actorName",
              t.id as "ticketId", t.number as "ticketNumber", t.subject as "ticketSubject",
              c.id as "customerId", c.name as "customerName"
       from (
-        select * from ticket_events order by created_at desc, id desc limit ${DASHBOARD_ACTIVITY_LIMIT}
+        (select id::text as id, kind::text as kind, created_at, from_value, to_value, actor_id, ticket_id, 0 as tie, id as seq
+         from ticket_events order by created_at desc, id desc limit ${DASHBOARD_ACTIVITY_LIMIT})
+        union all
+        (select 'sms-' || s.id::text, case s.status when 'skipped' then 'sms_skipped' when 'sent' then 'sms_sent'
+                  when 'delivered' then 'sms_delivered' when 'undelivered' then 'sms_failed' when 'failed' then 'sms_failed'
+                  else 'sms_queued' end,
+                s.created_at, null, s.to_number, case when s.purpose = 'manual' then s.user_id end, s.ticket_id, 1, 0::bigint
+         from sms_logs s where s.direction = 'outbound' and s.ticket_id is not null
+         order by s.created_at desc limit ${DASHBOARD_ACTIVITY_LIMIT})
+        order by created_at desc, tie desc, seq desc limit ${DASHBOARD_ACTIVITY_LIMIT}
       ) as e
       join tickets t on t.id = e.ticket_id
       left join users a on a.id = e.actor_id
       left join customers c on c.id = t.customer_id
-      order by e.created_at desc, e.id desc`;
+      order by e.created_at desc, e.tie desc, e.seq desc`;
   },
 
-  /** The newest timeline event: every ticket change writes one, so a new id means numbers may have moved. */
+  /**
+   * Changes since the cache was filled: every ticket change writes a timeline event, every SMS a
+   * row, so a new stamp means numbers may have moved (an SMS's later states show after the cache's
+   * maximum age).
+   */
   changeStamp(): SQL {
-    return sql`select coalesce(max(e.id), 0)::text as stamp from ticket_events e`;
+    return sql`select (select coalesce(max(e.id), 0) from ticket_events e)::text || ':' ||
+                      coalesce((select max(s.created_at) from sms_logs s)::text, '') as stamp`;
   },
 
   /** Staff are few (tens): all of them, to name assignees and list technicians with no open work. */
@@ -374,7 +391,7 @@ function toActivityEvent(row: ActivityRow, staffById: Map<string, StaffRow>): Ac
   const nameOf = (value: string | null) =>
     row.kind === "assigned" && value !== null ? (staffById.get(value)?.name ?? value) : value;
   return {
-    id: Number(row.id),
+    id: row.id,
     kind: row.kind,
     at: row.at,
     fromValue: nameOf(row.fromValue),

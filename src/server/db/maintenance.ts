@@ -17,24 +17,56 @@ export async function refreshEmbeddedStatistics(database: DatabaseHandle): Promi
   return performance.now() - started;
 }
 
+/** A piece of housekeeping the running app does on a schedule. */
+export interface MaintenanceJob {
+  name: string;
+  /** Milliseconds after start of the first run. */
+  firstAfterMs: number;
+  everyMs: number;
+  /** Resolves to a short note for the log (what it did), or nothing. */
+  run(): Promise<string | undefined>;
+}
+
 /**
- * On the embedded database, refreshes statistics shortly after start and then every hour; a
- * server runs its own autovacuum. Returns a function that stops the schedule.
+ * Runs each job shortly after start and then at its interval, never two runs of one job at once;
+ * a failure is logged and the next run tries again. Every instance runs the schedule: each job is
+ * safe to run concurrently (a delete of expired rows, an ANALYZE). Returns a function that stops it.
  */
-export function scheduleEmbeddedMaintenance(database: DatabaseHandle, log: Logger): () => void {
-  if (database.kind !== "pglite") return () => {};
-  const run = () => {
-    refreshEmbeddedStatistics(database).then(
-      (ms) => log.info(`Embedded database: planner statistics refreshed in ${Math.round(ms)} ms`),
-      (error: unknown) => log.warn({ err: error }, "Embedded database: refreshing planner statistics failed"),
-    );
-  };
-  const first = setTimeout(run, 5_000);
-  const every = setInterval(run, EMBEDDED_ANALYZE_INTERVAL_MS);
-  first.unref();
-  every.unref();
+export function scheduleMaintenance(jobs: MaintenanceJob[], log: Pick<Logger, "info" | "warn">): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  for (const job of jobs) {
+    let running = false;
+    const run = () => {
+      if (running) return;
+      running = true;
+      job.run().then(
+        (note) => {
+          running = false;
+          if (note) log.info(`Maintenance (${job.name}): ${note}`);
+        },
+        (error: unknown) => {
+          running = false;
+          log.warn({ err: error }, `Maintenance (${job.name}) failed; it runs again at its next interval`);
+        },
+      );
+    };
+    timers.push(setTimeout(run, job.firstAfterMs), setInterval(run, job.everyMs));
+  }
+  for (const timer of timers) timer.unref();
   return () => {
-    clearTimeout(first);
-    clearInterval(every);
+    for (const timer of timers) clearTimeout(timer);
   };
+}
+
+/** Refreshes the embedded database's planner statistics shortly after start and then hourly (a server runs autovacuum). */
+export function embeddedStatisticsJob(database: DatabaseHandle): MaintenanceJob[] {
+  if (database.kind !== "pglite") return [];
+  return [
+    {
+      name: "planner statistics",
+      firstAfterMs: 5_000,
+      everyMs: EMBEDDED_ANALYZE_INTERVAL_MS,
+      run: async () => `refreshed in ${Math.round(await refreshEmbeddedStatistics(database))} ms`,
+    },
+  ];
 }

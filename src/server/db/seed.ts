@@ -1,6 +1,5 @@
 import { count } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
-import { hashPassword } from "../auth/passwords.js";
 import type { Database } from "./client.js";
 import { users } from "./schema/index.js";
 
@@ -11,8 +10,18 @@ export const DEMO_USERS = [
   { name: "Jane Tech", email: "jane@isp.com", password: "tech123", role: "technician" },
 ] as const;
 
-/** Creates the demo accounts when the users table is empty; several instances may race, one wins. */
-export async function seedDemoUsers(db: Database, log?: Pick<FastifyBaseLogger, "info" | "warn">): Promise<boolean> {
+/** Turns a password into its stored hash (users/users.passwords.ts: argon2id). */
+export type PasswordHasher = (password: string) => Promise<string>;
+
+/**
+ * Creates the demo accounts when the users table is empty; several instances may race, one wins.
+ * The caller hands in the hasher, so the database layer depends on no feature.
+ */
+export async function seedDemoUsers(
+  db: Database,
+  hashPassword: PasswordHasher,
+  log?: Pick<FastifyBaseLogger, "info" | "warn">,
+): Promise<boolean> {
   const [existing] = await db.select({ n: count() }).from(users);
   if ((existing?.n ?? 0) > 0) return false;
   const rows = await Promise.all(

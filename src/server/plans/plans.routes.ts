@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { ZCreateServicePlan, ZServicePlan, ZServicePlanList, ZUpdateServicePlan } from "../../shared/plans.js";
 import { ZProblem } from "../../shared/problem.js";
-import { currentUser } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { ZCursor, ZLimit } from "../http/pagination.js";
 import {
@@ -9,7 +10,6 @@ import {
   deleteServicePlan,
   findServicePlan,
   listServicePlans,
-  type PlansContext,
   updateServicePlan,
 } from "./plans.service.js";
 
@@ -18,8 +18,7 @@ const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 4
 
 export async function servicePlansRoutes(app: App) {
   const { database, clock } = app.deps;
-  const ctx: PlansContext = { db: database.db, clock };
-  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+  const ctx = serviceContext(app.deps);
 
   app.get(
     "/api/service-plans",

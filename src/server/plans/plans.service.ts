@@ -2,17 +2,11 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { CreateServicePlan, ServicePlan, ServicePlanList, UpdateServicePlan } from "../../shared/plans.js";
 import { recordAudit } from "../audit/audit.service.js";
-import type { Clock } from "../clock.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { customers, servicePlans } from "../db/schema/index.js";
 import { AppError, fieldError, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
-import type { Actor } from "../users/users.service.js";
-
-export interface PlansContext {
-  db: Database;
-  clock: Clock;
-}
 
 type PlanRow = typeof servicePlans.$inferSelect;
 
@@ -82,11 +76,11 @@ export async function listServicePlans(
 }
 
 export async function createServicePlan(
-  ctx: PlansContext,
+  ctx: ServiceContext,
   actor: Actor,
   input: CreateServicePlan,
 ): Promise<ServicePlan> {
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const [row] = await tx
       .insert(servicePlans)
@@ -108,12 +102,12 @@ export async function createServicePlan(
 }
 
 export async function updateServicePlan(
-  ctx: PlansContext,
+  ctx: ServiceContext,
   actor: Actor,
   id: string,
   input: UpdateServicePlan,
 ): Promise<ServicePlan> {
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const [row] = await tx
       .update(servicePlans)
@@ -136,8 +130,8 @@ export async function updateServicePlan(
 }
 
 /** Deletes an unused plan. A plan in use stays (customers and history point at it): deactivate it instead. */
-export async function deleteServicePlan(ctx: PlansContext, actor: Actor, id: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+export async function deleteServicePlan(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
+  await inTransaction(ctx, async ({ db: tx }) => {
     // Lock the plan so a customer cannot be put on it between the count and the delete.
     const [plan] = await tx.select().from(servicePlans).where(eq(servicePlans.id, id)).for("update");
     if (!plan) throw notFound("service_plan.not_found", "This service plan");

@@ -1,18 +1,18 @@
 import { z } from "zod";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateSite, ZSite, ZSiteList, ZUpdateSite } from "../../shared/sites.js";
-import { currentUser } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { ZCursor, ZLimit } from "../http/pagination.js";
-import { createSite, deleteSite, findSite, listSites, type SitesContext, updateSite } from "./sites.service.js";
+import { createSite, deleteSite, findSite, listSites, updateSite } from "./sites.service.js";
 
 const ZSiteId = z.object({ id: z.uuid("id must be a network site id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function sitesRoutes(app: App) {
   const { database, clock } = app.deps;
-  const ctx: SitesContext = { db: database.db, clock };
-  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+  const ctx = serviceContext(app.deps);
 
   app.get(
     "/api/sites",

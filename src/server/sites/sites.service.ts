@@ -2,17 +2,11 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { CreateSite, Site, SiteList, UpdateSite } from "../../shared/sites.js";
 import { recordAudit } from "../audit/audit.service.js";
-import type { Clock } from "../clock.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { customers, networkSites } from "../db/schema/index.js";
 import { AppError, fieldError, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
-import type { Actor } from "../users/users.service.js";
-
-export interface SitesContext {
-  db: Database;
-  clock: Clock;
-}
 
 type SiteRow = typeof networkSites.$inferSelect;
 
@@ -82,8 +76,8 @@ export async function listSites(
   };
 }
 
-export async function createSite(ctx: SitesContext, actor: Actor, input: CreateSite): Promise<Site> {
-  return ctx.db.transaction(async (tx) => {
+export async function createSite(ctx: ServiceContext, actor: Actor, input: CreateSite): Promise<Site> {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const [row] = await tx
       .insert(networkSites)
@@ -114,8 +108,8 @@ export async function createSite(ctx: SitesContext, actor: Actor, input: CreateS
   });
 }
 
-export async function updateSite(ctx: SitesContext, actor: Actor, id: string, input: UpdateSite): Promise<Site> {
-  return ctx.db.transaction(async (tx) => {
+export async function updateSite(ctx: ServiceContext, actor: Actor, id: string, input: UpdateSite): Promise<Site> {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const [row] = await tx
       .update(networkSites)
@@ -147,8 +141,8 @@ export async function updateSite(ctx: SitesContext, actor: Actor, id: string, in
 }
 
 /** Deletes an unused site. A site customers hang off stays: deactivate it instead. */
-export async function deleteSite(ctx: SitesContext, actor: Actor, id: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+export async function deleteSite(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
+  await inTransaction(ctx, async ({ db: tx }) => {
     // Lock the site so a customer cannot be attached between the count and the delete.
     const [site] = await tx.select().from(networkSites).where(eq(networkSites.id, id)).for("update");
     if (!site) throw notFound("site.not_found", "This network site");

@@ -1,12 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
-import type pg from "pg";
 import { TWILIO_ERROR_WORDS } from "../../shared/labels.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { type DatabaseHandle, queryRows } from "../db/client.js";
+import { listen } from "../db/notify.js";
 import type { App } from "../deps.js";
-import { SMS_OUTBOX_CHANNEL } from "./sms.notifications.js";
+import { SMS_OUTBOX_CHANNEL } from "./sms.outbox.js";
 import { listTwilioMessages, sendTwilioMessage, type TwilioCredentials, twilioCredentials } from "./sms.twilio.js";
 
 declare module "fastify" {
@@ -249,7 +249,6 @@ export class SmsDispatcher {
         await this.record(
           row,
           sql`status = 'sending', reason = ${reason}, next_attempt_at = ${retryAt}, updated_at = ${this.deps.clock.now()}`,
-          null,
         );
         return true;
       }
@@ -287,9 +286,6 @@ export class SmsDispatcher {
     await this.record(
       row,
       sql`status = 'sent', provider_sid = ${sid}, reason = null, error_code = null, next_attempt_at = null, updated_at = ${now}`,
-      row.ticket_id
-        ? { kind: "sms_sent", data: { smsId: row.id, to: row.to_number, attempts: row.attempts }, at: now }
-        : null,
     );
   }
 
@@ -308,37 +304,17 @@ export class SmsDispatcher {
       row,
       sql`status = ${failure.final ? "failed" : "queued"}, reason = ${reason}, error_code = ${failure.code},
           next_attempt_at = ${retryAt}, updated_at = ${now}`,
-      failure.final && row.ticket_id
-        ? {
-            kind: "sms_failed",
-            data: { smsId: row.id, to: row.to_number, errorCode: failure.code, reason },
-            at: now,
-          }
-        : null,
     );
   }
 
   /**
-   * One statement: the row's outcome and, if the update applied, its timeline event. It applies
-   * only to the attempt this instance claimed: after a lease takeover the newer attempt owns the row.
+   * The row's outcome. It applies only to the attempt this instance claimed: after a lease
+   * takeover the newer attempt owns the row. The ticket's timeline reads the row's state from
+   * here (the dispatcher writes only its own table).
    */
-  private async record(
-    row: ClaimedSms,
-    assignments: SQL,
-    event: { kind: "sms_sent" | "sms_failed"; data: Record<string, unknown>; at: Date } | null,
-  ): Promise<void> {
-    const update = sql`update sms_logs set ${assignments}
-      where id = ${row.id} and status = 'sending' and attempts = ${row.attempts}
-      returning id, ticket_id`;
-    if (!event) {
-      await this.deps.database.db.execute(update);
-      return;
-    }
-    await this.deps.database.db.execute(sql`with updated as (${update})
-      insert into ticket_events (ticket_id, kind, to_value, data, created_at)
-      select ticket_id, ${event.kind}::ticket_event_kind, ${row.to_number}::text, ${JSON.stringify(event.data)}::jsonb,
-        ${event.at}::timestamptz
-      from updated where ticket_id is not null`);
+  private async record(row: ClaimedSms, assignments: SQL): Promise<void> {
+    await this.deps.database.db.execute(sql`update sms_logs set ${assignments}
+      where id = ${row.id} and status = 'sending' and attempts = ${row.attempts}`);
   }
 
   /** Exponential backoff with ±20 % jitter, so a burst of failures does not retry in lockstep. */
@@ -349,48 +325,11 @@ export class SmsDispatcher {
 
   /** NOTIFY on commit wakes every instance at once; the poll is the fallback. */
   private async listen(): Promise<void> {
-    const { database, log } = this.deps;
-    if (database.pglite) {
-      const off = await database.pglite.listen(SMS_OUTBOX_CHANNEL, () => this.wake());
-      this.unlisten = off;
-      return;
-    }
-    if (!database.pool) return;
-    const pool = database.pool;
-    let client: pg.PoolClient | undefined;
-    let retry: NodeJS.Timeout | undefined;
-    const connect = async () => {
-      try {
-        client = await pool.connect();
-        client.on("notification", () => this.wake());
-        client.on("error", (error) => {
-          log.warn({ err: error }, "SMS dispatcher: LISTEN connection lost; polling until it is back");
-          client?.release(error);
-          client = undefined;
-          if (this.running) retry = setTimeout(() => void connect(), this.options.pollIntervalMs);
-        });
-        await client.query(`listen ${SMS_OUTBOX_CHANNEL}`);
-        // Rows queued while the connection was down: the poll would find them too, but sooner is better.
-        this.wake();
-      } catch (error) {
-        log.warn({ err: error }, "SMS dispatcher: LISTEN failed; polling instead");
-        client?.release(true);
-        client = undefined;
-        if (this.running) retry = setTimeout(() => void connect(), this.options.pollIntervalMs);
-      }
-    };
-    await connect();
-    this.unlisten = async () => {
-      clearTimeout(retry);
-      if (!client) return;
-      const listening = client;
-      client = undefined;
-      try {
-        await listening.query(`unlisten ${SMS_OUTBOX_CHANNEL}`);
-        listening.release();
-      } catch {
-        listening.release(true);
-      }
-    };
+    this.unlisten = await listen(this.deps.database, SMS_OUTBOX_CHANNEL, () => this.wake(), {
+      retryMs: this.options.pollIntervalMs,
+      log: this.deps.log,
+      // Rows queued while the connection was down: the poll would find them too, but sooner is better.
+      onConnected: () => this.wake(),
+    });
   }
 }

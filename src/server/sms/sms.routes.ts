@@ -9,10 +9,11 @@ import {
   ZSmsTemplate,
   ZUpdateSmsTemplate,
 } from "../../shared/sms.js";
-import { currentUser } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { ZCursor, ZLimit } from "../http/pagination.js";
-import { getSmsLog, listSmsLogs, retrySms, type SmsServiceContext, sendManualSms } from "./sms.service.js";
+import { getSmsLog, listSmsLogs, retrySms, sendManualSms } from "./sms.service.js";
 import { listSmsTemplates, resetSmsTemplate, updateSmsTemplate } from "./sms.templates.js";
 
 const ZSmsId = z.object({ id: z.uuid("id must be an SMS id (UUID)") });
@@ -23,8 +24,7 @@ const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 4
 
 export async function smsRoutes(app: App) {
   const { database, clock, config } = app.deps;
-  const ctx: SmsServiceContext = { db: database.db, clock, config };
-  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+  const ctx = serviceContext(app.deps);
 
   app.get(
     "/api/sms",
@@ -77,11 +77,7 @@ export async function smsRoutes(app: App) {
       },
     },
     async (request) =>
-      updateSmsTemplate(database.db, clock, {
-        purpose: request.params.purpose,
-        body: request.body.body,
-        ...actorIdAndIp(actorOf(request)),
-      }),
+      updateSmsTemplate(ctx, actorOf(request), { purpose: request.params.purpose, body: request.body.body }),
   );
 
   app.delete(
@@ -95,8 +91,7 @@ export async function smsRoutes(app: App) {
         response: { 200: ZSmsTemplate, ...problems },
       },
     },
-    async (request) =>
-      resetSmsTemplate(database.db, clock, { purpose: request.params.purpose, ...actorIdAndIp(actorOf(request)) }),
+    async (request) => resetSmsTemplate(ctx, actorOf(request), { purpose: request.params.purpose }),
   );
 
   app.get(
@@ -121,5 +116,3 @@ export async function smsRoutes(app: App) {
     async (request) => retrySms(ctx, actorOf(request), request.params.id),
   );
 }
-
-const actorIdAndIp = (actor: { id: string; ip: string }) => ({ actorId: actor.id, ip: actor.ip });

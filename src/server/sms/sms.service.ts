@@ -2,20 +2,13 @@ import { aliasedTable, and, desc, eq, gte, ilike, lt, or, sql } from "drizzle-or
 import { z } from "zod";
 import type { SendSms, SmsLog, SmsLogPage, SmsLogQuery } from "../../shared/sms.js";
 import { recordAudit } from "../audit/audit.service.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { customers, smsLogs, tickets, users } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike, ZCursorTimestamp } from "../http/pagination.js";
-import { queueManualSms, SMS_OUTBOX_CHANNEL, type SmsContext } from "./sms.notifications.js";
-
-export interface SmsServiceContext extends SmsContext {
-  db: Database;
-}
-
-export interface Actor {
-  id: string;
-  ip: string;
-}
+import { loadTicketForSms, queueManualSms } from "./sms.notifications.js";
+import { wakeDispatchers } from "./sms.outbox.js";
 
 const smsUsers = aliasedTable(users, "sms_user");
 
@@ -108,16 +101,16 @@ export async function getSmsLog(db: Executor, id: string): Promise<SmsLog> {
 }
 
 /** A staff member's message to the ticket's customer; answered with its row (queued, or skipped and why). */
-export async function sendManualSms(ctx: SmsServiceContext, actor: Actor, input: SendSms): Promise<SmsLog> {
-  const id = await ctx.db.transaction(async (tx) => {
-    const [ticket] = await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, input.ticketId)).limit(1);
+export async function sendManualSms(ctx: ServiceContext, actor: Actor, input: SendSms): Promise<SmsLog> {
+  return inTransaction(ctx, async (tx) => {
+    const ticket = await loadTicketForSms(tx.db, input.ticketId);
     if (!ticket) {
       throw new AppError(422, "sms.ticket_not_found", "Ticket: this ticket does not exist", {
         errors: [{ field: "ticketId", message: "Ticket: this ticket does not exist" }],
       });
     }
-    const row = await queueManualSms(tx, ctx, { ticketId: input.ticketId, body: input.body, actorId: actor.id });
-    await recordAudit(tx, {
+    const row = await queueManualSms(tx, actor, { ticket, body: input.body });
+    await recordAudit(tx.db, {
       actorId: actor.id,
       action: "sms.manual_send",
       entityType: "sms",
@@ -126,14 +119,13 @@ export async function sendManualSms(ctx: SmsServiceContext, actor: Actor, input:
       ip: actor.ip,
       at: ctx.clock.now(),
     });
-    return row.id;
+    return getSmsLog(tx.db, row.id);
   });
-  return getSmsLog(ctx.db, id);
 }
 
 /** An admin puts a failed message back in the outbox with a fresh set of attempts. */
-export async function retrySms(ctx: SmsServiceContext, actor: Actor, id: string): Promise<SmsLog> {
-  await ctx.db.transaction(async (tx) => {
+export async function retrySms(ctx: ServiceContext, actor: Actor, id: string): Promise<SmsLog> {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const [row] = await tx.select().from(smsLogs).where(eq(smsLogs.id, id)).for("update").limit(1);
     if (!row) throw notFound("sms.not_found", "The SMS");
     if (row.direction !== "outbound" || (row.status !== "failed" && row.status !== "undelivered")) {
@@ -160,7 +152,30 @@ export async function retrySms(ctx: SmsServiceContext, actor: Actor, id: string)
       ip: actor.ip,
       at: now,
     });
-    await tx.execute(sql`select pg_notify(${SMS_OUTBOX_CHANNEL}, '')`);
+    await wakeDispatchers(tx);
+    return getSmsLog(tx, id);
   });
-  return getSmsLog(ctx.db, id);
+}
+
+/** A ticket's outgoing messages as they stand now, oldest first: its timeline shows each one's state. */
+export async function listTicketSms(db: Executor, ticketId: string, limit: number) {
+  return db
+    .select({
+      id: smsLogs.id,
+      purpose: smsLogs.purpose,
+      to: smsLogs.toNumber,
+      status: smsLogs.status,
+      reason: smsLogs.reason,
+      errorCode: smsLogs.errorCode,
+      attempts: smsLogs.attempts,
+      userId: smsLogs.userId,
+      userName: smsUsers.name,
+      createdAt: smsLogs.createdAt,
+      updatedAt: smsLogs.updatedAt,
+    })
+    .from(smsLogs)
+    .leftJoin(smsUsers, eq(smsUsers.id, smsLogs.userId))
+    .where(and(eq(smsLogs.ticketId, ticketId), eq(smsLogs.direction, "outbound")))
+    .orderBy(smsLogs.createdAt, smsLogs.id)
+    .limit(limit);
 }

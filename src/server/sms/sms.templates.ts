@@ -10,8 +10,8 @@ import {
   unknownPlaceholders,
 } from "../../shared/sms.js";
 import { recordAudit } from "../audit/audit.service.js";
-import type { Clock } from "../clock.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { smsTemplates } from "../db/schema/index.js";
 import { fieldError } from "../http/errors.js";
 
@@ -49,9 +49,9 @@ export async function listSmsTemplates(db: Executor): Promise<SmsTemplate[]> {
 }
 
 export async function updateSmsTemplate(
-  db: Database,
-  clock: Clock,
-  input: { purpose: TemplatePurpose; body: string; actorId: string; ip: string },
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { purpose: TemplatePurpose; body: string },
 ): Promise<SmsTemplate> {
   const unknown = unknownPlaceholders(input.body);
   if (unknown.length > 0) {
@@ -61,45 +61,45 @@ export async function updateSmsTemplate(
       `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${TEMPLATE_PLACEHOLDERS.map((name) => `{{${name}}}`).join(", ")}`,
     );
   }
-  const now = clock.now();
-  await db.transaction(async (tx) => {
+  const now = ctx.clock.now();
+  return inTransaction(ctx, async ({ db: tx }) => {
     await tx
       .insert(smsTemplates)
-      .values({ purpose: input.purpose, body: input.body, updatedAt: now, updatedById: input.actorId })
+      .values({ purpose: input.purpose, body: input.body, updatedAt: now, updatedById: actor.id })
       .onConflictDoUpdate({
         target: smsTemplates.purpose,
-        set: { body: input.body, updatedAt: now, updatedById: input.actorId },
+        set: { body: input.body, updatedAt: now, updatedById: actor.id },
       });
     await recordAudit(tx, {
-      actorId: input.actorId,
+      actorId: actor.id,
       action: "sms_template.updated",
       entityType: "sms_template",
       data: { purpose: input.purpose, body: input.body },
-      ip: input.ip,
+      ip: actor.ip,
       at: now,
     });
+    return findTemplate(tx, input.purpose);
   });
-  return findTemplate(db, input.purpose);
 }
 
 /** Back to the built-in text. */
 export async function resetSmsTemplate(
-  db: Database,
-  clock: Clock,
-  input: { purpose: TemplatePurpose; actorId: string; ip: string },
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { purpose: TemplatePurpose },
 ): Promise<SmsTemplate> {
-  await db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     await tx.delete(smsTemplates).where(eq(smsTemplates.purpose, input.purpose));
     await recordAudit(tx, {
-      actorId: input.actorId,
+      actorId: actor.id,
       action: "sms_template.reset",
       entityType: "sms_template",
       data: { purpose: input.purpose },
-      ip: input.ip,
-      at: clock.now(),
+      ip: actor.ip,
+      at: ctx.clock.now(),
     });
+    return findTemplate(tx, input.purpose);
   });
-  return findTemplate(db, input.purpose);
 }
 
 async function findTemplate(db: Executor, purpose: TemplatePurpose): Promise<SmsTemplate> {

@@ -1,9 +1,10 @@
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
-import { applyStatusCallback, receiveInboundSms } from "./sms.inbound.js";
+import { applyStatusCallback, type InboundSmsHandler, receiveInboundSms } from "./sms.inbound.js";
 import { isValidTwilioSignature } from "./sms.signature.js";
 
 /** Twilio reads the answer as TwiML; an empty one means "no reply message". */
@@ -51,14 +52,19 @@ function verifyTwilioSignature(app: App) {
   };
 }
 
-export async function smsWebhookRoutes(app: App) {
+export interface SmsWebhookOptions {
+  /** What a received text does in the CRM (tickets/tickets.sms-replies.ts). */
+  onInboundSms: InboundSmsHandler;
+}
+
+export async function smsWebhookRoutes(app: App, options: SmsWebhookOptions) {
   // Form bodies are Twilio's format, and accepted here only: an /api route that took them would
   // let a plain cross-site HTML form post to it (e.g. sign a victim into the attacker's account).
   // And only them here: the signature check reads flat text fields, never a JSON body's objects.
   app.removeAllContentTypeParsers();
   await app.register(fastifyFormbody, { bodyLimit: 65_536 });
   const verify = verifyTwilioSignature(app);
-  const ctx = { config: app.deps.config, clock: app.deps.clock };
+  const ctx = serviceContext(app.deps);
 
   app.post(
     "/webhooks/twilio/status",
@@ -69,7 +75,7 @@ export async function smsWebhookRoutes(app: App) {
     },
     async (request, reply) => {
       const { MessageSid, MessageStatus, ErrorCode } = request.body;
-      await applyStatusCallback(app.deps.database.db, ctx, {
+      await applyStatusCallback(ctx, {
         messageSid: MessageSid,
         messageStatus: MessageStatus,
         errorCode: ErrorCode || null,
@@ -87,7 +93,7 @@ export async function smsWebhookRoutes(app: App) {
     },
     async (request, reply) => {
       const { MessageSid, From, To, Body } = request.body;
-      await receiveInboundSms(app.deps.database.db, ctx, { messageSid: MessageSid, from: From, to: To, body: Body });
+      await receiveInboundSms(ctx, { messageSid: MessageSid, from: From, to: To, body: Body }, options.onInboundSms);
       return reply.type("text/xml").send(EMPTY_TWIML);
     },
   );

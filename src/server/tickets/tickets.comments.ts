@@ -1,11 +1,15 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { SmsStatus, TicketEventKind } from "../../shared/enums.js";
 import type { Comment, CreateComment, TimelineEntry } from "../../shared/tickets.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { customers, ticketComments, ticketEvents, tickets, users } from "../db/schema/index.js";
 import { notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
-import { type Actor, findTicketRow, type TicketsContext } from "./tickets.service.js";
+import { listTicketSms } from "../sms/sms.service.js";
+import { recordTicketEvents } from "./tickets.events.js";
+import { findTicketRow } from "./tickets.service.js";
 
 type CommentRow = typeof ticketComments.$inferSelect;
 
@@ -26,18 +30,27 @@ async function assertTicketExists(db: Executor, ticketId: string): Promise<void>
   if (!row) throw notFound("ticket.not_found", "This ticket");
 }
 
+/** A comment that did not come from a staff member's form: a subscriber's text message. */
+export interface CommentOrigin {
+  source: "sms";
+  smsId: string;
+  from: string;
+}
+
 /**
- * A staff comment and its `commented` event, in one transaction. The first public comment by
- * staff is the ticket's first response (see applyTicketChange for the status-change half of the
- * rule). Comments do not bump the ticket's version: they never overwrite anyone's edit.
+ * A comment and its timeline event, in the caller's transaction (or its own). The first public
+ * comment by staff is the ticket's first response (see applyTicketChange for the status-change
+ * half of the rule); a subscriber's SMS is public but is no response. Comments do not bump the
+ * ticket's version: they never overwrite anyone's edit.
  */
 export async function addComment(
-  ctx: TicketsContext,
+  ctx: ServiceContext,
   actor: Actor,
   ticketId: string,
   input: CreateComment,
+  origin?: CommentOrigin,
 ): Promise<Comment> {
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const ticket = await findTicketRow(tx, ticketId, { lock: true });
     if (!ticket) throw notFound("ticket.not_found", "This ticket");
     const now = ctx.clock.now();
@@ -48,20 +61,33 @@ export async function addComment(
         authorId: actor.id,
         body: input.body,
         visibility: input.visibility,
-        source: "web",
+        source: origin?.source ?? "web",
         createdAt: now,
       })
       .returning();
     if (!row) throw new Error("insert returned no row");
-    await tx.insert(ticketEvents).values({
-      ticketId,
-      kind: "commented",
-      actorId: actor.id,
-      toValue: input.visibility,
-      data: { commentId: row.id },
-      createdAt: now,
-    });
-    const firstResponse = input.visibility === "public" && !ticket.firstResponseAt;
+    await recordTicketEvents(
+      tx,
+      origin
+        ? // The subscriber's text: the timeline shows the comment itself beside this event.
+          {
+            ticketId,
+            kind: "sms_received",
+            actorId: null,
+            fromValue: origin.from,
+            data: { smsId: origin.smsId, commentId: row.id, from: origin.from },
+            at: now,
+          }
+        : {
+            ticketId,
+            kind: "commented",
+            actorId: actor.id,
+            toValue: input.visibility,
+            data: { commentId: row.id },
+            at: now,
+          },
+    );
+    const firstResponse = input.visibility === "public" && !ticket.firstResponseAt && actor.id !== null && !origin;
     await tx
       .update(tickets)
       .set({ updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) })
@@ -103,7 +129,7 @@ export const TIMELINE_CAP = 1000;
  */
 export async function getTimeline(db: Executor, ticketId: string): Promise<TimelineEntry[]> {
   await assertTicketExists(db, ticketId);
-  const [events, comments] = await Promise.all([
+  const [events, comments, messages] = await Promise.all([
     db
       .select({ event: ticketEvents, actorName: users.name })
       .from(ticketEvents)
@@ -118,6 +144,7 @@ export async function getTimeline(db: Executor, ticketId: string): Promise<Timel
       .where(eq(ticketComments.ticketId, ticketId))
       .orderBy(asc(ticketComments.createdAt), asc(ticketComments.id))
       .limit(TIMELINE_CAP),
+    listTicketSms(db, ticketId, TIMELINE_CAP),
   ]);
 
   // Names for the ids that assignment and customer events carry.
@@ -194,6 +221,38 @@ export async function getTimeline(db: Executor, ticketId: string): Promise<Timel
       seq: event.id,
     });
   }
+  // Each outgoing SMS once, at the time it was queued, in the state it has now (the SMS feature
+  // keeps its own rows; nothing copies their states into the timeline).
+  for (const sms of messages) {
+    const kind = SMS_TIMELINE_KIND[sms.status];
+    if (!kind) continue;
+    keyed.push({
+      entry: {
+        type: "event",
+        id: `sms-${sms.id}`,
+        createdAt: sms.createdAt.toISOString(),
+        actor: sms.purpose === "manual" && sms.userId ? { id: sms.userId, name: sms.userName ?? "" } : null,
+        kind,
+        fromValue: null,
+        toValue: sms.to,
+        fromLabel: null,
+        toLabel: sms.to,
+        data: {
+          smsId: sms.id,
+          purpose: sms.purpose,
+          to: sms.to,
+          status: sms.status,
+          reason: sms.reason,
+          errorCode: sms.errorCode,
+          attempts: sms.attempts,
+          updatedAt: sms.updatedAt.toISOString(),
+        },
+      },
+      at: sms.createdAt.getTime(),
+      // After the change that queued it, which was written at the same instant.
+      seq: Number.MAX_SAFE_INTEGER - 1,
+    });
+  }
   // Comments written without a `commented` event (e.g. an SMS reply) go by their time, after
   // any event of the same instant.
   for (const { comment, authorName } of comments) {
@@ -207,6 +266,17 @@ export async function getTimeline(db: Executor, ticketId: string): Promise<Timel
   keyed.sort((a, b) => a.at - b.at || a.seq - b.seq);
   return keyed.map((item) => item.entry);
 }
+
+/** The timeline entry that shows an SMS in each state of its row. */
+const SMS_TIMELINE_KIND: Partial<Record<SmsStatus, TicketEventKind>> = {
+  queued: "sms_queued",
+  sending: "sms_queued",
+  skipped: "sms_skipped",
+  sent: "sms_sent",
+  delivered: "sms_delivered",
+  undelivered: "sms_failed",
+  failed: "sms_failed",
+};
 
 function commentEntry(comment: CommentRow, authorName: string | null): TimelineEntry {
   return {

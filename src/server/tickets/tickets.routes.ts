@@ -14,18 +14,13 @@ import {
   ZTimeline,
   ZUpdateTicket,
 } from "../../shared/tickets.js";
-import { currentUser } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { ZCursor, ZLimit } from "../http/pagination.js";
 import { addComment, getTimeline, listComments } from "./tickets.comments.js";
 import { listTickets } from "./tickets.queries.js";
-import {
-  bulkUpdateTickets,
-  createTicket,
-  getTicketDetail,
-  type TicketsContext,
-  updateTicket,
-} from "./tickets.service.js";
+import { bulkUpdateTickets, createTicket, getTicketDetail, updateTicket } from "./tickets.service.js";
 import { readSlaHours, updateSlaHours } from "./tickets.sla.js";
 
 const ZTicketId = z.object({ id: z.uuid("id must be a ticket id (UUID)") });
@@ -34,8 +29,7 @@ const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 4
 export async function ticketsRoutes(app: App) {
   const { database, clock, config } = app.deps;
   const db = database.db;
-  const ctx: TicketsContext = { db, clock, config };
-  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({ id: currentUser(request).id, ip: request.ip });
+  const ctx = serviceContext(app.deps);
 
   app.get(
     "/api/tickets",
@@ -99,7 +93,7 @@ export async function ticketsRoutes(app: App) {
         response: { 200: ZSlaHours, ...problems },
       },
     },
-    async (request) => updateSlaHours(db, clock, actorOf(request), request.body),
+    async (request) => updateSlaHours(ctx, actorOf(request), request.body),
   );
 
   app.get(

@@ -4,25 +4,20 @@ import { OPEN_TICKET_STATUSES, type TicketStatus } from "../../shared/enums.js";
 import type { BulkTicketAction, CreateTicket, Ticket, TicketDetail, UpdateTicket } from "../../shared/tickets.js";
 import { recordAudit } from "../audit/audit.service.js";
 import type { Clock } from "../clock.js";
-import type { Config } from "../config.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { customers, servicePlans, ticketEvents, tickets, users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
-import { queueTicketAssignedSms, queueTicketCreatedSms, queueTicketStatusSms } from "../sms/sms.notifications.js";
+import {
+  queueTicketAssignedSms,
+  queueTicketCreatedSms,
+  queueTicketStatusSms,
+  type TicketForSms,
+} from "../sms/sms.notifications.js";
+import { recordTicketEvents, type TicketEvent } from "./tickets.events.js";
 import { dueTimeFor, readSlaHours } from "./tickets.sla.js";
 
 export type TicketRow = typeof tickets.$inferSelect;
-
-export interface TicketsContext {
-  db: Database;
-  clock: Clock;
-  config: Config;
-}
-
-export interface Actor {
-  id: string;
-  ip: string;
-}
 
 const CLOSED_STATUSES: readonly TicketStatus[] = ["resolved", "closed"];
 export const isOpenStatus = (status: TicketStatus) => (OPEN_TICKET_STATUSES as readonly string[]).includes(status);
@@ -123,10 +118,13 @@ export async function getTicketDetail(db: Executor, clock: Clock, id: string): P
   };
 }
 
+type Assignee = NonNullable<TicketForSms["assignee"]>;
+type SmsCustomer = NonNullable<TicketForSms["customer"]>;
+
 /** Only active staff can take tickets: a deactivated account would never see them. */
-async function assertAssignable(db: Executor, assigneeId: string): Promise<void> {
+async function assertAssignable(db: Executor, assigneeId: string): Promise<Assignee> {
   const [user] = await db
-    .select({ name: users.name, active: users.active })
+    .select({ id: users.id, name: users.name, phone: users.phone, active: users.active })
     .from(users)
     .where(eq(users.id, assigneeId))
     .limit(1);
@@ -140,25 +138,43 @@ async function assertAssignable(db: Executor, assigneeId: string): Promise<void>
       `Assignee: ${user.name}'s account is deactivated; choose an active staff member`,
     );
   }
+  return { id: user.id, name: user.name, phone: user.phone };
 }
 
-async function assertCustomerUsable(db: Executor, customerId: string): Promise<void> {
+/** The customer as the ticket's SMS need them; undefined when there is no such customer. */
+async function findSmsCustomer(db: Executor, customerId: string): Promise<SmsCustomer | undefined> {
   const [customer] = await db
-    .select({ deletedAt: customers.deletedAt })
+    .select({
+      id: customers.id,
+      name: customers.name,
+      phone: customers.phone,
+      smsOptOut: customers.smsOptOut,
+      deletedAt: customers.deletedAt,
+    })
     .from(customers)
     .where(eq(customers.id, customerId))
     .limit(1);
+  if (!customer) return undefined;
+  const { deletedAt, ...rest } = customer;
+  return { ...rest, archived: deletedAt !== null };
+}
+
+async function assertCustomerUsable(db: Executor, customerId: string): Promise<SmsCustomer> {
+  const customer = await findSmsCustomer(db, customerId);
   if (!customer) throw fieldError("ticket.customer_unknown", "customerId", "Customer: no customer has this id");
-  if (customer.deletedAt) {
+  if (customer.archived) {
     throw fieldError(
       "ticket.customer_archived",
       "customerId",
       "Customer: this customer is archived; restore them first or pick another customer",
     );
   }
+  return customer;
 }
 
-type EventInsert = typeof ticketEvents.$inferInsert;
+function ticketForSms(row: TicketRow, customer: SmsCustomer | null, assignee: Assignee | null): TicketForSms {
+  return { id: row.id, number: row.number, subject: row.subject, status: row.status, customer, assignee };
+}
 
 /**
  * Timestamps a status change implies. Reopening clears resolved/closed; closing a ticket that
@@ -177,37 +193,39 @@ function statusTimestamps(
 type Change = Omit<UpdateTicket, "version">;
 
 /**
- * Applies one edit to a locked ticket row inside `tx`: the row, one ticket_events row per kind
- * of change, and the SMS the change triggers, so all of it commits or none of it does.
+ * Applies one edit to a locked ticket row inside the caller's transaction (`ctx.db`): the row, one
+ * timeline event per kind of change, and the SMS the change triggers, so all of it commits or
+ * none of it does.
  *
  * First response: the first status change made by staff (or, in comments, the first public
  * comment by staff) sets `firstResponseAt`; assignment and internal work do not, since the
  * customer sees neither.
  */
 export async function applyTicketChange(
-  tx: Executor,
-  ctx: TicketsContext,
+  ctx: ServiceContext,
   actor: Actor,
   existing: TicketRow,
   change: Change,
 ): Promise<TicketRow> {
+  const tx = ctx.db;
   const now = ctx.clock.now();
-  const events: EventInsert[] = [];
+  const events: TicketEvent[] = [];
   const set: Partial<typeof tickets.$inferInsert> = {};
   const nextVersion = existing.version + 1;
-  const base = { ticketId: existing.id, actorId: actor.id, createdAt: now, data: { version: nextVersion } };
+  const base = { ticketId: existing.id, actorId: actor.id, at: now, data: { version: nextVersion } };
 
   const statusChanged = change.status !== undefined && change.status !== existing.status;
   if (statusChanged && change.status) {
     set.status = change.status;
     Object.assign(set, statusTimestamps(existing, change.status, now));
-    if (!existing.firstResponseAt) set.firstResponseAt = now;
+    if (!existing.firstResponseAt && actor.id) set.firstResponseAt = now;
     events.push({ ...base, kind: "status_changed", fromValue: existing.status, toValue: change.status });
   }
 
   const assigneeChanged = change.assigneeId !== undefined && change.assigneeId !== existing.assigneeId;
+  let assignee: Assignee | null = null;
   if (assigneeChanged) {
-    if (change.assigneeId) await assertAssignable(tx, change.assigneeId);
+    if (change.assigneeId) assignee = await assertAssignable(tx, change.assigneeId);
     set.assigneeId = change.assigneeId ?? null;
     events.push({
       ...base,
@@ -230,8 +248,9 @@ export async function applyTicketChange(
   }
 
   const fieldChanges: Record<string, { from: unknown; to: unknown }> = {};
+  let customer: SmsCustomer | undefined;
   if (change.customerId !== undefined && change.customerId !== existing.customerId) {
-    if (change.customerId) await assertCustomerUsable(tx, change.customerId);
+    if (change.customerId) customer = await assertCustomerUsable(tx, change.customerId);
     set.customerId = change.customerId ?? null;
     fieldChanges.customerId = { from: existing.customerId, to: change.customerId ?? null };
   }
@@ -264,27 +283,49 @@ export async function applyTicketChange(
     .where(eq(tickets.id, existing.id))
     .returning();
   if (!row) throw notFound("ticket.not_found", "This ticket");
-  await tx.insert(ticketEvents).values(events);
+  await recordTicketEvents(tx, events);
 
-  const smsCtx = { config: ctx.config, clock: ctx.clock };
-  if (assigneeChanged && row.assigneeId) {
-    await queueTicketAssignedSms(tx, smsCtx, { ticketId: row.id, assigneeId: row.assigneeId, actorId: actor.id });
-  }
-  if (statusChanged) {
-    await queueTicketStatusSms(tx, smsCtx, {
-      ticketId: row.id,
-      from: existing.status,
-      to: row.status,
-      actorId: actor.id,
-    });
+  if ((assigneeChanged && assignee) || statusChanged) {
+    // The SMS are built from what this change already holds; only what it did not read is read.
+    if (!customer && row.customerId) customer = await findSmsCustomer(tx, row.customerId);
+    if (!assignee && row.assigneeId && statusChanged) assignee = (await findAssignee(tx, row.assigneeId)) ?? null;
+    const ticket = ticketForSms(row, customer ?? null, assignee);
+    if (assigneeChanged && assignee) await queueTicketAssignedSms(ctx, actor, ticket);
+    if (statusChanged) await queueTicketStatusSms(ctx, actor, ticket);
   }
   return row;
 }
 
-export async function createTicket(ctx: TicketsContext, actor: Actor, input: CreateTicket): Promise<TicketDetail> {
-  const id = await ctx.db.transaction(async (tx) => {
-    if (input.customerId) await assertCustomerUsable(tx, input.customerId);
-    if (input.assigneeId) await assertAssignable(tx, input.assigneeId);
+async function findAssignee(db: Executor, id: string): Promise<Assignee | undefined> {
+  const [user] = await db
+    .select({ id: users.id, name: users.name, phone: users.phone })
+    .from(users)
+    .where(eq(users.id, id))
+    .limit(1);
+  return user;
+}
+
+/** How a ticket came in, when not through a staff member's form: an SMS from a subscriber. */
+export interface TicketOrigin {
+  source: "sms";
+  smsId: string;
+}
+
+/**
+ * Opens a ticket in the caller's transaction (or its own): the row, its SLA due time, its
+ * timeline, the customer's and the assignee's SMS and the audit row. Every ticket comes through
+ * here, whether a person, an inbound SMS or another feature opens it.
+ */
+export async function createTicket(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateTicket,
+  origin?: TicketOrigin,
+): Promise<TicketDetail> {
+  return inTransaction(ctx, async (txCtx) => {
+    const tx = txCtx.db;
+    const customer = input.customerId ? await assertCustomerUsable(tx, input.customerId) : null;
+    const assignee = input.assigneeId ? await assertAssignable(tx, input.assigneeId) : null;
     const now = ctx.clock.now();
     const priority = input.priority ?? "normal";
     const status = input.status ?? "open";
@@ -306,30 +347,30 @@ export async function createTicket(ctx: TicketsContext, actor: Actor, input: Cre
       })
       .returning();
     if (!row) throw new Error("insert returned no row");
-    const base = { ticketId: row.id, actorId: actor.id, createdAt: now, data: { version: row.version } };
-    await tx
-      .insert(ticketEvents)
-      .values([
-        { ...base, kind: "created", toValue: row.status, data: { ...base.data, priority, category: row.category } },
-        ...(row.assigneeId ? [{ ...base, kind: "assigned" as const, fromValue: null, toValue: row.assigneeId }] : []),
-      ]);
-    const smsCtx = { config: ctx.config, clock: ctx.clock };
-    await queueTicketCreatedSms(tx, smsCtx, { ticketId: row.id, actorId: actor.id });
-    if (row.assigneeId) {
-      await queueTicketAssignedSms(tx, smsCtx, { ticketId: row.id, assigneeId: row.assigneeId, actorId: actor.id });
-    }
+    const base = { ticketId: row.id, actorId: actor.id, at: now, data: { version: row.version } };
+    await recordTicketEvents(tx, [
+      {
+        ...base,
+        kind: "created",
+        toValue: row.status,
+        data: { ...base.data, priority, category: row.category, ...origin },
+      },
+      ...(row.assigneeId ? [{ ...base, kind: "assigned" as const, fromValue: null, toValue: row.assigneeId }] : []),
+    ]);
+    const ticket = ticketForSms(row, customer, assignee);
+    await queueTicketCreatedSms(txCtx, actor, ticket);
+    if (assignee) await queueTicketAssignedSms(txCtx, actor, ticket);
     await recordAudit(tx, {
       actorId: actor.id,
       action: "ticket.create",
       entityType: "ticket",
       entityId: row.id,
-      data: { number: row.number },
+      data: { number: row.number, ...origin },
       ip: actor.ip,
       at: now,
     });
-    return row.id;
+    return getTicketDetail(tx, ctx.clock, row.id);
   });
-  return getTicketDetail(ctx.db, ctx.clock, id);
 }
 
 /** What changed a ticket since the version an editor saw: the 409's "who changed what". */
@@ -371,13 +412,14 @@ export async function changesSince(db: Executor, ticketId: string, sinceVersion:
 }
 
 export async function updateTicket(
-  ctx: TicketsContext,
+  ctx: ServiceContext,
   actor: Actor,
   id: string,
   input: UpdateTicket,
 ): Promise<TicketDetail> {
   const { version, ...change } = input;
-  await ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (txCtx) => {
+    const tx = txCtx.db;
     const existing = await findTicketRow(tx, id, { lock: true });
     if (!existing) throw notFound("ticket.not_found", "This ticket");
     if (existing.version !== version) {
@@ -390,7 +432,7 @@ export async function updateTicket(
         { current: await getTicketDetail(tx, ctx.clock, id), changes },
       );
     }
-    const row = await applyTicketChange(tx, ctx, actor, existing, change);
+    const row = await applyTicketChange(txCtx, actor, existing, change);
     if (row !== existing) {
       await recordAudit(tx, {
         actorId: actor.id,
@@ -402,8 +444,8 @@ export async function updateTicket(
         at: ctx.clock.now(),
       });
     }
+    return getTicketDetail(tx, ctx.clock, id);
   });
-  return getTicketDetail(ctx.db, ctx.clock, id);
 }
 
 /**
@@ -411,10 +453,11 @@ export async function updateTicket(
  * SMS, and an unknown id or an unusable assignee leaves all of them untouched. Bulk edits act
  * on the current state (no version check): the person chose the rows from a fresh list.
  */
-export async function bulkUpdateTickets(ctx: TicketsContext, actor: Actor, input: BulkTicketAction): Promise<Ticket[]> {
+export async function bulkUpdateTickets(ctx: ServiceContext, actor: Actor, input: BulkTicketAction): Promise<Ticket[]> {
   const { ids, ...change } = input;
   const unique = [...new Set(ids)];
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (txCtx) => {
+    const tx = txCtx.db;
     // Lock in id order so two bulk edits over overlapping rows cannot deadlock.
     const rows = await tx.select().from(tickets).where(inArray(tickets.id, unique)).orderBy(tickets.id).for("update");
     if (rows.length !== unique.length) {
@@ -430,7 +473,7 @@ export async function bulkUpdateTickets(ctx: TicketsContext, actor: Actor, input
     const updated: Ticket[] = [];
     const now = ctx.clock.now();
     for (const existing of rows) {
-      const row = await applyTicketChange(tx, ctx, actor, existing, change);
+      const row = await applyTicketChange(txCtx, actor, existing, change);
       updated.push(toTicket(row, now));
     }
     await recordAudit(tx, {

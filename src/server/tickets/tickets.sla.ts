@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import type { TicketPriority } from "../../shared/enums.js";
 import { DEFAULT_SLA_HOURS, type SlaHours, ZSlaHours } from "../../shared/tickets.js";
 import { recordAudit } from "../audit/audit.service.js";
-import type { Clock } from "../clock.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { settings } from "../db/schema/index.js";
 
 /** The `settings` row holding the resolution target per priority, in hours. */
@@ -16,15 +16,10 @@ export async function readSlaHours(db: Executor): Promise<SlaHours> {
   return parsed.success ? parsed.data : DEFAULT_SLA_HOURS;
 }
 
-export async function updateSlaHours(
-  db: Database,
-  clock: Clock,
-  actor: { id: string; ip: string },
-  hours: SlaHours,
-): Promise<SlaHours> {
-  return db.transaction(async (tx) => {
+export async function updateSlaHours(ctx: ServiceContext, actor: Actor, hours: SlaHours): Promise<SlaHours> {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const before = await readSlaHours(tx);
-    const now = clock.now();
+    const now = ctx.clock.now();
     await tx
       .insert(settings)
       .values({ key: SLA_SETTING_KEY, value: hours, updatedAt: now, updatedById: actor.id })

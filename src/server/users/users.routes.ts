@@ -1,31 +1,20 @@
 import { z } from "zod";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserList } from "../../shared/users.js";
-import { currentUser } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
+import { endUserSessions } from "../auth/sessions.service.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { notFound } from "../http/errors.js";
 import { ZCursor, ZLimit } from "../http/pagination.js";
-import {
-  createUser,
-  findUserById,
-  listUsers,
-  toUser,
-  type UsersContext,
-  updateProfile,
-  updateUser,
-} from "./users.service.js";
+import { createUser, findUserById, listUsers, toUser, updateProfile, updateUser } from "./users.service.js";
 
 const ZUserId = z.object({ id: z.uuid("id must be a user id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function usersRoutes(app: App) {
   const { database, clock, config } = app.deps;
-  const ctx: UsersContext = { db: database.db, clock, defaultCountry: config.DEFAULT_COUNTRY };
-  const actorOf = (request: Parameters<typeof currentUser>[0]) => ({
-    id: currentUser(request).id,
-    ip: request.ip,
-    sessionId: request.session?.id,
-  });
+  const ctx = serviceContext(app.deps);
 
   app.get(
     "/api/users",
@@ -72,7 +61,7 @@ export async function usersRoutes(app: App) {
         response: { 200: ZUser, ...problems },
       },
     },
-    async (request) => updateProfile(ctx, actorOf(request), request.body),
+    async (request) => updateProfile(ctx, actorOf(request), request.body, endUserSessions),
   );
 
   app.get(
@@ -99,6 +88,6 @@ export async function usersRoutes(app: App) {
         response: { 200: ZUser, ...problems },
       },
     },
-    async (request) => updateUser(ctx, actorOf(request), request.params.id, request.body),
+    async (request) => updateUser(ctx, actorOf(request), request.params.id, request.body, endUserSessions),
   );
 }

@@ -3,13 +3,18 @@ import { z } from "zod";
 import { normalizePhone } from "../../shared/phone.js";
 import type { CreateUser, UpdateProfile, UpdateUser, User } from "../../shared/users.js";
 import { recordAudit } from "../audit/audit.service.js";
-import { hashPassword, verifyPassword } from "../auth/passwords.js";
-import { endUserSessions } from "../auth/sessions.service.js";
-import type { Clock } from "../clock.js";
-import type { Database, Executor } from "../db/client.js";
+import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
 import { users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
+import { hashPassword, verifyPassword } from "./users.passwords.js";
+
+/**
+ * Ends a staff member's sign-ins (all but one) in the caller's transaction. auth/ owns sessions and
+ * depends on users/; the routes hand this in, so users/ imports nothing of auth/.
+ */
+export type EndUserSessions = (db: Executor, userId: string, exceptSessionId?: string) => Promise<void>;
 
 type UserRow = typeof users.$inferSelect;
 
@@ -24,18 +29,6 @@ export function toUser(row: UserRow): User {
     lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
-}
-
-export interface Actor {
-  id: string;
-  ip: string;
-  sessionId?: string;
-}
-
-export interface UsersContext {
-  db: Database;
-  clock: Clock;
-  defaultCountry: string;
 }
 
 function parsePhone(phone: string | null | undefined, defaultCountry: string): string | null | undefined {
@@ -95,10 +88,10 @@ export async function listUsers(
   };
 }
 
-export async function createUser(ctx: UsersContext, actor: Actor, input: CreateUser): Promise<User> {
-  const phone = parsePhone(input.phone, ctx.defaultCountry);
+export async function createUser(ctx: ServiceContext, actor: Actor, input: CreateUser): Promise<User> {
+  const phone = parsePhone(input.phone, ctx.config.DEFAULT_COUNTRY);
   const passwordHash = await hashPassword(input.password);
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const [row] = await tx
       .insert(users)
       .values({ name: input.name, email: input.email, phone: phone ?? null, role: input.role, passwordHash })
@@ -118,7 +111,13 @@ export async function createUser(ctx: UsersContext, actor: Actor, input: CreateU
 }
 
 /** An admin's change to a staff account. Admins cannot change their own role or active flag. */
-export async function updateUser(ctx: UsersContext, actor: Actor, id: string, input: UpdateUser): Promise<User> {
+export async function updateUser(
+  ctx: ServiceContext,
+  actor: Actor,
+  id: string,
+  input: UpdateUser,
+  endUserSessions: EndUserSessions,
+): Promise<User> {
   if (id === actor.id && (input.role !== undefined || input.active !== undefined)) {
     throw new AppError(
       403,
@@ -126,9 +125,9 @@ export async function updateUser(ctx: UsersContext, actor: Actor, id: string, in
       "You cannot change your own role or deactivate yourself; ask another admin.",
     );
   }
-  const phone = parsePhone(input.phone, ctx.defaultCountry);
+  const phone = parsePhone(input.phone, ctx.config.DEFAULT_COUNTRY);
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const existing = await findUserById(tx, id);
     if (!existing) throw notFound("user.not_found", "This staff account");
     const [row] = await tx
@@ -167,9 +166,16 @@ export async function updateUser(ctx: UsersContext, actor: Actor, id: string, in
 }
 
 /** A user's change to their own profile; a new password needs the current one. */
-export async function updateProfile(ctx: UsersContext, actor: Actor, input: UpdateProfile): Promise<User> {
-  const phone = parsePhone(input.phone, ctx.defaultCountry);
-  const existing = await findUserById(ctx.db, actor.id);
+export async function updateProfile(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: UpdateProfile,
+  endUserSessions: EndUserSessions,
+): Promise<User> {
+  const userId = actor.id;
+  if (!userId) throw new AppError(401, "auth.required", "Sign in to change your profile.");
+  const phone = parsePhone(input.phone, ctx.config.DEFAULT_COUNTRY);
+  const existing = await findUserById(ctx.db, userId);
   if (!existing) throw notFound("user.not_found", "Your account");
   let passwordHash: string | undefined;
   if (input.newPassword !== undefined) {
@@ -177,7 +183,7 @@ export async function updateProfile(ctx: UsersContext, actor: Actor, input: Upda
     if (!ok) throw fieldError("user.current_password_wrong", "currentPassword", "Current password is not correct", 422);
     passwordHash = await hashPassword(input.newPassword);
   }
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ db: tx }) => {
     const [row] = await tx
       .update(users)
       .set({
@@ -186,10 +192,10 @@ export async function updateProfile(ctx: UsersContext, actor: Actor, input: Upda
         ...(passwordHash ? { passwordHash, defaultPassword: false } : {}),
         updatedAt: ctx.clock.now(),
       })
-      .where(eq(users.id, actor.id))
+      .where(eq(users.id, userId))
       .returning();
     if (!row) throw notFound("user.not_found", "Your account");
-    if (passwordHash) await endUserSessions(tx, actor.id, actor.sessionId);
+    if (passwordHash) await endUserSessions(tx, userId, actor.sessionId);
     await recordAudit(tx, {
       actorId: actor.id,
       action: passwordHash ? "user.password_change" : "user.profile_update",

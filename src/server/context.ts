@@ -1,0 +1,49 @@
+import { PgTransaction } from "drizzle-orm/pg-core";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Executor } from "./db/client.js";
+
+/**
+ * What every service function takes first: `fn(ctx, actor, input)`. `ctx.db` is the database or
+ * the caller's transaction, so a feature can make another feature's change inside its own
+ * transaction (an inbound SMS opening a ticket, an incident resolving its tickets).
+ */
+export interface ServiceContext {
+  db: Executor;
+  clock: Clock;
+  config: Config;
+}
+
+/**
+ * Who makes a change: a signed-in staff member, or the system itself (`id: null`: an inbound
+ * SMS, a scheduled job). Audit rows and timeline entries name it.
+ */
+export interface Actor {
+  id: string | null;
+  ip: string | null;
+  /** The session the request came with (to keep it when ending the user's other sessions). */
+  sessionId?: string;
+}
+
+/** The system acting on its own: an inbound SMS, a delivery receipt, the scheduler. */
+export const SYSTEM_ACTOR: Actor = { id: null, ip: null };
+
+/** Whether `db` is already a transaction (a caller's), rather than the database itself. */
+export function isTransaction(db: Executor): boolean {
+  return db instanceof PgTransaction;
+}
+
+/**
+ * Runs `work` in a transaction: the caller's, when `ctx.db` already is one (the work simply joins
+ * it and commits or rolls back with it), or a new one on the database. Nested calls cost no
+ * savepoint: an error anywhere rolls back the whole unit, which is what every caller wants.
+ */
+export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceContext) => Promise<T>): Promise<T> {
+  if (isTransaction(ctx.db)) return work(ctx);
+  return ctx.db.transaction((tx) => work({ ...ctx, db: tx }));
+}
+
+/** The context a feature's routes hand to its services: the app's database, clock and config. */
+export function serviceContext(deps: { database: { db: Executor }; clock: Clock; config: Config }): ServiceContext {
+  return { db: deps.database.db, clock: deps.clock, config: deps.config };
+}

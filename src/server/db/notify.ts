@@ -1,0 +1,82 @@
+import { sql } from "drizzle-orm";
+import type pg from "pg";
+import type { DatabaseHandle, Executor } from "./client.js";
+
+/**
+ * PostgreSQL's LISTEN/NOTIFY on either driver, behind one interface: the SMS dispatcher and the
+ * live updates both wake on it. A NOTIFY sent inside a transaction is delivered on commit only,
+ * and never for a rolled-back change.
+ */
+export async function notify(db: Executor, channel: string, payload = ""): Promise<void> {
+  await db.execute(sql`select pg_notify(${channel}, ${payload})`);
+}
+
+export interface ListenOptions {
+  /** How long to wait before reconnecting a lost LISTEN connection (server database). */
+  retryMs: number;
+  /** Called once the listener is (re)connected: anything sent while it was down was missed. */
+  onConnected?: () => void;
+  log: { warn(details: object, message: string): void };
+}
+
+/** Stops listening (and gives the connection back). */
+export type Unlisten = () => Promise<void>;
+
+/**
+ * Calls `onNotify` for every notification on `channel`, from this process or any other. On a
+ * server the listener holds one pooled connection and reconnects by itself when it is lost;
+ * the caller's own poll covers the gap.
+ */
+export async function listen(
+  database: DatabaseHandle,
+  channel: string,
+  onNotify: (payload: string) => void,
+  options: ListenOptions,
+): Promise<Unlisten> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  if (database.pglite) {
+    const off = await database.pglite.listen(channel, (payload) => onNotify(payload));
+    options.onConnected?.();
+    return off;
+  }
+  const pool = database.pool;
+  if (!pool) return async () => {};
+  let client: pg.PoolClient | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const connect = async () => {
+    try {
+      client = await pool.connect();
+      client.on("notification", (message) => {
+        if (message.channel === channel) onNotify(message.payload ?? "");
+      });
+      client.on("error", (error) => {
+        options.log.warn({ err: error, channel }, "LISTEN connection lost; reconnecting");
+        client?.release(error);
+        client = undefined;
+        if (!stopped) retry = setTimeout(() => void connect(), options.retryMs);
+      });
+      await client.query(`listen ${channel}`);
+      options.onConnected?.();
+    } catch (error) {
+      options.log.warn({ err: error, channel }, "LISTEN failed; retrying");
+      client?.release(true);
+      client = undefined;
+      if (!stopped) retry = setTimeout(() => void connect(), options.retryMs);
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    if (!client) return;
+    const listening = client;
+    client = undefined;
+    try {
+      await listening.query(`unlisten ${channel}`);
+      listening.release();
+    } catch {
+      listening.release(true);
+    }
+  };
+}

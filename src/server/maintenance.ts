@@ -1,0 +1,23 @@
+import { purgeExpiredSessions } from "./auth/sessions.service.js";
+import type { Clock } from "./clock.js";
+import type { DatabaseHandle } from "./db/client.js";
+import { embeddedStatisticsJob, type MaintenanceJob } from "./db/maintenance.js";
+
+/** How often sessions past their idle or absolute timeout are deleted. */
+export const SESSION_PURGE_INTERVAL_MS = 15 * 60 * 1000;
+
+/** The app's housekeeping, each job from the feature that owns its table; main.ts schedules them. */
+export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock }): MaintenanceJob[] {
+  return [
+    ...embeddedStatisticsJob(deps.database),
+    {
+      name: "expired sessions",
+      firstAfterMs: 30_000,
+      everyMs: SESSION_PURGE_INTERVAL_MS,
+      run: async () => {
+        const purged = await purgeExpiredSessions(deps.database.db, deps.clock);
+        return purged > 0 ? `${purged} expired sessions deleted` : undefined;
+      },
+    },
+  ];
+}

@@ -1,0 +1,85 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import type { SmsPurpose } from "../../shared/enums.js";
+import { SMS_MAX_LENGTH } from "../../shared/sms.js";
+import { type Config, twilioConfigured } from "../config.js";
+import type { ServiceContext } from "../context.js";
+import type { Executor } from "../db/client.js";
+import { notify } from "../db/notify.js";
+import { smsLogs } from "../db/schema/index.js";
+
+/**
+ * The SMS outbox: `sms_logs` rows in `queued` state. A feature that wants a message sent writes
+ * the row in its own transaction (so the change and its SMS commit together, or neither does);
+ * the dispatcher of any instance sends it after commit.
+ */
+
+/** The channel the dispatchers LISTEN on; NOTIFY inside the transaction is delivered on commit only. */
+export const SMS_OUTBOX_CHANNEL = "sms_outbox";
+
+export type SmsLogRow = typeof smsLogs.$inferSelect;
+
+export interface OutboundSms {
+  purpose: SmsPurpose;
+  body: string;
+  to: string | null;
+  ticketId: string | null;
+  customerId: string | null;
+  userId: string | null;
+  /** Null: queue it for the dispatcher. */
+  skipReason: string | null;
+}
+
+/** Writes the outbox row (queued, or skipped with the reason) and wakes the dispatchers once the caller commits. */
+export async function writeOutboundSms(ctx: ServiceContext, sms: OutboundSms): Promise<SmsLogRow> {
+  const now = ctx.clock.now();
+  const queued = sms.skipReason === null;
+  const [row] = await ctx.db
+    .insert(smsLogs)
+    .values({
+      direction: "outbound",
+      toNumber: sms.to,
+      fromNumber: ctx.config.TWILIO_PHONE_NUMBER ?? null,
+      body: sms.body.slice(0, SMS_MAX_LENGTH),
+      purpose: sms.purpose,
+      ticketId: sms.ticketId,
+      customerId: sms.customerId,
+      userId: sms.userId,
+      status: queued ? "queued" : "skipped",
+      reason: sms.skipReason,
+      nextAttemptAt: queued ? now : null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!row) throw new Error("inserting the SMS row returned nothing");
+  if (queued) await wakeDispatchers(ctx.db);
+  return row;
+}
+
+/** Wakes every instance's dispatcher (on commit, when called inside a transaction). */
+export async function wakeDispatchers(db: Executor): Promise<void> {
+  await notify(db, SMS_OUTBOX_CHANNEL);
+}
+
+/** Why nothing can be sent at all, in words for staff; null when Twilio is configured. */
+export function notConfiguredReason(config: Config): string | null {
+  return twilioConfigured(config)
+    ? null
+    : "Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER)";
+}
+
+export type NumberCheck = { ok: true; number: string } | { ok: false; number: string | null; reason: string };
+
+/** A number Twilio can text: valid, and not known to be a landline. */
+export function checkNumber(phone: string | null, who: string, config: Config): NumberCheck {
+  if (!phone || phone.trim() === "") return { ok: false, number: null, reason: `${who} has no phone number` };
+  const parsed = parsePhoneNumberFromString(phone, config.DEFAULT_COUNTRY as CountryCode);
+  if (!parsed?.isValid()) {
+    return { ok: false, number: phone, reason: `${who} phone ${phone} is not a valid number` };
+  }
+  const type = parsed.getType();
+  if (type === "FIXED_LINE" || type === "PREMIUM_RATE" || type === "SHARED_COST" || type === "VOICEMAIL") {
+    return { ok: false, number: parsed.number, reason: `${who} phone ${parsed.number} is not a mobile number` };
+  }
+  return { ok: true, number: parsed.number };
+}
