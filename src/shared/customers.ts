@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "./enums.js";
+import { ZPageQuery, ZSearchText } from "./pagination.js";
 
 export const ZCustomer = z
   .object({
@@ -187,6 +188,27 @@ export type UpdateCustomer = z.input<typeof ZUpdateCustomer>;
 export type UpdateCustomerParsed = z.output<typeof ZUpdateCustomer>;
 
 export const CUSTOMER_SORTS = ["relevance", "name", "-name", "created", "-created", "updated", "-updated"] as const;
+
+/** The customer list's filters; the CSV export takes the same ones. */
+export const ZCustomerFilterQuery = z.object({
+  q: ZSearchText.optional(),
+  status: z.enum(CUSTOMER_STATUSES, { error: `status must be one of ${CUSTOMER_STATUSES.join(", ")}` }).optional(),
+  servicePlanId: z.uuid("servicePlanId must be a service plan id").optional(),
+  siteId: z.uuid("siteId must be a network site id").optional(),
+  connectionType: z
+    .enum(CONNECTION_TYPES, { error: `connectionType must be one of ${CONNECTION_TYPES.join(", ")}` })
+    .optional(),
+  archived: z
+    .enum(["true", "false", "all"], { error: "archived must be true, false or all" })
+    .transform((value) => (value === "all" ? ("all" as const) : value === "true"))
+    .optional(),
+  sort: z.enum(CUSTOMER_SORTS, { error: `sort must be one of ${CUSTOMER_SORTS.join(", ")}` }).optional(),
+});
+export type CustomerFilterQuery = z.infer<typeof ZCustomerFilterQuery>;
+
+/** GET /api/customers: the filters and a page. */
+export const ZCustomerListQuery = ZCustomerFilterQuery.extend(ZPageQuery.shape);
+export type CustomerListQuery = z.infer<typeof ZCustomerListQuery>;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
 
 /** The fields a CSV file may carry, in export order; headers match them by name (case and spacing ignored). */

@@ -1,6 +1,7 @@
 import { SegmentedMessage } from "sms-segments-calculator";
 import { z } from "zod";
 import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES } from "./enums.js";
+import { ZPageQuery } from "./pagination.js";
 
 /** Purposes whose text comes from an editable template (inbound messages have none). */
 export const TEMPLATE_PURPOSES = ["ticket_created", "ticket_assigned", "ticket_status", "manual"] as const;
@@ -132,6 +133,10 @@ export const ZSmsLogQuery = z.object({
   q: z.string().trim().max(200).optional(),
 });
 export type SmsLogQuery = z.infer<typeof ZSmsLogQuery>;
+
+/** GET /api/sms: the filters and a page. */
+export const ZSmsLogListQuery = ZSmsLogQuery.extend(ZPageQuery.shape);
+export type SmsLogListQuery = z.infer<typeof ZSmsLogListQuery>;
 
 export const ZSendSms = z.object({
   ticketId: z.uuid({ error: "Ticket: choose a ticket" }),

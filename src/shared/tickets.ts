@@ -7,6 +7,7 @@ import {
   TICKET_PRIORITIES,
   TICKET_STATUSES,
 } from "./enums.js";
+import { ZBooleanParam, ZPageQuery, ZSearchText } from "./pagination.js";
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -132,16 +133,8 @@ function listOf<T extends readonly [string, ...string[]]>(values: T, label: stri
   }, z.array(z.enum(values, { error: `${label} must be one of: ${values.join(", ")}` })).optional());
 }
 
-export const ZTicketListQuery = z.object({
-  limit: z.coerce
-    .number({ error: "limit must be a number" })
-    .int("limit must be a whole number")
-    .min(1, "limit must be between 1 and 200")
-    .max(200, "limit must be between 1 and 200")
-    .default(50),
-  // As long as the server's ZCursor allows (src/server/http/pagination.ts): room for any cursor a list hands out.
-  cursor: z.string().max(4_096).optional(),
-  q: z.string().trim().max(200, "q must be at most 200 characters").optional(),
+export const ZTicketListQuery = ZPageQuery.extend({
+  q: ZSearchText.optional(),
   status: listOf(TICKET_STATUSES, "status"),
   priority: listOf(TICKET_PRIORITIES, "priority"),
   category: listOf(TICKET_CATEGORIES, "category"),
@@ -151,10 +144,7 @@ export const ZTicketListQuery = z.object({
     })
     .optional(),
   customerId: z.uuid("customerId must be a customer id (UUID)").optional(),
-  overdue: z
-    .enum(["true", "false"], { error: "overdue must be true or false" })
-    .transform((v) => v === "true")
-    .optional(),
+  overdue: ZBooleanParam("overdue").optional(),
   sort: z.enum(TICKET_SORTS, { error: `sort must be one of: ${TICKET_SORTS.join(", ")}` }).default("-created"),
 });
 export type TicketListQuery = z.infer<typeof ZTicketListQuery>;

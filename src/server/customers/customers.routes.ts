@@ -1,7 +1,11 @@
+import { z } from "zod";
+import { ZCustomerConflict } from "../../shared/conflict.js";
 import {
   ZCreateCustomer,
   ZCustomer,
+  ZCustomerFilterQuery,
   ZCustomerList,
+  ZCustomerListQuery,
   ZCustomerWithWarnings,
   ZImportRequest,
   ZImportResult,
@@ -13,7 +17,7 @@ import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { exportCustomersCsv } from "./customers.export.js";
 import { importCustomersCsv } from "./customers.import.js";
-import { ZCustomerFilterQuery, ZCustomerId, ZCustomerListQuery } from "./customers.schemas.js";
+import { ZCustomerId } from "./customers.schemas.js";
 import {
   archiveCustomer,
   createCustomer,
@@ -113,7 +117,8 @@ export async function customersRoutes(app: App) {
         summary: "Change a customer; a stale version gets 409 with the current record",
         params: ZCustomerId,
         body: ZUpdateCustomer,
-        response: { 200: ZCustomerWithWarnings, ...problems },
+        // A stale version's 409 carries the customer as they are now; other 409s are plain problems.
+        response: { 200: ZCustomerWithWarnings, ...problems, 409: z.union([ZCustomerConflict, ZProblem]) },
       },
     },
     async (request) => updateCustomer(ctx, actorOf(request), request.params.id, request.body),

@@ -1,19 +1,6 @@
 import { z } from "zod";
 import { AppError } from "./errors.js";
 
-export const ZLimit = z.coerce
-  .number({ error: "limit must be a number" })
-  .int("limit must be a whole number")
-  .min(1, "limit must be between 1 and 200")
-  .max(200, "limit must be between 1 and 200")
-  .default(50);
-
-/**
- * A cursor as a query parameter. Room for the longest one a list hands out: a 200-character name
- * in JSON (up to 6 bytes a character, as \u0001) and an id, in base64 (a third longer).
- */
-export const ZCursor = z.string().max(4_096, "cursor is not one this list handed out");
-
 /** Opaque keyset cursor: the sort key values of the last row, base64url JSON. */
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values), "utf8").toString("base64url");

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZCreateServicePlan, ZServicePlan, ZServicePlanList, ZUpdateServicePlan } from "../../shared/plans.js";
 import { ZProblem } from "../../shared/problem.js";
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
-import { ZCursor, ZLimit } from "../http/pagination.js";
 import {
   createServicePlan,
   deleteServicePlan,
@@ -26,15 +26,7 @@ export async function servicePlansRoutes(app: App) {
       schema: {
         tags: ["service plans"],
         summary: "Service plans (everyone picks from them)",
-        querystring: z.object({
-          limit: ZLimit,
-          cursor: ZCursor.optional(),
-          q: z.string().trim().max(200).optional(),
-          active: z
-            .enum(["true", "false"], { error: "active must be true or false" })
-            .transform((v) => v === "true")
-            .optional(),
-        }),
+        querystring: ZNamedListQuery,
         response: { 200: ZServicePlanList, ...problems },
       },
     },

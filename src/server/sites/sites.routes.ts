@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateSite, ZSite, ZSiteList, ZUpdateSite } from "../../shared/sites.js";
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
-import { ZCursor, ZLimit } from "../http/pagination.js";
 import { createSite, deleteSite, findSite, listSites, updateSite } from "./sites.service.js";
 
 const ZSiteId = z.object({ id: z.uuid("id must be a network site id (UUID)") });
@@ -20,15 +20,7 @@ export async function sitesRoutes(app: App) {
       schema: {
         tags: ["network sites"],
         summary: "Network sites: towers, POPs, OLTs, cabinets (everyone picks from them)",
-        querystring: z.object({
-          limit: ZLimit,
-          cursor: ZCursor.optional(),
-          q: z.string().trim().max(200).optional(),
-          active: z
-            .enum(["true", "false"], { error: "active must be true or false" })
-            .transform((v) => v === "true")
-            .optional(),
-        }),
+        querystring: ZNamedListQuery,
         response: { 200: ZSiteList, ...problems },
       },
     },

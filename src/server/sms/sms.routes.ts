@@ -4,15 +4,14 @@ import {
   TEMPLATE_PURPOSES,
   ZSendSms,
   ZSmsLog,
+  ZSmsLogListQuery,
   ZSmsLogPage,
-  ZSmsLogQuery,
   ZSmsTemplate,
   ZUpdateSmsTemplate,
 } from "../../shared/sms.js";
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
-import { ZCursor, ZLimit } from "../http/pagination.js";
 import { getSmsLog, listSmsLogs, retrySms, sendManualSms } from "./sms.service.js";
 import { listSmsTemplates, resetSmsTemplate, updateSmsTemplate } from "./sms.templates.js";
 
@@ -32,7 +31,7 @@ export async function smsRoutes(app: App) {
       schema: {
         tags: ["sms"],
         summary: "The SMS log, newest first (filters: status, purpose, direction, ticket, customer, dates, text)",
-        querystring: ZSmsLogQuery.extend({ limit: ZLimit, cursor: ZCursor.optional() }),
+        querystring: ZSmsLogListQuery,
         response: { 200: ZSmsLogPage, ...problems },
       },
     },

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ZTicketConflict } from "../../shared/conflict.js";
+import { ZPageQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import {
   ZBulkTicketAction,
@@ -17,7 +19,6 @@ import {
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
-import { ZCursor, ZLimit } from "../http/pagination.js";
 import { addComment, getTimeline, listComments } from "./tickets.comments.js";
 import { listTickets } from "./tickets.queries.js";
 import { bulkUpdateTickets, createTicket, getTicketDetail, updateTicket } from "./tickets.service.js";
@@ -117,7 +118,8 @@ export async function ticketsRoutes(app: App) {
         summary: "Change a ticket; a stale version gets 409 with the current ticket and what changed",
         params: ZTicketId,
         body: ZUpdateTicket,
-        response: { 200: ZTicketDetail, ...problems },
+        // A stale version's 409 carries the ticket as it is and what changed; other 409s are plain problems.
+        response: { 200: ZTicketDetail, ...problems, 409: z.union([ZTicketConflict, ZProblem]) },
       },
     },
     async (request) => updateTicket(ctx, actorOf(request), request.params.id, request.body),
@@ -130,7 +132,7 @@ export async function ticketsRoutes(app: App) {
         tags: ["tickets"],
         summary: "A ticket's comments, oldest first",
         params: ZTicketId,
-        querystring: z.object({ limit: ZLimit, cursor: ZCursor.optional() }),
+        querystring: ZPageQuery,
         response: { 200: ZCommentList, ...problems },
       },
     },

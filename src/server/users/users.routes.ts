@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserList } from "../../shared/users.js";
 import { actorOf, currentUser } from "../auth/guard.js";
@@ -6,7 +7,6 @@ import { endUserSessions } from "../auth/sessions.service.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { notFound } from "../http/errors.js";
-import { ZCursor, ZLimit } from "../http/pagination.js";
 import { createUser, findUserById, listUsers, toUser, updateProfile, updateUser } from "./users.service.js";
 
 const ZUserId = z.object({ id: z.uuid("id must be a user id (UUID)") });
@@ -22,15 +22,7 @@ export async function usersRoutes(app: App) {
       schema: {
         tags: ["users"],
         summary: "Staff accounts (everyone may list them, e.g. to assign tickets)",
-        querystring: z.object({
-          limit: ZLimit,
-          cursor: ZCursor.optional(),
-          q: z.string().trim().max(200).optional(),
-          active: z
-            .enum(["true", "false"])
-            .transform((v) => v === "true")
-            .optional(),
-        }),
+        querystring: ZNamedListQuery,
         response: { 200: ZUserList, ...problems },
       },
     },
