@@ -9,7 +9,6 @@
  * Env: SCALE_TICKETS (default 2000000), SCALE_CUSTOMERS (300000), SCALE_REQUESTS (200).
  */
 import { sql } from "drizzle-orm";
-import { hashPassword } from "../src/server/users/users.passwords.js";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { buildApp } from "../src/server/app.js";
@@ -19,6 +18,7 @@ import { dashboardQueries } from "../src/server/dashboard/dashboard.service.js";
 import { openPostgres, queryRows } from "../src/server/db/client.js";
 import { runMigrations } from "../src/server/db/migrate.js";
 import { seedDemoUsers } from "../src/server/db/seed.js";
+import { hashPassword } from "../src/server/users/users.passwords.js";
 
 const args = process.argv.slice(2);
 const serverUrl = args.find((arg) => !arg.startsWith("--")) ?? "postgres://postgres@127.0.0.1:5432/postgres";

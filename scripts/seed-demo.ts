@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { hashPassword } from "../src/server/users/users.passwords.js";
 import { ConfigError, loadConfig } from "../src/server/config.js";
 import { runMigrations } from "../src/server/db/migrate.js";
 import { openDatabase } from "../src/server/db/open.js";
 import { seedDemoUsers } from "../src/server/db/seed.js";
+import { hashPassword } from "../src/server/users/users.passwords.js";
 import { formatCount, formatDuration } from "./seed-demo/progress.js";
 import { DemoDataRefusedError, seedDemo } from "./seed-demo/seed.js";
 import { DEMO_SIZES, isDemoSizeName } from "./seed-demo/sizes.js";

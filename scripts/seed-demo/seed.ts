@@ -1,6 +1,6 @@
-import { hashPassword } from "../../src/server/users/users.passwords.js";
 import type { DatabaseHandle } from "../../src/server/db/client.js";
 import { readSlaHours } from "../../src/server/tickets/tickets.sla.js";
+import { hashPassword } from "../../src/server/users/users.passwords.js";
 import {
   type Column,
   type Connection,

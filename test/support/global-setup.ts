@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { hashPassword } from "../../src/server/users/users.passwords.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { openPglite, openPostgres } from "../../src/server/db/client.js";
 import { runMigrations } from "../../src/server/db/migrate.js";
 import { seedDemoUsers } from "../../src/server/db/seed.js";
+import { hashPassword } from "../../src/server/users/users.passwords.js";
 
 function databaseUrlFor(base: string, name: string): string {
   const url = new URL(base);

@@ -12,7 +12,7 @@ import {
   ZUpdateCustomer,
 } from "../../shared/customers.js";
 import { ZProblem } from "../../shared/problem.js";
-import { actorOf, currentUser } from "../auth/guard.js";
+import { actorOf } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { exportCustomersCsv } from "./customers.export.js";
@@ -32,7 +32,7 @@ const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 4
 const IMPORT_BODY_LIMIT = 30 * 1024 * 1024;
 
 export async function customersRoutes(app: App) {
-  const { database, clock, config } = app.deps;
+  const { database } = app.deps;
   const ctx = serviceContext(app.deps);
 
   app.get(

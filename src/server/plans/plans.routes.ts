@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZCreateServicePlan, ZServicePlan, ZServicePlanList, ZUpdateServicePlan } from "../../shared/plans.js";
 import { ZProblem } from "../../shared/problem.js";
-import { actorOf, currentUser } from "../auth/guard.js";
+import { actorOf } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import {
@@ -17,7 +17,7 @@ const ZPlanId = z.object({ id: z.uuid("id must be a service plan id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function servicePlansRoutes(app: App) {
-  const { database, clock } = app.deps;
+  const { database } = app.deps;
   const ctx = serviceContext(app.deps);
 
   app.get(

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateSite, ZSite, ZSiteList, ZUpdateSite } from "../../shared/sites.js";
-import { actorOf, currentUser } from "../auth/guard.js";
+import { actorOf } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { createSite, deleteSite, findSite, listSites, updateSite } from "./sites.service.js";
@@ -11,7 +11,7 @@ const ZSiteId = z.object({ id: z.uuid("id must be a network site id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function sitesRoutes(app: App) {
-  const { database, clock } = app.deps;
+  const { database } = app.deps;
   const ctx = serviceContext(app.deps);
 
   app.get(

@@ -9,7 +9,7 @@ import {
   ZSmsTemplate,
   ZUpdateSmsTemplate,
 } from "../../shared/sms.js";
-import { actorOf, currentUser } from "../auth/guard.js";
+import { actorOf } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { getSmsLog, listSmsLogs, retrySms, sendManualSms } from "./sms.service.js";
@@ -22,7 +22,7 @@ const ZPurpose = z.object({
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function smsRoutes(app: App) {
-  const { database, clock, config } = app.deps;
+  const { database } = app.deps;
   const ctx = serviceContext(app.deps);
 
   app.get(

@@ -28,7 +28,7 @@ const ZTicketId = z.object({ id: z.uuid("id must be a ticket id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function ticketsRoutes(app: App) {
-  const { database, clock, config } = app.deps;
+  const { database, clock } = app.deps;
   const db = database.db;
   const ctx = serviceContext(app.deps);
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserList } from "../../shared/users.js";
-import { actorOf, currentUser } from "../auth/guard.js";
+import { actorOf } from "../auth/guard.js";
 import { endUserSessions } from "../auth/sessions.service.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
@@ -13,7 +13,7 @@ const ZUserId = z.object({ id: z.uuid("id must be a user id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 
 export async function usersRoutes(app: App) {
-  const { database, clock, config } = app.deps;
+  const { database } = app.deps;
   const ctx = serviceContext(app.deps);
 
   app.get(
