@@ -121,6 +121,8 @@ export const MIX: Record<"technician" | "admin", readonly (readonly [Action, num
 const pickAction = {
   technician: weighted(MIX.technician),
   admin: weighted(MIX.admin),
+  // Office agents do the office's work, as admins do.
+  agent: weighted(MIX.admin),
 };
 
 /** How people search for a customer: mostly by name, often by the number they are calling from. */

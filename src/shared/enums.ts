@@ -1,6 +1,7 @@
 /** Enumerations shared by the database schema, the API schemas and the web app. */
 
-export const USER_ROLES = ["admin", "technician"] as const;
+/** admin: everything; agent: office staff (no settings, no archiving); technician: field staff. */
+export const USER_ROLES = ["admin", "agent", "technician"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 export const SITE_KINDS = ["tower", "pop", "olt", "cabinet", "other"] as const;
@@ -54,13 +55,22 @@ export const TICKET_EVENT_KINDS = [
   "sms_received",
   "customer_opted_out",
   "customer_opted_in",
+  "sla_paused",
+  "sla_resumed",
 ] as const;
 export type TicketEventKind = (typeof TICKET_EVENT_KINDS)[number];
 
 export const SMS_DIRECTIONS = ["outbound", "inbound"] as const;
 export type SmsDirection = (typeof SMS_DIRECTIONS)[number];
 
-export const SMS_PURPOSES = ["ticket_created", "ticket_assigned", "ticket_status", "manual", "inbound"] as const;
+export const SMS_PURPOSES = [
+  "ticket_created",
+  "ticket_assigned",
+  "ticket_status",
+  "manual",
+  "inbound",
+  "ticket_reply",
+] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 export const SMS_STATUSES = [

@@ -106,6 +106,7 @@ export const SITE_KIND_LABELS: Record<SiteKind, string> = {
 
 export const USER_ROLE_LABELS: Record<UserRole, string> = {
   technician: "Technician",
+  agent: "Office agent",
   admin: "Admin",
 };
 
@@ -128,6 +129,7 @@ export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
   ticket_status: "Status changed",
   manual: "Manual",
   inbound: "Inbound",
+  ticket_reply: "Reply",
 };
 
 /** A purpose inside a sentence of the ticket timeline ("SMS (status update) sent"). */
@@ -137,6 +139,7 @@ export const SMS_PURPOSE_WORDS: Record<SmsPurpose, string> = {
   ticket_status: "status update",
   manual: "message",
   inbound: "reply",
+  ticket_reply: "reply to the customer",
 };
 
 export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound">, string> = {
@@ -144,6 +147,7 @@ export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound">, str
   ticket_assigned: "Ticket assigned (to the technician)",
   ticket_status: "Status changed (to the customer)",
   manual: "Manual message (starting text)",
+  ticket_reply: "Public reply (to the customer)",
 };
 
 /** A ticket's status as an SMS to the customer says it ("your ticket … is now waiting on you"). */

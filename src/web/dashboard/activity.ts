@@ -36,5 +36,9 @@ export function describeActivity(event: ActivityEvent): string {
       return "recorded an SMS opt-out on";
     case "customer_opted_in":
       return "recorded an SMS opt-in on";
+    case "sla_paused":
+      return "paused the SLA clock on";
+    case "sla_resumed":
+      return "resumed the SLA clock on";
   }
 }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { customers } from "./customers.js";
 import { smsDirection, smsPurpose, smsStatus } from "./enums.js";
-import { tickets } from "./tickets.js";
+import { ticketComments, tickets } from "./tickets.js";
 import { users } from "./users.js";
 
 /** Every SMS meant to be sent or received. Outbound rows in `queued` form the outbox. */
@@ -18,6 +18,8 @@ export const smsLogs = pgTable(
     ticketId: uuid("ticket_id").references(() => tickets.id),
     customerId: uuid("customer_id").references(() => customers.id),
     userId: uuid("user_id").references(() => users.id),
+    /** The public reply this message carries to the customer (purpose ticket_reply). */
+    commentId: uuid("comment_id").references(() => ticketComments.id),
     status: smsStatus("status").notNull(),
     reason: text("reason"),
     providerSid: text("provider_sid"),
@@ -36,6 +38,8 @@ export const smsLogs = pgTable(
     index("sms_logs_ticket_id_idx").on(t.ticketId, t.createdAt),
     index("sms_logs_customer_id_idx").on(t.customerId, t.createdAt),
     index("sms_logs_user_id_idx").on(t.userId),
+    // FK index; a reply's SMS beside it on the timeline.
+    index("sms_logs_comment_id_idx").on(t.commentId),
     // The SMS log page, newest first.
     index("sms_logs_created_at_idx").on(t.createdAt),
   ],

@@ -40,6 +40,10 @@ export const tickets = pgTable(
     assigneeId: uuid("assignee_id").references(() => users.id),
     createdById: uuid("created_by_id").references(() => users.id),
     dueAt: timestamp("due_at", { withTimezone: true }),
+    /** When staff must first answer (the first-response target); met once firstResponseAt is set. */
+    firstResponseDueAt: timestamp("first_response_due_at", { withTimezone: true }),
+    /** Set while the SLA clock is stopped (waiting on the customer, resolved): the resolution time left. */
+    slaRemainingSeconds: integer("sla_remaining_seconds"),
     firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
     closedAt: timestamp("closed_at", { withTimezone: true }),
