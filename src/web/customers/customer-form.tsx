@@ -1,5 +1,4 @@
 import {
-  Alert,
   Button,
   Checkbox,
   Fieldset,
@@ -12,13 +11,27 @@ import {
   TextInput,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { type Customer, type CustomerWithWarnings, customerFields, ZCreateCustomer } from "../../shared/customers.js";
+import { notifications } from "@mantine/notifications";
+import { useQueryClient } from "@tanstack/react-query";
+import { useRef, useState } from "react";
+import type { CustomerConflict } from "../../shared/conflict.js";
+import {
+  type Customer,
+  type CustomerWithWarnings,
+  customerFields,
+  type UpdateCustomer,
+  ZCreateCustomer,
+} from "../../shared/customers.js";
+import type { ConnectionType, CustomerStatus } from "../../shared/enums.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { fromNumberInput, validateWith } from "../app/forms.js";
+import { changedFields, pickFields } from "../app/merge.js";
+import { MergeConflict, type PendingMerge, startMerge, undecided } from "../app/merge-conflict.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
-import { useCreateCustomer, useUpdateCustomer } from "./api.js";
+import { customersKey, useCreateCustomer, useUpdateCustomer } from "./api.js";
 
 const TEXT_FIELDS = [
   "name",
@@ -74,6 +87,42 @@ const ZCustomerForm = ZCreateCustomer.extend({
   vlanId: fromNumberInput(customerFields.vlanId),
 });
 
+/** The form's fields as the person reads them: for the error summary and the conflict view. */
+const FIELD_LABELS: Record<keyof Values, string> = {
+  name: "Name",
+  email: "Email",
+  phone: "Mobile phone",
+  altPhone: "Alternative phone",
+  smsOptOut: "Opted out of SMS",
+  street: "Street",
+  city: "City",
+  region: "Region",
+  postalCode: "Postal code",
+  country: "Country",
+  latitude: "Latitude",
+  longitude: "Longitude",
+  status: "Status",
+  servicePlanId: "Service plan",
+  connectionType: "Connection type",
+  siteId: "Network site",
+  ipAddress: "IP address",
+  macAddress: "MAC address",
+  cpeModel: "CPE / router model",
+  cpeSerial: "ONT / CPE serial",
+  vlanId: "VLAN",
+  installDate: "Install date",
+  notes: "Notes",
+};
+
+const isCustomerConflict = (error: unknown): error is ApiError & { problem: CustomerConflict } =>
+  error instanceof ApiError && error.status === 409 && error.problem.code === "customer.version_conflict";
+
+/** The version an edit is based on, and the values it had then: an edit sends what differs from them. */
+interface Base {
+  values: Values;
+  version: number;
+}
+
 /** Create or edit a customer, grouped the way staff think: contact, address, service, notes. */
 export function CustomerForm({
   customer,
@@ -84,6 +133,7 @@ export function CustomerForm({
   onSaved: (saved: CustomerWithWarnings) => void;
   onCancel: () => void;
 }) {
+  const queryClient = useQueryClient();
   const create = useCreateCustomer();
   const update = useUpdateCustomer();
   const mutation = customer ? update : create;
@@ -94,18 +144,90 @@ export function CustomerForm({
     validate: validateWith(ZCustomerForm),
     validateInputOnBlur: true,
   });
+  const formRef = useRef<HTMLFormElement>(null);
+  const [base, setBase] = useState<Base>(() => ({ values: initialValues(customer), version: customer?.version ?? 0 }));
+  const [pending, setPending] = useState<PendingMerge<Values> | null>(null);
+  const [showUndecided, setShowUndecided] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
 
-  const submit = form.onSubmit(async (values) => {
-    const body = ZCustomerForm.parse(values);
+  const showFieldErrors = (error: unknown) => {
+    if (error instanceof ApiError && error.problem.errors?.length) {
+      const errors = error.fieldErrors();
+      form.setErrors(errors);
+      setProblem(null);
+      focusFirstError(formRef.current, errors);
+    } else {
+      setProblem(errorMessage(error));
+    }
+  };
+
+  /**
+   * Saves only the fields changed since `from`, on its version. A 409 brings the customer as it is
+   * now: their changes merge in, and only fields both changed wait for the person's choice.
+   */
+  const saveEdit = async (id: string, values: Values, from: Base, attempt = 0): Promise<void> => {
+    const fields = changedFields(from.values, values);
+    if (fields.length === 0) {
+      notifications.show({ message: "Nothing changed, so nothing was saved." });
+      onCancel();
+      return;
+    }
+    const body = pickFields(ZCustomerForm.parse(values) as Record<string, unknown>, fields) as Partial<UpdateCustomer>;
     try {
-      const saved = customer
-        ? await update.mutateAsync({ id: customer.id, version: customer.version, ...body })
-        : await create.mutateAsync(body);
+      const saved = await update.mutateAsync({ id, version: from.version, ...body });
+      if (pending || attempt > 0) {
+        const kept = (pending?.merge.theirsOnly ?? []).map((f) => FIELD_LABELS[f]);
+        notifications.show({
+          color: "blue",
+          message: `Saved on top of the other change${kept.length ? ` (${kept.join(", ")} kept as they set it)` : ""}.`,
+        });
+      }
       onSaved(saved);
     } catch (error) {
-      if (error instanceof ApiError) form.setErrors(error.fieldErrors());
+      if (!isCustomerConflict(error)) {
+        showFieldErrors(error);
+        return;
+      }
+      const current = error.problem.current;
+      const theirs = initialValues(current);
+      const next = startMerge(from.values, theirs, values);
+      const now = { values: theirs, version: current.version };
+      setBase(now);
+      form.setValues(next.merge.merged);
+      queryClient.invalidateQueries({ queryKey: customersKey });
+      if (next.merge.collisions.length === 0 && attempt < 2) {
+        setPending(next);
+        await saveEdit(id, next.merge.merged, now, attempt + 1);
+        return;
+      }
+      setPending(next);
+      setShowUndecided(false);
+      setProblem(null);
+      formRef.current?.scrollIntoView({ block: "start" });
     }
-  });
+  };
+
+  const submit = form.onSubmit(
+    async (values) => {
+      setProblem(null);
+      if (!customer) {
+        try {
+          onSaved(await create.mutateAsync(ZCustomerForm.parse(values)));
+        } catch (error) {
+          showFieldErrors(error);
+        }
+        return;
+      }
+      if (pending && undecided(pending).length > 0) {
+        setShowUndecided(true);
+        setProblem("Choose which value to keep where you both changed a field.");
+        formRef.current?.scrollIntoView({ block: "start" });
+        return;
+      }
+      await saveEdit(customer.id, values, base);
+    },
+    (errors) => focusFirstError(formRef.current, errors),
+  );
 
   const planOptions = (plans.data ?? [])
     .filter((p) => p.active || p.id === customer?.servicePlanId)
@@ -113,15 +235,32 @@ export function CustomerForm({
   const siteOptions = (sites.data ?? [])
     .filter((s) => s.active || s.id === customer?.siteId)
     .map((s) => ({ value: s.id, label: `${s.name} (${SITE_KIND_LABELS[s.kind]})` }));
-  const failure = mutation.error;
+  /** A value as the conflict view shows it: names for ids and codes, as the inputs show them. */
+  const showFieldValue = (field: string) => (value: unknown) => {
+    if (value === null || value === undefined || value === "") return "(empty)";
+    if (field === "servicePlanId") return plans.data?.find((p) => p.id === value)?.name ?? "another plan";
+    if (field === "siteId") return sites.data?.find((s) => s.id === value)?.name ?? "another site";
+    if (field === "status") return CUSTOMER_STATUS_LABELS[value as CustomerStatus] ?? String(value);
+    if (field === "connectionType") return CONNECTION_TYPE_LABELS[value as ConnectionType] ?? String(value);
+    if (field === "smsOptOut") return value ? "opted out" : "receives SMS";
+    return String(value);
+  };
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form onSubmit={submit} noValidate ref={formRef}>
       <Stack>
-        {failure && !(failure instanceof ApiError && failure.problem.errors) && (
-          <Alert color="red" title={failure instanceof ApiError && failure.status === 409 ? "Not saved" : undefined}>
-            {errorMessage(failure)}
-          </Alert>
+        {pending && (
+          <MergeConflict
+            pending={pending}
+            fields={Object.fromEntries(
+              Object.entries(FIELD_LABELS).map(([field, label]) => [field, { label, show: showFieldValue(field) }]),
+            )}
+            showMissing={showUndecided}
+            onChoose={(field, choice) => {
+              setPending({ ...pending, choices: { ...pending.choices, [field]: choice } });
+              form.setFieldValue(field, choice === "theirs" ? pending.theirs[field] : pending.mine[field]);
+            }}
+          />
         )}
         <Fieldset legend="Contact">
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
@@ -201,7 +340,8 @@ export function CustomerForm({
           </SimpleGrid>
         </Fieldset>
         <Textarea label="Notes" autosize minRows={2} maxRows={8} {...form.getInputProps("notes")} />
-        <Group justify="flex-end">
+        <Group justify="flex-end" wrap="nowrap" align="center">
+          <ErrorSummary errors={form.errors} labels={FIELD_LABELS} message={problem} />
           <Button variant="default" onClick={onCancel}>
             Cancel
           </Button>
