@@ -8,7 +8,6 @@ import {
   Loader,
   Modal,
   Paper,
-  SegmentedControl,
   Select,
   SimpleGrid,
   Stack,
@@ -20,19 +19,30 @@ import {
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconArrowLeft } from "@tabler/icons-react";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import type { ConflictChange, TicketConflict } from "../../shared/conflict.js";
-import type { CommentVisibility, TicketCategory, TicketPriority, TicketStatus } from "../../shared/enums.js";
+import type { TicketCategory, TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, TICKET_FIELD_WORDS } from "../../shared/labels.js";
-import { type TicketDetail, type UpdateTicket, ZCreateComment, ZUpdateTicket } from "../../shared/tickets.js";
+import { type TicketDetail, type UpdateTicket, ZUpdateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { formatDateTime, formatRelative } from "../app/format.js";
 import { validateWith } from "../app/forms.js";
+import { changedFields, type FieldValues, pickFields } from "../app/merge.js";
+import {
+  MergeConflict,
+  type MergeFieldInfos,
+  mergedValues,
+  type PendingMerge,
+  startMerge,
+  undecided,
+} from "../app/merge-conflict.js";
 import { PhoneLink } from "../app/phone.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
-import { useAddComment, useTicket, useTimeline, useUpdateTicket } from "./api.js";
+import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
+import { CommentBox } from "./comment-box.js";
 import { CustomerPicker } from "./customer-picker.js";
 import {
   CATEGORY_OPTIONS,
@@ -45,15 +55,74 @@ import {
 import { TicketTimeline } from "./ticket-timeline.js";
 
 type Change = Omit<UpdateTicket, "version">;
-/** A change of ours the server refused as stale, with the 409's account of what happened since. */
-interface Conflict {
-  attempted: Change;
-  current: TicketConflict["current"];
-  changes: ConflictChange[];
-}
 
 const isTicketConflict = (error: unknown): error is ApiError & { problem: TicketConflict } =>
   error instanceof ApiError && error.status === 409 && error.problem.code === "ticket.version_conflict";
+
+/** Sends one change on a version; a 409 comes back as the server's account, anything else throws. */
+type SendChange = (change: Change, version: number) => Promise<TicketConflict | null>;
+
+type MergeOutcome<T extends FieldValues> =
+  | { saved: true; theirsKept: (keyof T & string)[] }
+  | { saved: false; pending: PendingMerge<T>; conflict: TicketConflict; base: T; version: number };
+
+/**
+ * Saves the fields of `mine` that differ from `base`, on `version`. A 409 merges: when nothing
+ * collides the merge is saved on the current version at once (only the person's own fields);
+ * otherwise the merge comes back for the person to decide.
+ */
+async function saveMerged<T extends FieldValues>(
+  send: SendChange,
+  base: T,
+  version: number,
+  mine: T,
+  valuesOf: (ticket: TicketDetail) => T,
+  theirsKept: (keyof T & string)[] = [],
+  attempt = 0,
+): Promise<MergeOutcome<T>> {
+  const fields = changedFields(base, mine);
+  if (fields.length === 0) return { saved: true, theirsKept };
+  const conflict = await send(pickFields(mine, fields) as Change, version);
+  if (!conflict) return { saved: true, theirsKept };
+  const theirs = valuesOf(conflict.current);
+  const pending = startMerge(base, theirs, mine);
+  const kept = [...new Set([...theirsKept, ...pending.merge.theirsOnly])];
+  if (pending.merge.collisions.length === 0 && attempt < 2) {
+    return saveMerged(send, theirs, conflict.current.version, pending.merge.merged, valuesOf, kept, attempt + 1);
+  }
+  return { saved: false, pending, conflict, base: theirs, version: conflict.current.version };
+}
+
+const fieldWords = (fields: string[]) => fields.map((f) => TICKET_FIELD_WORDS[f] ?? f).join(", ");
+
+/** Names of the people behind a 409's changes, for "Anna changed this while you were editing". */
+const changedBy = (changes: ConflictChange[]) =>
+  [...new Set(changes.map((c) => c.by?.name).filter(Boolean))].join(", ") || "Someone";
+
+function ConflictChanges({ changes }: { changes: ConflictChange[] }) {
+  if (changes.length === 0) return null;
+  return (
+    <Stack gap={2} component="ul" m={0} pl="md">
+      {changes.map((change) => (
+        <Text component="li" size="sm" key={`${change.kind}-${change.at}-${change.fields.join()}`}>
+          {describeConflictChange(change)}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
+/** How the conflict view names the ticket's fields and shows their values. */
+const mergeFieldsOf = (ticket: TicketDetail): MergeFieldInfos<Record<string, unknown>> =>
+  Object.fromEntries(
+    Object.entries(TICKET_FIELD_WORDS).map(([field, word]) => [
+      field,
+      {
+        label: word.charAt(0).toUpperCase() + word.slice(1),
+        show: (value: unknown) => valueLabel(field, value, ticket),
+      },
+    ]),
+  );
 
 /** The details an edit may change, as the API checks them. */
 const ZTicketDetailsForm = ZUpdateTicket.pick({
@@ -90,52 +159,6 @@ function describeConflictChange(change: ConflictChange): string {
   }
   if (change.kind === "assigned") return `${who} changed the assignee (${when})`;
   return `${who} edited ${change.fields.map((f) => TICKET_FIELD_WORDS[f] ?? f).join(", ")} (${when})`;
-}
-
-function ConflictAlert({
-  conflict,
-  onReapply,
-  onDiscard,
-  reapplying,
-}: {
-  conflict: Conflict;
-  onReapply: () => void;
-  onDiscard: () => void;
-  reapplying: boolean;
-}) {
-  const yours = Object.entries(conflict.attempted)
-    .map(([field, value]) =>
-      field === "description"
-        ? "edited the description"
-        : `${TICKET_FIELD_WORDS[field] ?? field} → ${valueLabel(field, value, conflict.current)}`,
-    )
-    .join(", ");
-  return (
-    <Alert color="orange" title="Someone else changed this ticket" role="alert">
-      <Stack gap="xs">
-        {conflict.changes.length > 0 ? (
-          <Stack gap={2} component="ul" m={0} pl="md">
-            {conflict.changes.map((change) => (
-              <Text component="li" size="sm" key={`${change.kind}-${change.at}-${change.fields.join()}`}>
-                {describeConflictChange(change)}
-              </Text>
-            ))}
-          </Stack>
-        ) : (
-          <Text size="sm">The ticket changed after you opened it.</Text>
-        )}
-        <Text size="sm">Your change ({yours}) was not saved. The page now shows the current values.</Text>
-        <Group gap="xs">
-          <Button size="xs" onClick={onReapply} loading={reapplying}>
-            Apply my change again
-          </Button>
-          <Button size="xs" variant="default" onClick={onDiscard}>
-            Discard my change
-          </Button>
-        </Group>
-      </Stack>
-    </Alert>
-  );
 }
 
 function CustomerCard({ ticket }: { ticket: TicketDetail }) {
@@ -192,80 +215,88 @@ function CustomerCard({ ticket }: { ticket: TicketDetail }) {
   );
 }
 
-function CommentBox({ ticketId }: { ticketId: string }) {
-  const add = useAddComment(ticketId);
-  const form = useForm({
-    initialValues: { body: "", visibility: "internal" as CommentVisibility },
-    validate: validateWith(ZCreateComment),
-  });
-  return (
-    <form
-      noValidate
-      onSubmit={form.onSubmit(async (values) => {
-        try {
-          await add.mutateAsync(values);
-          form.reset();
-          notifications.show({ color: "green", message: "Comment added" });
-        } catch (error) {
-          if (error instanceof ApiError) form.setErrors(error.fieldErrors());
-          else notifications.show({ color: "red", message: errorMessage(error) });
-        }
-      })}
-    >
-      <Stack gap="xs">
-        <Textarea label="Comment" autosize minRows={3} maxRows={12} {...form.getInputProps("body")} />
-        <Group justify="space-between" wrap="wrap">
-          <SegmentedControl
-            aria-label="Comment visibility"
-            data={[
-              { value: "internal", label: "Internal note" },
-              { value: "public", label: "Public reply" },
-            ]}
-            {...form.getInputProps("visibility")}
-          />
-          <Button type="submit" loading={add.isPending}>
-            Add comment
-          </Button>
-        </Group>
-        <Text size="xs" c="dimmed">
-          {form.values.visibility === "public"
-            ? "Public replies are part of the customer-facing record."
-            : "Internal notes are for staff only."}
-        </Text>
-      </Stack>
-    </form>
-  );
-}
-
 function EditDetailsModal({
   ticket,
   opened,
   onClose,
-  onSave,
+  send,
 }: {
   ticket: TicketDetail;
   opened: boolean;
   onClose: () => void;
-  onSave: (change: Change) => Promise<boolean>;
+  send: SendChange;
 }) {
   const form = useForm({
-    initialValues: {
-      subject: ticket.subject,
-      description: ticket.description,
-      category: ticket.category,
-      customerId: ticket.customerId,
-    },
+    initialValues: detailsOf(ticket),
     validate: validateWith(ZTicketDetailsForm),
   });
+  const formRef = useRef<HTMLFormElement>(null);
+  const [base, setBase] = useState({ values: detailsOf(ticket), version: ticket.version });
+  const [conflict, setConflict] = useState<{ pending: PendingMerge<DetailsValues>; problem: TicketConflict } | null>(
+    null,
+  );
+  const [showUndecided, setShowUndecided] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const submit = form.onSubmit(
+    async (values) => {
+      setProblem(null);
+      if (conflict && undecided(conflict.pending).length > 0) {
+        setShowUndecided(true);
+        setProblem("Choose which value to keep where you both changed a field.");
+        return;
+      }
+      setSaving(true);
+      try {
+        const outcome = await saveMerged(send, base.values, base.version, values, detailsOf);
+        if (outcome.saved) {
+          const kept = [...new Set([...(conflict?.pending.merge.theirsOnly ?? []), ...outcome.theirsKept])];
+          notifications.show({
+            color: "green",
+            message: kept.length ? `Ticket saved; the other change to ${fieldWords(kept)} was kept` : "Ticket saved",
+          });
+          onClose();
+          return;
+        }
+        setBase({ values: outcome.base, version: outcome.version });
+        setConflict({ pending: outcome.pending, problem: outcome.conflict });
+        form.setValues(outcome.pending.merge.merged);
+        setShowUndecided(false);
+        formRef.current?.scrollIntoView({ block: "start" });
+      } catch (error) {
+        if (error instanceof ApiError && error.problem.errors?.length) {
+          const errors = error.fieldErrors();
+          form.setErrors(errors);
+          focusFirstError(formRef.current, errors);
+        } else {
+          setProblem(errorMessage(error));
+        }
+      } finally {
+        setSaving(false);
+      }
+    },
+    (errors) => focusFirstError(formRef.current, errors),
+  );
+
   return (
     <Modal opened={opened} onClose={onClose} title={`Edit ${ticket.number}`} size="lg">
-      <form
-        noValidate
-        onSubmit={form.onSubmit(async (values) => {
-          if (await onSave(values)) onClose();
-        })}
-      >
+      <form noValidate onSubmit={submit} ref={formRef}>
         <Stack>
+          {conflict && (
+            <MergeConflict
+              pending={conflict.pending}
+              fields={mergeFieldsOf(conflict.problem.current)}
+              who={changedBy(conflict.problem.changes)}
+              changes={<ConflictChanges changes={conflict.problem.changes} />}
+              showMissing={showUndecided}
+              onChoose={(field, choice) => {
+                const pending = conflict.pending;
+                setConflict({ ...conflict, pending: { ...pending, choices: { ...pending.choices, [field]: choice } } });
+                form.setFieldValue(field, choice === "theirs" ? pending.theirs[field] : pending.mine[field]);
+              }}
+            />
+          )}
           <CustomerPicker
             value={form.values.customerId}
             onChange={(id) => form.setFieldValue("customerId", id)}
@@ -274,11 +305,14 @@ function EditDetailsModal({
           <TextInput label="Subject" required {...form.getInputProps("subject")} />
           <Select label="Category" data={CATEGORY_OPTIONS} allowDeselect={false} {...form.getInputProps("category")} />
           <Textarea label="Description" autosize minRows={4} maxRows={14} {...form.getInputProps("description")} />
-          <Group justify="flex-end">
+          <Group justify="flex-end" wrap="nowrap" align="center">
+            <ErrorSummary errors={form.errors} labels={DETAILS_LABELS} message={problem} />
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit">Save</Button>
+            <Button type="submit" loading={saving}>
+              Save
+            </Button>
           </Group>
         </Stack>
       </form>
@@ -286,12 +320,20 @@ function EditDetailsModal({
   );
 }
 
+/** A status, priority or assignee change that collided with a colleague's: theirs or mine. */
+interface ControlConflict {
+  pending: PendingMerge<Change>;
+  problem: TicketConflict;
+  version: number;
+}
+
 export default function TicketPage() {
   const { id = "" } = useParams();
   const ticket = useTicket(id);
   const timeline = useTimeline(id);
   const update = useUpdateTicket(id);
-  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [conflict, setConflict] = useState<ControlConflict | null>(null);
+  const [savingConflict, setSavingConflict] = useState(false);
   const [editing, setEditing] = useState(false);
 
   if (ticket.isPending) {
@@ -315,22 +357,59 @@ export default function TicketPage() {
   }
   const current = ticket.data;
 
-  /** Saves a change on the version shown; a 409 swaps in the server's ticket and explains. */
-  const save = async (change: Change, version = current.version): Promise<boolean> => {
+  /** Sends a change on a version; a 409 refreshes the page's ticket and comes back for merging. */
+  const send: SendChange = async (change, version) => {
     try {
       await update.mutateAsync({ ...change, version });
-      setConflict(null);
-      notifications.show({ color: "green", message: "Ticket saved" });
-      return true;
+      return null;
     } catch (error) {
-      if (isTicketConflict(error)) {
-        setConflict({ attempted: change, current: error.problem.current, changes: error.problem.changes });
-        ticket.refetch();
-        timeline.refetch();
-      } else {
-        notifications.show({ color: "red", title: "Not saved", message: errorMessage(error) });
-      }
-      return false;
+      if (!isTicketConflict(error)) throw error;
+      ticket.refetch();
+      timeline.refetch();
+      return error.problem;
+    }
+  };
+
+  /**
+   * A status, priority or assignee change: only that field, on the version shown. A colleague's
+   * change to other fields merges without asking; the same field changed by both asks.
+   */
+  const saveControl = async (change: Change) => {
+    const fields = Object.keys(change) as (keyof Change)[];
+    const shown = pickFields(current as Change, fields);
+    setConflict(null);
+    try {
+      const outcome = await saveMerged(send, shown, current.version, { ...shown, ...change }, (t) =>
+        pickFields(t as Change, fields),
+      );
+      if (outcome.saved) notifications.show({ color: "green", message: "Ticket saved" });
+      else setConflict({ pending: outcome.pending, problem: outcome.conflict, version: outcome.version });
+    } catch (error) {
+      notifications.show({ color: "red", title: "Not saved", message: errorMessage(error) });
+    }
+  };
+
+  /** Saves the person's choices on a collided control change, on the current version. */
+  const resolveControl = async (open: ControlConflict) => {
+    const chosen = mergedValues(open.pending);
+    const fields = changedFields(open.pending.theirs, chosen);
+    if (fields.length === 0) {
+      setConflict(null);
+      return;
+    }
+    setSavingConflict(true);
+    try {
+      const outcome = await saveMerged(send, open.pending.theirs, open.version, chosen, (t) =>
+        pickFields(t as Change, fields),
+      );
+      if (outcome.saved) {
+        setConflict(null);
+        notifications.show({ color: "green", message: "Ticket saved" });
+      } else setConflict({ pending: outcome.pending, problem: outcome.conflict, version: outcome.version });
+    } catch (error) {
+      notifications.show({ color: "red", title: "Not saved", message: errorMessage(error) });
+    } finally {
+      setSavingConflict(false);
     }
   };
 
@@ -368,12 +447,33 @@ export default function TicketPage() {
       </Group>
 
       {conflict && (
-        <ConflictAlert
-          conflict={conflict}
-          reapplying={update.isPending}
-          onReapply={() => save(conflict.attempted, conflict.current.version)}
-          onDiscard={() => setConflict(null)}
-        />
+        <Stack gap="xs">
+          <MergeConflict
+            pending={conflict.pending}
+            fields={mergeFieldsOf(conflict.problem.current)}
+            who={changedBy(conflict.problem.changes)}
+            changes={<ConflictChanges changes={conflict.problem.changes} />}
+            onChoose={(field, choice) =>
+              setConflict({
+                ...conflict,
+                pending: { ...conflict.pending, choices: { ...conflict.pending.choices, [field]: choice } },
+              })
+            }
+          />
+          <Group gap="xs">
+            <Button
+              size="xs"
+              onClick={() => resolveControl(conflict)}
+              loading={savingConflict}
+              disabled={undecided(conflict.pending).length > 0}
+            >
+              Save my choice
+            </Button>
+            <Button size="xs" variant="default" onClick={() => setConflict(null)}>
+              Keep the current values
+            </Button>
+          </Group>
+        </Stack>
       )}
 
       <Paper withBorder p="md">
@@ -384,7 +484,7 @@ export default function TicketPage() {
             value={current.status}
             allowDeselect={false}
             disabled={update.isPending}
-            onChange={(value) => value && value !== current.status && save({ status: value as TicketStatus })}
+            onChange={(value) => value && value !== current.status && saveControl({ status: value as TicketStatus })}
           />
           <Select
             label="Priority"
@@ -392,13 +492,15 @@ export default function TicketPage() {
             value={current.priority}
             allowDeselect={false}
             disabled={update.isPending}
-            onChange={(value) => value && value !== current.priority && save({ priority: value as TicketPriority })}
+            onChange={(value) =>
+              value && value !== current.priority && saveControl({ priority: value as TicketPriority })
+            }
           />
           <AssigneeSelect
             value={current.assigneeId}
             current={current.assignee}
             disabled={update.isPending}
-            onChange={(value) => value !== current.assigneeId && save({ assigneeId: value })}
+            onChange={(value) => value !== current.assigneeId && saveControl({ assigneeId: value })}
           />
         </SimpleGrid>
         <Group gap="lg" mt="sm">
@@ -461,7 +563,7 @@ export default function TicketPage() {
               )}
             </Paper>
             <Paper withBorder p="md">
-              <CommentBox ticketId={current.id} />
+              <CommentBox ticket={current} />
             </Paper>
           </Stack>
         </Grid.Col>
@@ -470,14 +572,7 @@ export default function TicketPage() {
         </Grid.Col>
       </Grid>
 
-      {editing && (
-        <EditDetailsModal
-          ticket={current}
-          opened={editing}
-          onClose={() => setEditing(false)}
-          onSave={(change) => save(change)}
-        />
-      )}
+      {editing && <EditDetailsModal ticket={current} opened={editing} onClose={() => setEditing(false)} send={send} />}
     </Stack>
   );
 }
