@@ -67,6 +67,21 @@ const ConfigSchema = z
         .refine(isSupportedCountry, "must be a two-letter country code such as US")
         .default("US"),
     ),
+    // The ISP's zone: SLA business hours and holidays are read in it unless the SLA settings name one.
+    TIME_ZONE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine((name) => {
+          try {
+            new Intl.DateTimeFormat("en-US", { timeZone: name });
+            return true;
+          } catch {
+            return false;
+          }
+        }, "must be a time zone name such as America/Chicago")
+        .default("UTC"),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -24,9 +24,18 @@ export const ZTicket = z
     assigneeId: z.uuid().nullable(),
     createdById: z.uuid().nullable(),
     dueAt: isoTime.nullable(),
-    /** Due and not yet resolved or closed, at the moment the server answered. */
+    /** The resolution due time while the SLA clock runs; null while it is stopped (see slaPaused). */
+    /** Clock running, not resolved or closed, and the due time has come, at the moment the server answered. */
     overdue: z.boolean(),
     firstResponseAt: isoTime.nullable(),
+    /** The SLA clock is stopped: waiting on the customer, resolved or closed. Never overdue while so. */
+    slaPaused: z.boolean(),
+    /** While stopped: the business seconds that were left until the due time (negative: that late). */
+    slaRemainingSeconds: z.number().int().nullable(),
+    /** When staff must first answer; null for tickets from before first-response targets. */
+    firstResponseDueAt: isoTime.nullable(),
+    /** No first response yet, still open, and firstResponseDueAt has come. */
+    firstResponseOverdue: z.boolean(),
     resolvedAt: isoTime.nullable(),
     closedAt: isoTime.nullable(),
     createdAt: isoTime,
@@ -253,3 +262,73 @@ export const ZSlaHours = z
 export type SlaHours = z.infer<typeof ZSlaHours>;
 
 export const DEFAULT_SLA_HOURS: SlaHours = { urgent: 4, high: 8, normal: 24, low: 72 };
+
+/** How long staff have to first answer a ticket of each priority, in hours (business time). */
+export const DEFAULT_FIRST_RESPONSE_HOURS: SlaHours = { urgent: 1, high: 2, normal: 4, low: 8 };
+
+const clockTime = (label: string) =>
+  z
+    .string({ error: `${label}: a time such as 09:00` })
+    .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, `${label}: a time from 00:00 to 24:00, such as 09:00`);
+
+export const SLA_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+
+export const ZSlaDayHours = z
+  .object({ open: clockTime("Opens"), close: clockTime("Closes") })
+  .strict()
+  .refine((day) => day.close > day.open, { message: "Closes must be after opens", path: ["close"] });
+export type SlaDayHours = z.infer<typeof ZSlaDayHours>;
+
+const isKnownTimeZone = (name: string) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** An IANA time zone name this server knows, such as America/Chicago. */
+export const ZTimeZone = z
+  .string({ error: "Time zone: a name such as America/Chicago" })
+  .trim()
+  .min(1, "Time zone: a name such as America/Chicago")
+  .max(64, "Time zone: a name such as America/Chicago")
+  .refine(isKnownTimeZone, "Time zone: not a known time zone name (such as America/Chicago or Europe/Berlin)");
+
+const holiday = z
+  .string({ error: "Holiday: a date such as 2026-12-25" })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Holiday: a date such as 2026-12-25")
+  .refine((value) => new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), "Holiday: not a real date");
+
+/**
+ * The whole SLA policy (admins edit it on the SLA settings page): targets per priority, the
+ * opening hours the clock runs in, the days it does not run and the zone those are read in.
+ */
+export const ZSlaSettings = z
+  .object({
+    resolutionHours: ZSlaHours,
+    firstResponseHours: ZSlaHours,
+    /** null: the server's TIME_ZONE (UTC unless configured). */
+    timeZone: ZTimeZone.nullable(),
+    /** Monday first, seven days; null closes the day. Every day 00:00–24:00 is around the clock. */
+    week: z
+      .array(ZSlaDayHours.nullable(), { error: "Opening hours: one entry per weekday, Monday first" })
+      .length(7, "Opening hours: one entry per weekday, Monday first")
+      .refine((days) => days.some((day) => day !== null), "Opening hours: open at least one day a week"),
+    holidays: z
+      .array(holiday)
+      .max(366, "Holidays: at most 366 dates")
+      .refine((dates) => new Set(dates).size === dates.length, "Holidays: each date once"),
+  })
+  .strict()
+  .meta({ id: "SlaSettings" });
+export type SlaSettings = z.infer<typeof ZSlaSettings>;
+
+/** What the settings page reads: the policy and the zone used when it names none. */
+export const ZSlaSettingsView = ZSlaSettings.extend({
+  defaultTimeZone: z.string().describe("The server's TIME_ZONE, used while timeZone is null"),
+}).meta({ id: "SlaSettingsView" });
+export type SlaSettingsView = z.infer<typeof ZSlaSettingsView>;
+
+export const ALWAYS_OPEN_DAY: SlaDayHours = { open: "00:00", close: "24:00" };

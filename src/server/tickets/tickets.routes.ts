@@ -11,6 +11,8 @@ import {
   ZCreateTicket,
   ZSlaHours,
   ZTicketDetail,
+  ZSlaSettings,
+  ZSlaSettingsView,
   ZTicketList,
   ZTicketListQuery,
   ZTimeline,
@@ -22,7 +24,7 @@ import type { App } from "../deps.js";
 import { addComment, getTimeline, listComments } from "./tickets.comments.js";
 import { listTickets } from "./tickets.queries.js";
 import { bulkUpdateTickets, createTicket, getTicketDetail, updateTicket } from "./tickets.service.js";
-import { readSlaHours, updateSlaHours } from "./tickets.sla.js";
+import { readSlaHours, readSlaSettings, updateSlaHours, updateSlaSettings } from "./tickets.sla.js";
 
 const ZTicketId = z.object({ id: z.uuid("id must be a ticket id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
@@ -98,6 +100,33 @@ export async function ticketsRoutes(app: App) {
   );
 
   app.get(
+  app.get(
+    "/api/tickets/sla-settings",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "The SLA policy: resolution and first-response targets, business hours, holidays, time zone",
+        response: { 200: ZSlaSettingsView, ...problems },
+      },
+    },
+    async () => readSlaSettings(db, app.deps.config),
+  );
+
+  app.put(
+    "/api/tickets/sla-settings",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["tickets"],
+        summary:
+          "Change the SLA policy (admins); applies to new tickets, priority changes and clocks stopped or restarted from now on",
+        body: ZSlaSettings,
+        response: { 200: ZSlaSettingsView, ...problems },
+      },
+    },
+    async (request) => updateSlaSettings(ctx, actorOf(request), request.body),
+  );
+
     "/api/tickets/:id",
     {
       schema: {

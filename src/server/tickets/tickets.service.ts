@@ -15,15 +15,34 @@ import {
   type TicketForSms,
 } from "../sms/sms.notifications.js";
 import { recordTicketEvents, type TicketEvent } from "./tickets.events.js";
-import { dueTimeFor, readSlaHours } from "./tickets.sla.js";
+import { initialSla, readSlaPolicy, slaChange } from "./tickets.sla.js";
 
 export type TicketRow = typeof tickets.$inferSelect;
 
 const CLOSED_STATUSES: readonly TicketStatus[] = ["resolved", "closed"];
 export const isOpenStatus = (status: TicketStatus) => (OPEN_TICKET_STATUSES as readonly string[]).includes(status);
 
-export function isOverdue(row: Pick<TicketRow, "dueAt" | "status">, now: Date): boolean {
-  return row.dueAt !== null && row.dueAt.getTime() <= now.getTime() && !CLOSED_STATUSES.includes(row.status);
+/** Overdue: the SLA clock runs (a stopped clock has no due time) and the due time has come. */
+export function isOverdue(row: Pick<TicketRow, "dueAt" | "status" | "slaRemainingSeconds">, now: Date): boolean {
+  return (
+    row.slaRemainingSeconds === null &&
+    row.dueAt !== null &&
+    row.dueAt.getTime() <= now.getTime() &&
+    !CLOSED_STATUSES.includes(row.status)
+  );
+}
+
+/** The first answer is late: none yet, the ticket still open, and its first-response due time has come. */
+export function isFirstResponseOverdue(
+  row: Pick<TicketRow, "firstResponseDueAt" | "firstResponseAt" | "status">,
+  now: Date,
+): boolean {
+  return (
+    row.firstResponseAt === null &&
+    row.firstResponseDueAt !== null &&
+    row.firstResponseDueAt.getTime() <= now.getTime() &&
+    isOpenStatus(row.status)
+  );
 }
 
 export function toTicket(row: TicketRow, now: Date): Ticket {
@@ -40,6 +59,10 @@ export function toTicket(row: TicketRow, now: Date): Ticket {
     createdById: row.createdById,
     dueAt: row.dueAt?.toISOString() ?? null,
     overdue: isOverdue(row, now),
+    slaPaused: row.slaRemainingSeconds !== null,
+    slaRemainingSeconds: row.slaRemainingSeconds,
+    firstResponseDueAt: row.firstResponseDueAt?.toISOString() ?? null,
+    firstResponseOverdue: isFirstResponseOverdue(row, now),
     firstResponseAt: row.firstResponseAt?.toISOString() ?? null,
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
     closedAt: row.closedAt?.toISOString() ?? null,
@@ -235,16 +258,30 @@ export async function applyTicketChange(
     });
   }
 
-  if (change.priority !== undefined && change.priority !== existing.priority) {
-    set.priority = change.priority;
-    set.dueAt = dueTimeFor(existing.createdAt, change.priority, await readSlaHours(tx));
-    events.push({
-      ...base,
-      kind: "priority_changed",
-      fromValue: existing.priority,
-      toValue: change.priority,
-      data: { ...base.data, dueAt: set.dueAt.toISOString() },
-    });
+  const priorityChanged = change.priority !== undefined && change.priority !== existing.priority;
+  if (priorityChanged || statusChanged) {
+    // The SLA clock: a new priority re-targets it, a status change may stop or restart it.
+    const sla = await slaChange(
+      tx,
+      await readSlaPolicy(tx, ctx.config),
+      existing,
+      { priority: priorityChanged ? change.priority : undefined, status: set.status },
+      base,
+      now,
+    );
+    Object.assign(set, sla.set);
+    if (priorityChanged && change.priority) {
+      set.priority = change.priority;
+      const dueAt = "dueAt" in sla.set ? sla.set.dueAt : existing.dueAt;
+      events.push({
+        ...base,
+        kind: "priority_changed",
+        fromValue: existing.priority,
+        toValue: change.priority,
+        data: { ...base.data, dueAt: dueAt?.toISOString() ?? null },
+      });
+    }
+    events.push(...sla.events);
   }
 
   const fieldChanges: Record<string, { from: unknown; to: unknown }> = {};
@@ -329,6 +366,7 @@ export async function createTicket(
     const now = ctx.clock.now();
     const priority = input.priority ?? "normal";
     const status = input.status ?? "open";
+    const sla = initialSla(await readSlaPolicy(tx, ctx.config), now, priority, status);
     const [row] = await tx
       .insert(tickets)
       .values({
@@ -340,7 +378,7 @@ export async function createTicket(
         status,
         assigneeId: input.assigneeId ?? null,
         createdById: actor.id,
-        dueAt: dueTimeFor(now, priority, await readSlaHours(tx)),
+        ...sla.set,
         ...statusTimestamps({ resolvedAt: null, closedAt: null }, status, now),
         createdAt: now,
         updatedAt: now,
@@ -356,6 +394,16 @@ export async function createTicket(
         data: { ...base.data, priority, category: row.category, ...origin },
       },
       ...(row.assigneeId ? [{ ...base, kind: "assigned" as const, fromValue: null, toValue: row.assigneeId }] : []),
+      ...(sla.paused
+        ? [
+            {
+              ...base,
+              kind: "sla_paused" as const,
+              toValue: row.status,
+              data: { ...base.data, remainingSeconds: row.slaRemainingSeconds },
+            },
+          ]
+        : []),
     ]);
     const ticket = ticketForSms(row, customer, assignee);
     await queueTicketCreatedSms(txCtx, actor, ticket);
