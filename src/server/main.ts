@@ -1,5 +1,6 @@
 import pino from "pino";
 import { buildApp, loggerOptions } from "./app.js";
+import { issueSetupToken, SETUP_TOKEN_TTL_MS, setupLink } from "./auth/setup.service.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { scheduleMaintenance } from "./db/maintenance.js";
@@ -67,6 +68,15 @@ async function main() {
 
   await app.listen({ port: config.PORT, host: config.HOST });
   stopMaintenance = scheduleMaintenance(maintenanceJobs({ database, clock: systemClock }), log);
+  // First run without demo accounts: no admin can sign in yet, so print a one-time setup link.
+  const setupToken = await issueSetupToken(database.db, systemClock);
+  if (setupToken) {
+    const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
+    const listening = `http://${host.includes(":") ? `[${host}]` : host}:${config.PORT}`;
+    log.warn(
+      `No admin account exists yet. Create the first admin within ${SETUP_TOKEN_TTL_MS / 3_600_000} hours at this one-time link (a restart prints a new one): ${setupLink(config.PUBLIC_URL ?? listening, setupToken)}`,
+    );
+  }
   log.info(`Uplink ready in ${Math.round(performance.now() - startedAt)} ms`);
 }
 

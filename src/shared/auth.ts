@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZUser } from "./users.js";
+import { ZCreateUser, ZUser } from "./users.js";
 
 export const ZLogin = z
   .object({
@@ -21,3 +21,15 @@ export type SessionInfo = z.infer<typeof ZSessionInfo>;
 
 export const CSRF_HEADER = "x-csrf-token";
 export const SESSION_COOKIE = "uplink_session";
+
+/** Whether this installation still needs its first admin (first-run setup), for the sign-in page. */
+export const ZSetupStatus = z.object({ needed: z.boolean() }).meta({ id: "SetupStatus" });
+export type SetupStatus = z.infer<typeof ZSetupStatus>;
+
+/** The first-run setup form: the one-time token from the server log and the first admin. */
+export const ZSetup = ZCreateUser.pick({ name: true, email: true, password: true })
+  .extend({
+    token: z.string({ error: "Setup token is required" }).trim().min(1, "Setup token is required").max(200),
+  })
+  .strict();
+export type Setup = z.infer<typeof ZSetup>;

@@ -32,12 +32,14 @@ export const ZPassword = z
   .min(10, "Password must be at least 10 characters")
   .max(200, "Password must be at most 200 characters");
 
+const ROLE_ERROR = `Role must be ${USER_ROLES.slice(0, -1).join(", ")} or ${USER_ROLES.at(-1)}`;
+
 export const ZCreateUser = z
   .object({
     name,
     email,
     phone: phone.optional(),
-    role: z.enum(USER_ROLES, { error: "Role must be admin or technician" }),
+    role: z.enum(USER_ROLES, { error: ROLE_ERROR }),
     password: ZPassword,
   })
   .strict();
@@ -48,12 +50,22 @@ export const ZUpdateUser = z
     name: name.optional(),
     email: email.optional(),
     phone: phone.optional(),
-    role: z.enum(USER_ROLES, { error: "Role must be admin or technician" }).optional(),
+    role: z.enum(USER_ROLES, { error: ROLE_ERROR }).optional(),
     active: z.boolean().optional(),
     /** An admin's password reset: ends the user's sessions. */
     password: ZPassword.optional(),
+    /**
+     * With `active: false`: who takes over the account's open tickets (a staff id, or null to leave
+     * them unassigned), in the same transaction. Without it, deactivating someone who holds open
+     * tickets is refused (409 `user.has_open_tickets`, with the count) so the admin can choose.
+     */
+    reassignTo: z.uuid("Reassign to: must be a staff id (UUID) or null").nullable().optional(),
   })
-  .strict();
+  .strict()
+  .refine((body) => body.reassignTo === undefined || body.active === false, {
+    message: "Reassign to: only when deactivating the account (active: false)",
+    path: ["reassignTo"],
+  });
 export type UpdateUser = z.infer<typeof ZUpdateUser>;
 
 export const ZUpdateProfile = z
@@ -69,6 +81,13 @@ export const ZUpdateProfile = z
     path: ["currentPassword"],
   });
 export type UpdateProfile = z.infer<typeof ZUpdateProfile>;
+
+/** One staff account as an admin sees it before a change: with the open tickets it holds. */
+export const ZUserDetail = ZUser.extend({
+  /** Open tickets (not resolved or closed) assigned to this account. */
+  openTicketCount: z.number().int(),
+}).meta({ id: "UserDetail" });
+export type UserDetail = z.infer<typeof ZUserDetail>;
 
 export const ZUserList = z.object({ items: z.array(ZUser), nextCursor: z.string().nullable() });
 export type UserList = z.infer<typeof ZUserList>;

@@ -93,7 +93,7 @@ type Body = InjectOptions["payload"];
 export interface Session {
   cookie: string;
   csrfToken: string;
-  user: { id: string; name: string; email: string; role: "admin" | "technician" };
+  user: { id: string; name: string; email: string; role: "admin" | "agent" | "technician" };
   request(options: InjectOptions): Promise<LightMyRequestResponse>;
   get(url: string): Promise<LightMyRequestResponse>;
   post(url: string, body?: Body): Promise<LightMyRequestResponse>;

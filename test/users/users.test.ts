@@ -65,7 +65,7 @@ describe.each(testDatabaseKinds())("users API on %s", (kind) => {
     const byField = Object.fromEntries((body.errors ?? []).map((e) => [e.field, e.message]));
     expect(byField.name).toBe("Name is required");
     expect(byField.email).toBe("Email must look like name@example.com");
-    expect(byField.role).toBe("Role must be admin or technician");
+    expect(byField.role).toBe("Role must be admin, agent or technician");
     expect(byField.password).toBe("Password must be at least 10 characters");
     expect(body.detail).toMatch(/^Some fields need attention: /);
 

@@ -1,12 +1,14 @@
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
-import { SESSION_COOKIE, ZLogin, ZSessionInfo } from "../../shared/auth.js";
+import { SESSION_COOKIE, ZLogin, ZSessionInfo, ZSetup, ZSetupStatus } from "../../shared/auth.js";
 import { ZProblem } from "../../shared/problem.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
 import { defaultPasswordAccounts, toUser } from "../users/users.service.js";
 import { signIn, signOut } from "./auth.service.js";
 import { ABSOLUTE_TIMEOUT_MS } from "./sessions.service.js";
+import { completeSetup, hasActiveAdmin } from "./setup.service.js";
 
 export async function authRoutes(app: App) {
   const { config, database, clock } = app.deps;
@@ -78,6 +80,41 @@ export async function authRoutes(app: App) {
         throw new AppError(401, "auth.required", "Sign in to continue: your session is missing or has expired.");
       }
       return sessionInfo(request.session.user, request.session.csrfToken);
+    },
+  );
+
+  app.get(
+    "/api/setup",
+    {
+      config: { access: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Whether first-run setup is still needed (no active admin yet): the sign-in page says so",
+        response: { 200: ZSetupStatus },
+      },
+    },
+    async () => ({ needed: !(await hasActiveAdmin(database.db)) }),
+  );
+
+  app.post(
+    "/api/setup",
+    {
+      config: { access: "public" },
+      schema: {
+        tags: ["auth"],
+        summary:
+          "First-run setup: creates the first admin with the one-time token from the server log, and signs them in",
+        body: ZSetup,
+        response: { 200: ZSessionInfo, 403: ZProblem, 409: ZProblem, 422: ZProblem, 429: ZProblem },
+      },
+    },
+    async (request, reply) => {
+      const { user, session } = await completeSetup(serviceContext(app.deps), request.body, {
+        ip: request.ip,
+        userAgent: request.headers["user-agent"],
+      });
+      setSessionCookie(reply, session.token);
+      return sessionInfo(user, session.csrfToken);
     },
   );
 }

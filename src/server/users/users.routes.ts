@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
-import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserList } from "../../shared/users.js";
+import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserDetail, ZUserList } from "../../shared/users.js";
 import { actorOf } from "../auth/guard.js";
 import { endUserSessions } from "../auth/sessions.service.js";
-import { serviceContext } from "../context.js";
+import { inTransaction, serviceContext } from "../context.js";
 import type { App } from "../deps.js";
-import { notFound } from "../http/errors.js";
+import { AppError, fieldError, notFound } from "../http/errors.js";
+import { countOpenTicketsAssignedTo, reassignOpenTickets } from "../tickets/tickets.reassign.js";
 import { createUser, findUserById, listUsers, toUser, updateProfile, updateUser } from "./users.service.js";
 
 const ZUserId = z.object({ id: z.uuid("id must be a user id (UUID)") });
@@ -59,12 +60,17 @@ export async function usersRoutes(app: App) {
   app.get(
     "/api/users/:id",
     {
-      schema: { tags: ["users"], summary: "One staff account", params: ZUserId, response: { 200: ZUser, ...problems } },
+      schema: {
+        tags: ["users"],
+        summary: "One staff account, with how many open tickets it holds (to confirm a deactivation)",
+        params: ZUserId,
+        response: { 200: ZUserDetail, ...problems },
+      },
     },
     async (request) => {
       const row = await findUserById(database.db, request.params.id);
       if (!row) throw notFound("user.not_found", "This staff account");
-      return toUser(row);
+      return { ...toUser(row), openTicketCount: await countOpenTicketsAssignedTo(database.db, row.id) };
     },
   );
 
@@ -74,12 +80,52 @@ export async function usersRoutes(app: App) {
       config: { access: ["admin"] },
       schema: {
         tags: ["users"],
-        summary: "Change a staff account: role, active flag, phone, password reset (admins)",
+        summary:
+          "Change a staff account: role, active flag, phone, password reset (admins). Deactivating someone who holds open tickets needs `reassignTo` (a staff id, or null for unassigned); without it: 409 user.has_open_tickets with the count",
         params: ZUserId,
         body: ZUpdateUser,
         response: { 200: ZUser, ...problems },
       },
     },
-    async (request) => updateUser(ctx, actorOf(request), request.params.id, request.body, endUserSessions),
+    async (request) => {
+      const { reassignTo, ...change } = request.body;
+      const { id } = request.params;
+      const actor = actorOf(request);
+      if (change.active !== false) return updateUser(ctx, actor, id, change, endUserSessions);
+      // Deactivation: the open tickets move first (to an active colleague or to nobody), then the
+      // account closes, in one transaction; tickets/ records each move on the ticket's timeline.
+      return inTransaction(ctx, async (tx) => {
+        const open = await countOpenTicketsAssignedTo(tx.db, id);
+        if (open > 0 && reassignTo === undefined) {
+          throw new AppError(
+            409,
+            "user.has_open_tickets",
+            `This staff member holds ${open} open ticket${open === 1 ? "" : "s"}: choose who takes them over (a colleague, or unassigned) and deactivate again.`,
+            { openTicketCount: open },
+          );
+        }
+        if (open > 0 && reassignTo) await assertCanTakeOver(tx.db, id, reassignTo);
+        if (open > 0 && reassignTo !== undefined) {
+          await reassignOpenTickets(tx, actor, { fromUserId: id, toUserId: reassignTo });
+        }
+        return updateUser(tx, actor, id, change, endUserSessions);
+      });
+    },
   );
+}
+
+/** The colleague taking over a deactivated account's tickets: another, active account. */
+async function assertCanTakeOver(db: Parameters<typeof findUserById>[0], fromUserId: string, toUserId: string) {
+  if (toUserId === fromUserId) {
+    throw fieldError("user.reassign_self", "reassignTo", "Reassign to: choose someone other than the person leaving");
+  }
+  const target = await findUserById(db, toUserId);
+  if (!target) throw fieldError("user.reassign_unknown", "reassignTo", "Reassign to: no staff account has this id");
+  if (!target.active) {
+    throw fieldError(
+      "user.reassign_inactive",
+      "reassignTo",
+      `Reassign to: ${target.name}'s account is deactivated; choose an active staff member`,
+    );
+  }
 }
