@@ -1,6 +1,6 @@
 import { Alert, Group, Paper, Radio, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
-import { type FieldValues, type Merge, type MergeChoice, mergeEdits, resolveMerge } from "./merge.js";
+import type { FieldValues, MergeChoice, PendingMerge } from "./merge.js";
 
 /** How the conflict view names a field and shows its value. */
 export interface MergeFieldInfo {
@@ -8,26 +8,6 @@ export interface MergeFieldInfo {
   show?: (value: unknown) => string;
 }
 export type MergeFieldInfos<T extends FieldValues> = Partial<Record<keyof T & string, MergeFieldInfo>>;
-
-/** A stale save's merge, waiting for the person's choices on the fields both sides changed. */
-export interface PendingMerge<T extends FieldValues> {
-  merge: Merge<T>;
-  theirs: T;
-  mine: T;
-  choices: Partial<Record<keyof T, MergeChoice>>;
-}
-
-export function startMerge<T extends FieldValues>(base: T, theirs: T, mine: T): PendingMerge<T> {
-  return { merge: mergeEdits(base, theirs, mine), theirs, mine, choices: {} };
-}
-
-/** The collisions the person has not decided yet. */
-export const undecided = <T extends FieldValues>(pending: PendingMerge<T>) =>
-  pending.merge.collisions.filter((key) => !pending.choices[key]);
-
-/** The values to save: merged, with the person's choices applied. */
-export const mergedValues = <T extends FieldValues>(pending: PendingMerge<T>) =>
-  resolveMerge(pending.merge, pending.theirs, pending.mine, pending.choices);
 
 const showValue = (info: MergeFieldInfo | undefined, value: unknown) => {
   if (info?.show) return info.show(value);

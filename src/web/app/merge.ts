@@ -79,3 +79,57 @@ export function resolveMerge<T extends FieldValues>(
   for (const key of merge.collisions) resolved[key] = choices[key] === "theirs" ? theirs[key] : mine[key];
   return resolved;
 }
+
+/** A stale save's merge, waiting for the person's choices on the fields both sides changed. */
+export interface PendingMerge<T extends FieldValues> {
+  merge: Merge<T>;
+  theirs: T;
+  mine: T;
+  choices: Partial<Record<keyof T, MergeChoice>>;
+}
+
+export function startMerge<T extends FieldValues>(base: T, theirs: T, mine: T): PendingMerge<T> {
+  return { merge: mergeEdits(base, theirs, mine), theirs, mine, choices: {} };
+}
+
+/** The collisions the person has not decided yet. */
+export const undecided = <T extends FieldValues>(pending: PendingMerge<T>) =>
+  pending.merge.collisions.filter((key) => !pending.choices[key]);
+
+/** The values to save: merged, with the person's choices applied. */
+export const mergedValues = <T extends FieldValues>(pending: PendingMerge<T>) =>
+  resolveMerge(pending.merge, pending.theirs, pending.mine, pending.choices);
+
+/** What a save attempt came to: saved, or a merge waiting for the person on the current version. */
+export type MergeSave<T extends FieldValues, C> =
+  | { saved: true; theirsKept: (keyof T & string)[] }
+  | { saved: false; pending: PendingMerge<T>; conflict: C; base: T; version: number };
+
+/**
+ * Saves the fields of `mine` that differ from `base`, on `version` — never the untouched ones.
+ * `send` answers null when saved, or the 409's body, which `read` turns into the current values
+ * and version. A 409 merges: when nothing collides the merge is saved on the current version at
+ * once (still only the person's own fields), else it comes back for the person to decide.
+ */
+export async function saveWithMerge<T extends FieldValues, C>(
+  send: (fields: Partial<T>, version: number) => Promise<C | null>,
+  read: (conflict: C) => { values: T; version: number },
+  base: T,
+  version: number,
+  mine: T,
+  theirsKept: (keyof T & string)[] = [],
+  attempt = 0,
+): Promise<MergeSave<T, C>> {
+  const fields = changedFields(base, mine);
+  if (fields.length === 0) return { saved: true, theirsKept };
+  const conflict = await send(pickFields(mine, fields) as Partial<T>, version);
+  if (conflict === null) return { saved: true, theirsKept };
+  const current = read(conflict);
+  const pending = startMerge(base, current.values, mine);
+  const kept = [...new Set([...theirsKept, ...pending.merge.theirsOnly])];
+  // A colleague saving again meanwhile gives another 409: merge again, a few times at most.
+  if (pending.merge.collisions.length === 0 && attempt < 3) {
+    return saveWithMerge(send, read, current.values, current.version, pending.merge.merged, kept, attempt + 1);
+  }
+  return { saved: false, pending, conflict, base: current.values, version: current.version };
+}

@@ -27,8 +27,8 @@ import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf, SITE_KIND_LA
 import { ApiError, errorMessage } from "../app/api.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { fromNumberInput, validateWith } from "../app/forms.js";
-import { changedFields, pickFields } from "../app/merge.js";
-import { MergeConflict, type PendingMerge, startMerge, undecided } from "../app/merge-conflict.js";
+import { type PendingMerge, saveWithMerge, undecided } from "../app/merge.js";
+import { MergeConflict } from "../app/merge-conflict.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { customersKey, useCreateCustomer, useUpdateCustomer } from "./api.js";
@@ -162,48 +162,52 @@ export function CustomerForm({
   };
 
   /**
-   * Saves only the fields changed since `from`, on its version. A 409 brings the customer as it is
-   * now: their changes merge in, and only fields both changed wait for the person's choice.
+   * Saves only the fields changed since the version the form is based on. A 409 brings the
+   * customer as it is now: their changes merge in, and only fields both changed wait for a choice.
    */
-  const saveEdit = async (id: string, values: Values, from: Base, attempt = 0): Promise<void> => {
-    const fields = changedFields(from.values, values);
-    if (fields.length === 0) {
-      notifications.show({ message: "Nothing changed, so nothing was saved." });
-      onCancel();
-      return;
-    }
-    const body = pickFields(ZCustomerForm.parse(values) as Record<string, unknown>, fields) as Partial<UpdateCustomer>;
+  const saveEdit = async (id: string, values: Values) => {
+    const result: { saved?: CustomerWithWarnings } = {};
     try {
-      const saved = await update.mutateAsync({ id, version: from.version, ...body });
-      if (pending || attempt > 0) {
-        const kept = (pending?.merge.theirsOnly ?? []).map((f) => FIELD_LABELS[f]);
+      const outcome = await saveWithMerge(
+        async (fields: Partial<Values>, version) => {
+          try {
+            const body = ZCustomerForm.partial().parse(fields) as Partial<UpdateCustomer>;
+            result.saved = await update.mutateAsync({ id, version, ...body });
+            return null;
+          } catch (error) {
+            if (!isCustomerConflict(error)) throw error;
+            queryClient.invalidateQueries({ queryKey: customersKey });
+            return error.problem;
+          }
+        },
+        (conflict) => ({ values: initialValues(conflict.current), version: conflict.current.version }),
+        base.values,
+        base.version,
+        values,
+      );
+      if (!outcome.saved) {
+        setBase({ values: outcome.base, version: outcome.version });
+        setPending(outcome.pending);
+        form.setValues(outcome.pending.merge.merged);
+        setShowUndecided(false);
+        formRef.current?.scrollIntoView({ block: "start" });
+        return;
+      }
+      if (!result.saved) {
+        notifications.show({ message: "Nothing changed, so nothing was saved." });
+        onCancel();
+        return;
+      }
+      const kept = [...new Set([...(pending?.merge.theirsOnly ?? []), ...outcome.theirsKept])];
+      if (kept.length > 0) {
         notifications.show({
           color: "blue",
-          message: `Saved on top of the other change${kept.length ? ` (${kept.join(", ")} kept as they set it)` : ""}.`,
+          message: `Saved with the other change to ${kept.map((f) => FIELD_LABELS[f]).join(", ")} kept.`,
         });
       }
-      onSaved(saved);
+      onSaved(result.saved);
     } catch (error) {
-      if (!isCustomerConflict(error)) {
-        showFieldErrors(error);
-        return;
-      }
-      const current = error.problem.current;
-      const theirs = initialValues(current);
-      const next = startMerge(from.values, theirs, values);
-      const now = { values: theirs, version: current.version };
-      setBase(now);
-      form.setValues(next.merge.merged);
-      queryClient.invalidateQueries({ queryKey: customersKey });
-      if (next.merge.collisions.length === 0 && attempt < 2) {
-        setPending(next);
-        await saveEdit(id, next.merge.merged, now, attempt + 1);
-        return;
-      }
-      setPending(next);
-      setShowUndecided(false);
-      setProblem(null);
-      formRef.current?.scrollIntoView({ block: "start" });
+      showFieldErrors(error);
     }
   };
 
@@ -224,7 +228,7 @@ export function CustomerForm({
         formRef.current?.scrollIntoView({ block: "start" });
         return;
       }
-      await saveEdit(customer.id, values, base);
+      await saveEdit(customer.id, values);
     },
     (errors) => focusFirstError(formRef.current, errors),
   );

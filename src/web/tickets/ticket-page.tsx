@@ -29,15 +29,16 @@ import { ApiError, errorMessage } from "../app/api.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { formatDateTime, formatRelative } from "../app/format.js";
 import { validateWith } from "../app/forms.js";
-import { changedFields, type FieldValues, pickFields } from "../app/merge.js";
 import {
-  MergeConflict,
-  type MergeFieldInfos,
+  changedFields,
+  type FieldValues,
   mergedValues,
   type PendingMerge,
-  startMerge,
+  pickFields,
+  saveWithMerge,
   undecided,
-} from "../app/merge-conflict.js";
+} from "../app/merge.js";
+import { MergeConflict, type MergeFieldInfos } from "../app/merge-conflict.js";
 import { PhoneLink } from "../app/phone.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
@@ -47,6 +48,8 @@ import { CustomerPicker } from "./customer-picker.js";
 import {
   CATEGORY_OPTIONS,
   OverdueBadge,
+  SlaPausedBadge,
+  slaRemainingWords,
   PRIORITY_OPTIONS,
   PriorityBadge,
   STATUS_OPTIONS,
@@ -62,36 +65,21 @@ const isTicketConflict = (error: unknown): error is ApiError & { problem: Ticket
 /** Sends one change on a version; a 409 comes back as the server's account, anything else throws. */
 type SendChange = (change: Change, version: number) => Promise<TicketConflict | null>;
 
-type MergeOutcome<T extends FieldValues> =
-  | { saved: true; theirsKept: (keyof T & string)[] }
-  | { saved: false; pending: PendingMerge<T>; conflict: TicketConflict; base: T; version: number };
-
-/**
- * Saves the fields of `mine` that differ from `base`, on `version`. A 409 merges: when nothing
- * collides the merge is saved on the current version at once (only the person's own fields);
- * otherwise the merge comes back for the person to decide.
- */
-async function saveMerged<T extends FieldValues>(
+/** Saves a form's changed fields on a version, merging on 409 (see `saveWithMerge`). */
+const saveMerged = <T extends FieldValues>(
   send: SendChange,
   base: T,
   version: number,
   mine: T,
   valuesOf: (ticket: TicketDetail) => T,
-  theirsKept: (keyof T & string)[] = [],
-  attempt = 0,
-): Promise<MergeOutcome<T>> {
-  const fields = changedFields(base, mine);
-  if (fields.length === 0) return { saved: true, theirsKept };
-  const conflict = await send(pickFields(mine, fields) as Change, version);
-  if (!conflict) return { saved: true, theirsKept };
-  const theirs = valuesOf(conflict.current);
-  const pending = startMerge(base, theirs, mine);
-  const kept = [...new Set([...theirsKept, ...pending.merge.theirsOnly])];
-  if (pending.merge.collisions.length === 0 && attempt < 2) {
-    return saveMerged(send, theirs, conflict.current.version, pending.merge.merged, valuesOf, kept, attempt + 1);
-  }
-  return { saved: false, pending, conflict, base: theirs, version: conflict.current.version };
-}
+) =>
+  saveWithMerge<T, TicketConflict>(
+    (fields, at) => send(fields as Change, at),
+    (conflict) => ({ values: valuesOf(conflict.current), version: conflict.current.version }),
+    base,
+    version,
+    mine,
+  );
 
 const fieldWords = (fields: string[]) => fields.map((f) => TICKET_FIELD_WORDS[f] ?? f).join(", ");
 
@@ -215,6 +203,32 @@ function CustomerCard({ ticket }: { ticket: TicketDetail }) {
   );
 }
 
+type DetailsValues = {
+  subject: string;
+  description: string | null;
+  category: TicketCategory;
+  customerId: string | null;
+};
+
+const detailsOf = (ticket: TicketDetail): DetailsValues => ({
+  subject: ticket.subject,
+  description: ticket.description,
+  category: ticket.category,
+  customerId: ticket.customerId,
+});
+
+const DETAILS_LABELS: Record<keyof DetailsValues, string> = {
+  subject: "Subject",
+  description: "Description",
+  category: "Category",
+  customerId: "Customer",
+};
+
+/**
+ * Edits the details, sending only the fields the person changed. When a colleague saved in the
+ * meantime their changes merge in; only fields both changed wait for a choice, shown here in the
+ * dialog, and the next save goes on the current version.
+ */
 function EditDetailsModal({
   ticket,
   opened,
@@ -429,6 +443,14 @@ export default function TicketPage() {
             <StatusBadge status={current.status} />
             <PriorityBadge priority={current.priority} />
             {current.overdue && <OverdueBadge dueAt={current.dueAt} />}
+            {current.slaPaused && current.status === "waiting_on_customer" && (
+              <SlaPausedBadge remainingSeconds={current.slaRemainingSeconds} />
+            )}
+            {current.firstResponseOverdue && (
+              <Badge color="orange" variant="filled">
+                First response late
+              </Badge>
+            )}
           </Group>
           <Title order={2} style={{ overflowWrap: "anywhere" }}>
             {current.subject}
@@ -508,8 +530,20 @@ export default function TicketPage() {
             <Text span c="dimmed">
               Due:{" "}
             </Text>
-            {current.dueAt ? `${formatDateTime(current.dueAt)} (${formatRelative(current.dueAt)})` : "—"}
+            {current.dueAt
+              ? `${formatDateTime(current.dueAt)} (${formatRelative(current.dueAt)})`
+              : current.slaPaused
+                ? `SLA clock stopped, ${slaRemainingWords(current.slaRemainingSeconds)}`
+                : "—"}
           </Text>
+          {!current.firstResponseAt && current.firstResponseDueAt && (
+            <Text size="sm" c={current.firstResponseOverdue ? "orange.8" : undefined}>
+              <Text span c="dimmed">
+                First response due:{" "}
+              </Text>
+              {`${formatDateTime(current.firstResponseDueAt)} (${formatRelative(current.firstResponseDueAt)})`}
+            </Text>
+          )}
           {current.firstResponseAt && (
             <Text size="sm">
               <Text span c="dimmed">
