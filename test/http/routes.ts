@@ -51,6 +51,9 @@ export const PUBLIC_API_ROUTES = new Set([
   "POST /api/auth/logout",
   "GET /api/auth/me",
   "GET /api/openapi.json",
+  // First-run setup: whether it is needed, and the one-time-token form (refused once an admin exists).
+  "GET /api/setup",
+  "POST /api/setup",
 ]);
 export const isPublicApiRoute = (route: RegisteredRoute) =>
   PUBLIC_API_ROUTES.has(`${route.method} ${route.pattern}`) || route.pattern.startsWith("/api/docs");

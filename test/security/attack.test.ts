@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { queryRows } from "../../src/server/db/client.js";
+import { USER_ROLES } from "../../src/shared/enums.js";
 import { apiRoutes, type RegisteredRoute, STATE_CHANGING_METHODS } from "../http/routes.js";
 import { DEMO, problemOf, type Session, signIn } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
@@ -13,7 +14,9 @@ import {
   type ChangedRow,
   changes,
   describeChanges,
+  expectedRoles,
   quiesce,
+  ROLE_TABLE,
   readUrl,
   routeName,
   snapshot,
@@ -23,7 +26,15 @@ import {
 } from "./support/attack-world.js";
 
 /** The only /api routes anyone may call without a session (the API docs aside). */
-const PUBLIC_API = ["GET /api/auth/me", "GET /api/openapi.json", "POST /api/auth/login", "POST /api/auth/logout"];
+const PUBLIC_API = [
+  "GET /api/auth/me",
+  "GET /api/openapi.json",
+  "POST /api/auth/login",
+  "POST /api/auth/logout",
+  // First-run setup: whether it is needed, and the one-time-token form (409 once an admin exists).
+  "GET /api/setup",
+  "POST /api/setup",
+];
 /** Outside /api: health checks, the signed Twilio webhooks and the web app's static files. */
 const PUBLIC_OUTSIDE_API =
   /^(GET|HEAD) \/(healthz|readyz|index\.html|favicon\.svg|assets\/.+)$|^POST \/webhooks\/twilio\/(status|inbound)$/;
@@ -125,6 +136,83 @@ describe.each(testDatabaseKinds())("attacks on every route (%s)", (kind) => {
     expect(writes().map(writeName).sort()).toEqual(Object.keys(WRITE_FIXTURES).sort());
   });
 
+  it("enforces the role table on every route: each role (admin, agent, technician) may call exactly what the table says", () => {
+    const app = world().t.app;
+    const all = [...reads(), ...writes()];
+    const missing = all.filter((route) => expectedRoles(route) === undefined).map(routeName);
+    expect(missing, "routes missing from ROLE_TABLE (test/security/support/attack-world.ts)").toEqual([]);
+    const registered = new Set(
+      all.map((route) => routeName({ ...route, method: route.method === "HEAD" ? "GET" : route.method })),
+    );
+    expect(
+      Object.keys(ROLE_TABLE).filter((name) => !registered.has(name)),
+      "stale ROLE_TABLE entries",
+    ).toEqual([]);
+    for (const route of all) {
+      const expected = expectedRoles(route);
+      const access = accessOf(app, route);
+      if (expected === "public") {
+        expect(access, routeName(route)).toBe("public");
+        continue;
+      }
+      expect(access, routeName(route)).not.toBe("public");
+      const actual = USER_ROLES.filter((role) => allows(access, role));
+      expect(actual, routeName(route)).toEqual(USER_ROLES.filter((role) => expected?.includes(role)));
+    }
+  });
+
+  it("answers 403 to an office agent on every route closed to agents (staff, plans, sites, templates, SLA settings, archiving), and changes nothing", async () => {
+    const w = world();
+    const closedReads = reads().filter((route) => !allows(accessOf(w.t.app, route), "agent"));
+    const closedWrites = await prepareWrites((route) => !allows(accessOf(w.t.app, route), "agent"));
+    expect(closedWrites.map(({ route }) => routeName(route))).toEqual(
+      expect.arrayContaining([
+        "POST /api/users",
+        "PATCH /api/users/:id",
+        "POST /api/service-plans",
+        "PATCH /api/sites/:id",
+        "PUT /api/sms/templates/:purpose",
+        "PUT /api/tickets/sla-hours",
+        "DELETE /api/customers/:id",
+        "POST /api/customers/:id/restore",
+      ]),
+    );
+    const before = await snapshot(db());
+    for (const route of closedReads) {
+      const response = await w.agent.get(readUrl(route, w));
+      expect(response.statusCode, routeName(route)).toBe(403);
+    }
+    for (const { route, request } of closedWrites) {
+      const response = await sendAs(w.agent, route.method, request);
+      expect(response.statusCode, routeName(route)).toBe(403);
+      expect(problemOf(response).code, routeName(route)).toBe("auth.forbidden");
+    }
+    await expectNothingChanged(before);
+  });
+
+  it("lets an office agent do every office route: each write fixture open to agents succeeds as the agent, each read answers", async () => {
+    const w = world();
+    const openWrites = writes().filter(
+      (route) => allows(accessOf(w.t.app, route), "agent") && accessOf(w.t.app, route) !== "public",
+    );
+    expect(openWrites.map(writeName)).toEqual(
+      expect.arrayContaining(["POST /api/customers/import", "POST /api/sms/:id/retry", "POST /api/tickets/bulk"]),
+    );
+    for (const route of openWrites) {
+      const fixture = WRITE_FIXTURES[writeName(route)];
+      if (!fixture) throw new Error(`no fixture for ${writeName(route)}`);
+      const request = await fixture(w);
+      const response = await sendAs(request.as ?? w.agent, route.method, request);
+      expect(response.statusCode, `${writeName(route)}: ${response.body}`).toBeGreaterThanOrEqual(200);
+      expect(response.statusCode, `${writeName(route)}: ${response.body}`).toBeLessThan(300);
+    }
+    for (const route of reads().filter((r) => r.method === "GET" && allows(accessOf(w.t.app, r), "agent"))) {
+      const response = await w.agent.get(readUrl(route, w));
+      expect(response.statusCode, routeName(route)).toBeLessThan(400);
+    }
+    await quiesce(w);
+  });
+
   it("uses valid requests: every write fixture succeeds for whoever may send it", async () => {
     const w = world();
     for (const route of writes()) {
@@ -135,6 +223,10 @@ describe.each(testDatabaseKinds())("attacks on every route (%s)", (kind) => {
         request.as === null
           ? await rawRequest(w, route.method, request, {})
           : await sendAs(request.as ?? w.admin, route.method, request);
+      if (request.expectedStatus !== undefined) {
+        expect(response.statusCode, `${writeName(route)}: ${response.body}`).toBe(request.expectedStatus);
+        continue;
+      }
       expect(response.statusCode, `${writeName(route)}: ${response.body}`).toBeGreaterThanOrEqual(200);
       expect(response.statusCode, `${writeName(route)}: ${response.body}`).toBeLessThan(300);
     }
@@ -471,7 +563,7 @@ describe.each(testDatabaseKinds())("attacks on every route (%s)", (kind) => {
     expect(janeAfter.statusCode).toBe(200);
     // What a colleague may see of Jane: her public profile, nothing about credentials or sessions.
     expect(Object.keys(janeAfter.json()).sort()).toEqual(
-      ["active", "createdAt", "email", "id", "lastLoginAt", "name", "phone", "role"].sort(),
+      ["active", "createdAt", "email", "id", "lastLoginAt", "name", "openTicketCount", "phone", "role"].sort(),
     );
     expect(janeAfter.json()).toEqual(janeBefore);
     expect((await w.jane.get("/api/auth/me")).statusCode).toBe(200);

@@ -70,12 +70,13 @@ export async function customersRoutes(app: App) {
   app.post(
     "/api/customers/import",
     {
-      config: { access: ["admin"] },
+      // Office staff onboard customers too; archiving stays with admins.
+      config: { access: ["admin", "agent"] },
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ["customers"],
         summary:
-          "Import customers from CSV (admins): validates every row first and writes nothing if any row is wrong; matches existing customers by account number, else phone",
+          "Import customers from CSV (admins and office agents): validates every row first and writes nothing if any row is wrong; matches existing customers by account number, else phone",
         body: ZImportRequest,
         response: { 200: ZImportResult, ...problems },
       },

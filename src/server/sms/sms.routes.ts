@@ -104,10 +104,10 @@ export async function smsRoutes(app: App) {
   app.post(
     "/api/sms/:id/retry",
     {
-      config: { access: ["admin"] },
+      config: { access: ["admin", "agent"] },
       schema: {
         tags: ["sms"],
-        summary: "Queue a failed message again (admins)",
+        summary: "Queue a failed message again (admins and office agents)",
         params: ZSmsId,
         response: { 200: ZSmsLog, ...problems },
       },

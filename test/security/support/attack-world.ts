@@ -6,6 +6,7 @@ import type { Access } from "../../../src/server/auth/guard.js";
 import { type Executor, queryRows } from "../../../src/server/db/client.js";
 import type { App } from "../../../src/server/deps.js";
 import type { Customer } from "../../../src/shared/customers.js";
+import type { UserRole } from "../../../src/shared/enums.js";
 import type { SmsLog } from "../../../src/shared/sms.js";
 import type { TicketDetail } from "../../../src/shared/tickets.js";
 import type { RegisteredRoute } from "../../http/routes.js";
@@ -24,6 +25,8 @@ export interface World {
   t: TestApp;
   twilio: TwilioStandIn;
   admin: Session;
+  /** An office agent (not a demo account: the world's admin creates it). */
+  agent: Session;
   john: Session;
   jane: Session;
   planId: string;
@@ -48,6 +51,9 @@ export function useWorld(kind: DatabaseKind): () => World {
     const admin = await signIn(t.app, DEMO.admin);
     const john = await signIn(t.app, DEMO.john);
     const jane = await signIn(t.app, DEMO.jane);
+    const agentAccount = { email: `agent-${nextUnique()}@isp.com`, password: "office-agent-pass" };
+    await expectCreated(admin.post("/api/users", { name: "Olive Office", role: "agent", ...agentAccount }));
+    const agent = await signIn(t.app, agentAccount);
     const plan = await expectCreated(
       admin.post("/api/service-plans", {
         name: `Plan ${nextUnique()}`,
@@ -66,6 +72,7 @@ export function useWorld(kind: DatabaseKind): () => World {
       t,
       twilio,
       admin,
+      agent,
       john,
       jane,
       planId: plan.id,
@@ -128,6 +135,8 @@ export interface AttackRequest {
   url: string;
   body?: Record<string, unknown>;
   as?: Session | null;
+  /** The answer a valid request gets in this world when it is not 2xx (first-run setup, with staff present: 409). */
+  expectedStatus?: number;
 }
 
 type Fixture = (world: World) => Promise<AttackRequest>;
@@ -150,6 +159,18 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
       role: "technician",
       password: "a-long-password-1",
     },
+  }),
+  // The world has an admin, so setup is over: a valid setup request is refused with 409 and changes nothing.
+  "POST /api/setup": async () => ({
+    url: "/api/setup",
+    body: {
+      token: "a".repeat(43),
+      name: "First Admin",
+      email: `first-${nextUnique()}@isp.com`,
+      password: "first-admin-1",
+    },
+    as: null,
+    expectedStatus: 409,
   }),
   "PATCH /api/users/me": async () => ({ url: "/api/users/me", body: { name: `Renamed ${nextUnique()}` } }),
   "PATCH /api/users/:id": async (w) => ({ url: `/api/users/${w.jane.user.id}`, body: { name: "Jane Tech" } }),
@@ -215,6 +236,10 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     url: "/api/tickets/sla-hours",
     body: { urgent: 4, high: 8, normal: 24, low: 72 },
   }),
+  "PUT /api/tickets/sla-settings": async (w) => ({
+    url: "/api/tickets/sla-settings",
+    body: (await w.admin.get("/api/tickets/sla-settings")).json(),
+  }),
   "PATCH /api/tickets/:id": async (w) => ({
     url: `/api/tickets/${w.ticket.id}`,
     body: { subject: `Subject ${nextUnique()}`, version: await currentVersion(w.admin, `/api/tickets/${w.ticket.id}`) },
@@ -251,8 +276,86 @@ export function accessOf(app: App, route: { method: string; pattern: string }): 
   return access;
 }
 
-export const allows = (access: Access, role: "admin" | "technician") =>
+export const allows = (access: Access, role: UserRole) =>
   access === "public" || access === "user" || access.includes(role);
+
+const ALL: readonly UserRole[] = ["admin", "agent", "technician"];
+/** Office work beyond the field's: admins and office agents. */
+const OFFICE: readonly UserRole[] = ["admin", "agent"];
+const ADMIN: readonly UserRole[] = ["admin"];
+
+/**
+ * Who may call every /api route (HEAD goes with GET), by role: the role table of the README
+ * ("Roles") as the guard must enforce it. Admins: everything. Office agents: everything on
+ * customers (but archive/restore), tickets and SMS (retries included), no staff, plans, sites,
+ * templates or SLA settings. Technicians: field work, no imports or SMS retries. A new route must
+ * be added here; the suite compares this table with the app's own registry.
+ */
+export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
+  "GET /api/openapi.json": "public",
+  "POST /api/auth/login": "public",
+  "POST /api/auth/logout": "public",
+  "GET /api/auth/me": "public",
+  "GET /api/setup": "public",
+  "POST /api/setup": "public",
+
+  "GET /api/users": ALL,
+  "GET /api/users/:id": ALL,
+  "PATCH /api/users/me": ALL,
+  "POST /api/users": ADMIN,
+  "PATCH /api/users/:id": ADMIN,
+
+  "GET /api/service-plans": ALL,
+  "GET /api/service-plans/:id": ALL,
+  "POST /api/service-plans": ADMIN,
+  "PATCH /api/service-plans/:id": ADMIN,
+  "DELETE /api/service-plans/:id": ADMIN,
+
+  "GET /api/sites": ALL,
+  "GET /api/sites/:id": ALL,
+  "POST /api/sites": ADMIN,
+  "PATCH /api/sites/:id": ADMIN,
+  "DELETE /api/sites/:id": ADMIN,
+
+  "GET /api/customers": ALL,
+  "GET /api/customers/export.csv": ALL,
+  "GET /api/customers/:id": ALL,
+  "POST /api/customers": ALL,
+  "PATCH /api/customers/:id": ALL,
+  "POST /api/customers/import": OFFICE,
+  "DELETE /api/customers/:id": ADMIN,
+  "POST /api/customers/:id/restore": ADMIN,
+
+  "GET /api/tickets": ALL,
+  "POST /api/tickets": ALL,
+  "POST /api/tickets/bulk": ALL,
+  "GET /api/tickets/:id": ALL,
+  "PATCH /api/tickets/:id": ALL,
+  "GET /api/tickets/:id/comments": ALL,
+  "POST /api/tickets/:id/comments": ALL,
+  "GET /api/tickets/:id/timeline": ALL,
+  "GET /api/tickets/sla-hours": ALL,
+  "PUT /api/tickets/sla-hours": ADMIN,
+  "GET /api/tickets/sla-settings": ALL,
+  "PUT /api/tickets/sla-settings": ADMIN,
+
+  "GET /api/sms": ALL,
+  "POST /api/sms": ALL,
+  "GET /api/sms/status": ALL,
+  "GET /api/sms/:id": ALL,
+  "POST /api/sms/:id/retry": OFFICE,
+  "GET /api/sms/templates": ALL,
+  "PUT /api/sms/templates/:purpose": ADMIN,
+  "DELETE /api/sms/templates/:purpose": ADMIN,
+
+  "GET /api/dashboard": ALL,
+};
+
+/** The roles the table lets call a route ("public": all of them, and anonymous clients). */
+export function expectedRoles(route: { method: string; pattern: string }): "public" | readonly UserRole[] | undefined {
+  const name = routeName({ method: route.method === "HEAD" ? "GET" : route.method, pattern: route.pattern });
+  return ROLE_TABLE[name];
+}
 
 /** Every row of every table, as JSON text per table: a before/after pair shows what a request changed. */
 export type Snapshot = Map<string, Map<string, string>>;
