@@ -4,35 +4,57 @@ import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES } from "./enums.js";
 import { ZPageQuery } from "./pagination.js";
 
 /** Purposes whose text comes from an editable template (inbound messages have none). */
-export const TEMPLATE_PURPOSES = ["ticket_created", "ticket_assigned", "ticket_status", "manual"] as const;
+export const TEMPLATE_PURPOSES = [
+  "ticket_created",
+  "ticket_assigned",
+  "ticket_status",
+  "ticket_reply",
+  "manual",
+] as const;
 export type TemplatePurpose = (typeof TEMPLATE_PURPOSES)[number];
 
 /** Every placeholder a template may use. */
 export const TEMPLATE_PLACEHOLDERS = [
   "customer.name",
+  "customer.firstName",
   "ticket.number",
   "ticket.subject",
   "ticket.status",
   "technician.name",
+  "reply.body",
 ] as const;
 export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
 export type TemplateValues = Record<TemplatePlaceholder, string>;
 
+/** The placeholder that carries a public reply's text: only in, and required by, the reply template. */
+export const REPLY_PLACEHOLDER = "reply.body" satisfies TemplatePlaceholder;
+
 export const DEFAULT_TEMPLATES: Record<TemplatePurpose, string> = {
   ticket_created:
-    "Hi {{customer.name}}, we have opened ticket {{ticket.number}} ({{ticket.subject}}). We will keep you posted by SMS. Reply STOP to opt out.",
+    "Hi {{customer.firstName}}, we have opened ticket {{ticket.number}} ({{ticket.subject}}). We will keep you posted by SMS. Reply STOP to opt out.",
   ticket_assigned: "Ticket {{ticket.number}} is assigned to you: {{ticket.subject}} ({{customer.name}}).",
-  ticket_status: "Hi {{customer.name}}, your ticket {{ticket.number}} is now {{ticket.status}}.",
-  manual: "Hi {{customer.name}}, about ticket {{ticket.number}}: ",
+  ticket_status: "Hi {{customer.firstName}}, your ticket {{ticket.number}} is now {{ticket.status}}.",
+  ticket_reply: "Hi {{customer.firstName}}, about your ticket {{ticket.number}}: {{reply.body}}",
+  manual: "Hi {{customer.firstName}}, about ticket {{ticket.number}}: ",
 };
+
+/**
+ * The name a message greets with: the first whitespace-separated word of the customer's name
+ * ("Maria Lopez" → "Maria"); the whole name when it has one word.
+ */
+export function firstNameOf(name: string): string {
+  return name.trim().split(/\s+/)[0] ?? "";
+}
 
 /** Sample values for the template editor's live preview. */
 export const SAMPLE_TEMPLATE_VALUES: TemplateValues = {
   "customer.name": "Maria Lopez",
+  "customer.firstName": "Maria",
   "ticket.number": "T-000123",
   "ticket.subject": "No internet since this morning",
   "ticket.status": "in progress",
   "technician.name": "John Smith",
+  "reply.body": "A technician will visit tomorrow between 9 and 11 am.",
 };
 
 /** Twilio refuses bodies longer than this. */
@@ -47,6 +69,25 @@ export function unknownPlaceholders(template: string): string[] {
     if (!known.has(match[1] as string)) unknown.add(match[1] as string);
   }
   return [...unknown];
+}
+
+/**
+ * What is wrong with a purpose's template, in words (null when nothing): an unknown placeholder,
+ * or the reply's text missing from (or misplaced outside) the public-reply template.
+ */
+export function templateProblem(purpose: TemplatePurpose, template: string): string | null {
+  const unknown = unknownPlaceholders(template);
+  if (unknown.length > 0) {
+    return `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${TEMPLATE_PLACEHOLDERS.map((name) => `{{${name}}}`).join(", ")}`;
+  }
+  const used = new Set([...template.matchAll(PLACEHOLDER_PATTERN)].map((match) => match[1]));
+  if (purpose === "ticket_reply" && !used.has(REPLY_PLACEHOLDER)) {
+    return `Template: the public reply template must contain {{${REPLY_PLACEHOLDER}}}, where the reply's text goes`;
+  }
+  if (purpose !== "ticket_reply" && used.has(REPLY_PLACEHOLDER)) {
+    return `Template: {{${REPLY_PLACEHOLDER}}} can only be used in the public reply template`;
+  }
+  return null;
 }
 
 /** Fills the placeholders; the result is plain text (an SMS), never HTML. */
@@ -100,6 +141,8 @@ export const ZSmsLog = z.object({
   customerName: z.string().nullable(),
   userId: z.uuid().nullable(),
   userName: z.string().nullable(),
+  /** The public reply (ticket comment) this message carries (purpose ticket_reply). */
+  commentId: z.uuid().nullable(),
   status: z.enum(SMS_STATUSES),
   reason: z.string().nullable(),
   providerSid: z.string().nullable(),
@@ -164,3 +207,34 @@ export const ZUpdateSmsTemplate = z.object({
     .min(1, "Template: write the message text")
     .max(SMS_MAX_LENGTH, `Template: at most ${SMS_MAX_LENGTH} characters`),
 });
+
+/** What became of a public reply's SMS: on the created comment and beside the reply in the timeline. */
+export const ZCommentSms = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(SMS_STATUSES),
+    /** Why it was skipped or failed, in words. */
+    reason: z.string().nullable(),
+    to: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "CommentSms" });
+export type CommentSms = z.infer<typeof ZCommentSms>;
+
+export const ZSmsStatusQuery = z.object({ ticketId: z.uuid({ error: "ticketId must be a ticket id" }).optional() });
+
+/** GET /api/sms/status: whether anything can be texted, and (with ticketId) to this ticket's customer. */
+export const ZSmsStatus = z
+  .object({
+    /** Twilio's account, token and number are all set. */
+    configured: z.boolean(),
+    /** Why nothing can be sent, in words for anyone (no setting names); null when configured. */
+    reason: z.string().nullable(),
+    /** Admins only (null for others): what to set on the server, by name. */
+    adminHint: z.string().nullable(),
+    /** With ?ticketId: whether a message to the ticket's customer would go out now, and why not. */
+    recipient: z.object({ canSend: z.boolean(), reason: z.string().nullable(), to: z.string().nullable() }).nullable(),
+  })
+  .meta({ id: "SmsAvailability" });
+export type SmsStatusInfo = z.infer<typeof ZSmsStatus>;

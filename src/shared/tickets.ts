@@ -8,6 +8,7 @@ import {
   TICKET_STATUSES,
 } from "./enums.js";
 import { ZBooleanParam, ZPageQuery, ZSearchText } from "./pagination.js";
+import { ZCommentSms } from "./sms.js";
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -193,9 +194,20 @@ export const ZCreateComment = z
       .min(1, "Comment is required")
       .max(20_000, "Comment must be at most 20,000 characters"),
     visibility: z.enum(COMMENT_VISIBILITIES, { error: "Visibility must be internal or public" }).default("internal"),
+    /**
+     * A public reply is also texted to the customer unless this is false (default true). An
+     * internal note never leaves: `true` with `visibility: internal` is refused (422).
+     */
+    sendSms: z.boolean({ error: "sendSms must be true or false" }).optional(),
   })
   .strict();
 export type CreateComment = z.infer<typeof ZCreateComment>;
+
+/** POST /api/tickets/:id/comments: the comment and what became of its SMS (null: none was written). */
+export const ZCreatedComment = ZComment.extend({ sms: ZCommentSms.nullable() }).meta({
+  id: "CreatedTicketComment",
+});
+export type CreatedComment = z.infer<typeof ZCreatedComment>;
 
 export const ZCommentList = z.object({ items: z.array(ZComment), nextCursor: z.string().nullable() });
 
@@ -209,6 +221,8 @@ export const ZTimelineEntry = z
       createdAt: isoTime,
       actor: ZActor,
       comment: ZComment,
+      /** A public reply's SMS in the state its row has now (that SMS is not listed again as an event). */
+      sms: ZCommentSms.nullable(),
     }),
     z.object({
       type: z.literal("event"),

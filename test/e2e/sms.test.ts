@@ -64,7 +64,7 @@ describeBrowser("SMS in Chromium", () => {
     // The dispatcher sent it to the stand-in; the log shows it once it refreshes.
     await row.getByText("Sent", { exact: true }).waitFor({ timeout: 60_000 });
     expect(twilio.messagesTo("+14155550177").map((m) => m.body)).toEqual([
-      `Hi Ines Carvalho, your ticket ${ticket.number} is now in progress.`,
+      `Hi Ines, your ticket ${ticket.number} is now in progress.`,
     ]);
 
     // Filters narrow the list; the row's ticket link leads back to the ticket.

@@ -85,6 +85,7 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
       "ticket_created",
       "ticket_assigned",
       "ticket_status",
+      "ticket_reply",
       "manual",
     ]);
     expect(list[0]).toMatchObject({ isDefault: true, body: DEFAULT_TEMPLATES.ticket_created });
@@ -98,7 +99,7 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
       {
         field: "body",
         message:
-          "Template: unknown placeholder {{customer.nmae}}; use {{customer.name}}, {{ticket.number}}, {{ticket.subject}}, {{ticket.status}}, {{technician.name}}",
+          "Template: unknown placeholder {{customer.nmae}}; use {{customer.name}}, {{customer.firstName}}, {{ticket.number}}, {{ticket.subject}}, {{ticket.status}}, {{technician.name}}, {{reply.body}}",
       },
     ]);
     expect((await admin.put("/api/sms/templates/inbound", { body: "x" })).statusCode).toBe(422);

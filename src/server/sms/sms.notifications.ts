@@ -1,10 +1,12 @@
 import { eq } from "drizzle-orm";
 import type { TicketStatus } from "../../shared/enums.js";
 import { TICKET_STATUS_WORDS } from "../../shared/labels.js";
-import type { TemplatePurpose, TemplateValues } from "../../shared/sms.js";
+import { firstNameOf, SMS_MAX_LENGTH, type TemplatePurpose, type TemplateValues } from "../../shared/sms.js";
+import type { Config } from "../config.js";
 import type { Actor, ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { customers, tickets, users } from "../db/schema/index.js";
+import { fieldError } from "../http/errors.js";
 import { checkNumber, notConfiguredReason, type SmsLogRow, writeOutboundSms } from "./sms.outbox.js";
 import { renderPurposeTemplate } from "./sms.templates.js";
 
@@ -61,6 +63,48 @@ export async function queueManualSms(
   return queueCustomerSms(ctx, actor, { ticket: input.ticket, purpose: "manual", template: input.body });
 }
 
+/** The public reply being sent: the comment's id (the row links to it) and its text. */
+export interface ReplyForSms {
+  id: string;
+  body: string;
+}
+
+/**
+ * A staff member's public reply, to the ticket's customer (template `ticket_reply`), linked to
+ * the comment. Skipped with the reason like any customer message. A reply whose message would be
+ * longer than an SMS can carry is refused (422 on the comment's body) rather than cut off.
+ */
+export async function queueTicketReplySms(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { ticket: TicketForSms; comment: ReplyForSms },
+): Promise<SmsLogRow> {
+  return queueCustomerSms(ctx, actor, {
+    ticket: input.ticket,
+    purpose: "ticket_reply",
+    reply: input.comment,
+  });
+}
+
+/**
+ * Why a message to the ticket's customer would not go out now, in words; null when it would.
+ * The same rules as the skip reasons of every customer message.
+ */
+export function customerSmsBlock(
+  customer: TicketForSms["customer"],
+  config: Config,
+): { reason: string | null; to: string | null } {
+  const recipient = customer ? checkNumber(customer.phone, "Customer", config) : null;
+  const to = recipient?.number ?? customer?.phone ?? null;
+  let reason: string | null;
+  if (!customer) reason = "The ticket has no customer";
+  else if (customer.archived) reason = "The customer is archived";
+  else if (customer.smsOptOut) reason = "The customer opted out of SMS (replied STOP)";
+  else if (recipient && !recipient.ok) reason = recipient.reason;
+  else reason = notConfiguredReason(config);
+  return { reason, to };
+}
+
 /**
  * A ticket as an SMS needs it, read in one query: for messages that start from a ticket id (a
  * manual text). Ticket changes build it from what they already hold instead.
@@ -106,38 +150,42 @@ export async function loadTicketForSms(db: Executor, ticketId: string): Promise<
   };
 }
 
-function templateValues(ticket: TicketForSms): TemplateValues {
+function templateValues(ticket: TicketForSms, reply?: ReplyForSms): TemplateValues {
   return {
     "customer.name": ticket.customer?.name ?? "customer",
+    "customer.firstName": ticket.customer ? firstNameOf(ticket.customer.name) || "customer" : "customer",
     "ticket.number": ticket.number,
     "ticket.subject": ticket.subject,
     "ticket.status": TICKET_STATUS_WORDS[ticket.status],
     "technician.name": ticket.assignee?.name ?? "our technician",
+    "reply.body": reply?.body ?? "",
   };
 }
 
 async function queueCustomerSms(
   ctx: ServiceContext,
   actor: Actor,
-  input: { ticket: TicketForSms; purpose: TemplatePurpose; template?: string },
+  input: { ticket: TicketForSms; purpose: TemplatePurpose; template?: string; reply?: ReplyForSms },
 ): Promise<SmsLogRow> {
   const { ticket } = input;
   const customer = ticket.customer;
-  const body = await renderPurposeTemplate(ctx.db, input.purpose, templateValues(ticket), input.template);
-  const recipient = customer ? checkNumber(customer.phone, "Customer", ctx.config) : null;
-  let skipReason: string | null;
-  if (!customer) skipReason = "The ticket has no customer";
-  else if (customer.archived) skipReason = "The customer is archived";
-  else if (customer.smsOptOut) skipReason = "The customer opted out of SMS (replied STOP)";
-  else if (recipient && !recipient.ok) skipReason = recipient.reason;
-  else skipReason = notConfiguredReason(ctx.config);
+  const body = await renderPurposeTemplate(ctx.db, input.purpose, templateValues(ticket, input.reply), input.template);
+  if (input.reply && body.length >= SMS_MAX_LENGTH) {
+    throw fieldError(
+      "comment.sms_too_long",
+      "body",
+      `Comment: too long for an SMS (the message would be over ${SMS_MAX_LENGTH} characters); shorten it or untick "Also send as SMS"`,
+    );
+  }
+  const { reason, to } = customerSmsBlock(customer, ctx.config);
   return writeOutboundSms(ctx, {
     purpose: input.purpose,
     body,
-    to: recipient?.number ?? customer?.phone ?? null,
+    to,
     ticketId: ticket.id,
     customerId: customer?.id ?? null,
     userId: input.purpose === "manual" ? actor.id : null,
-    skipReason,
+    commentId: input.reply?.id ?? null,
+    skipReason: reason,
   });
 }

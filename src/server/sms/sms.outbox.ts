@@ -25,6 +25,8 @@ export interface OutboundSms {
   ticketId: string | null;
   customerId: string | null;
   userId: string | null;
+  /** The public reply (ticket comment) the message carries; absent for other messages. */
+  commentId?: string | null;
   /** Null: queue it for the dispatcher. */
   skipReason: string | null;
 }
@@ -44,6 +46,7 @@ export async function writeOutboundSms(ctx: ServiceContext, sms: OutboundSms): P
       ticketId: sms.ticketId,
       customerId: sms.customerId,
       userId: sms.userId,
+      commentId: sms.commentId ?? null,
       status: queued ? "queued" : "skipped",
       reason: sms.skipReason,
       nextAttemptAt: queued ? now : null,
@@ -61,11 +64,17 @@ export async function wakeDispatchers(db: Executor): Promise<void> {
   await notify(db, SMS_OUTBOX_CHANNEL);
 }
 
-/** Why nothing can be sent at all, in words for staff; null when Twilio is configured. */
+/** Why nothing can be sent at all, in words for any staff member; null when Twilio is configured. */
+export const NOT_CONFIGURED_REASON = "SMS sending is not set up";
+
 export function notConfiguredReason(config: Config): string | null {
-  return twilioConfigured(config)
-    ? null
-    : "Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER)";
+  return twilioConfigured(config) ? null : NOT_CONFIGURED_REASON;
+}
+
+/** For admins only (the SMS-off banner): the settings that switch sending on, by name. */
+export function notConfiguredAdminHint(config: Config): string | null {
+  if (twilioConfigured(config)) return null;
+  return "Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER (and PUBLIC_URL, for delivery receipts and replies) in the server's environment and restart it; docs/sms.md explains each.";
 }
 
 export type NumberCheck = { ok: true; number: string } | { ok: false; number: string | null; reason: string };

@@ -6,13 +6,15 @@ import {
   ZSmsLog,
   ZSmsLogListQuery,
   ZSmsLogPage,
+  ZSmsStatus,
+  ZSmsStatusQuery,
   ZSmsTemplate,
   ZUpdateSmsTemplate,
 } from "../../shared/sms.js";
-import { actorOf } from "../auth/guard.js";
+import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
-import { getSmsLog, listSmsLogs, retrySms, sendManualSms } from "./sms.service.js";
+import { getSmsLog, getSmsStatus, listSmsLogs, retrySms, sendManualSms } from "./sms.service.js";
 import { listSmsTemplates, resetSmsTemplate, updateSmsTemplate } from "./sms.templates.js";
 
 const ZSmsId = z.object({ id: z.uuid("id must be an SMS id (UUID)") });
@@ -49,6 +51,21 @@ export async function smsRoutes(app: App) {
       },
     },
     async (request, reply) => reply.code(201).send(await sendManualSms(ctx, actorOf(request), request.body)),
+  );
+
+  app.get(
+    "/api/sms/status",
+    {
+      schema: {
+        tags: ["sms"],
+        summary:
+          "Whether SMS can be sent (reason in words; admins also get the settings to set) and, with ticketId, whether the ticket's customer can be texted",
+        querystring: ZSmsStatusQuery,
+        response: { 200: ZSmsStatus, ...problems },
+      },
+    },
+    async (request) =>
+      getSmsStatus(ctx, { ticketId: request.query.ticketId, forAdmin: currentUser(request).role === "admin" }),
   );
 
   app.get(

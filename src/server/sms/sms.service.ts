@@ -1,14 +1,15 @@
 import { aliasedTable, and, desc, eq, gte, ilike, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { SendSms, SmsLog, SmsLogPage, SmsLogQuery } from "../../shared/sms.js";
+import type { SendSms, SmsLog, SmsLogPage, SmsLogQuery, SmsStatusInfo } from "../../shared/sms.js";
 import { recordAudit } from "../audit/audit.service.js";
+import { twilioConfigured } from "../config.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { customers, smsLogs, tickets, users } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike, ZCursorTimestamp } from "../http/pagination.js";
-import { loadTicketForSms, queueManualSms } from "./sms.notifications.js";
-import { wakeDispatchers } from "./sms.outbox.js";
+import { customerSmsBlock, loadTicketForSms, queueManualSms } from "./sms.notifications.js";
+import { NOT_CONFIGURED_REASON, notConfiguredAdminHint, notConfiguredReason, wakeDispatchers } from "./sms.outbox.js";
 
 const smsUsers = aliasedTable(users, "sms_user");
 
@@ -42,6 +43,7 @@ function toSmsLog({ row, ticketNumber, customerName, userName }: SmsLogJoined): 
     customerName: customerName ?? null,
     userId: row.userId,
     userName: userName ?? null,
+    commentId: row.commentId,
     status: row.status,
     reason: row.reason,
     providerSid: row.providerSid,
@@ -135,8 +137,8 @@ export async function retrySms(ctx: ServiceContext, actor: Actor, id: string): P
         `Only a failed outgoing message can be retried; this one is ${row.status}.`,
       );
     }
-    if (!ctx.config.TWILIO_ACCOUNT_SID) {
-      throw new AppError(409, "sms.not_configured", "Twilio is not configured, so nothing can be sent.");
+    if (!twilioConfigured(ctx.config)) {
+      throw new AppError(409, "sms.not_configured", `${NOT_CONFIGURED_REASON}, so nothing can be sent.`);
     }
     const now = ctx.clock.now();
     await tx
@@ -168,6 +170,7 @@ export async function listTicketSms(db: Executor, ticketId: string, limit: numbe
       reason: smsLogs.reason,
       errorCode: smsLogs.errorCode,
       attempts: smsLogs.attempts,
+      commentId: smsLogs.commentId,
       userId: smsLogs.userId,
       userName: smsUsers.name,
       createdAt: smsLogs.createdAt,
@@ -178,4 +181,28 @@ export async function listTicketSms(db: Executor, ticketId: string, limit: numbe
     .where(and(eq(smsLogs.ticketId, ticketId), eq(smsLogs.direction, "outbound")))
     .orderBy(smsLogs.createdAt, smsLogs.id)
     .limit(limit);
+}
+
+/**
+ * Whether SMS can go out at all (the web disables every SMS action when not, with the reason in
+ * words) and, for a ticket, whether its customer can be texted now. Admins also get the names of
+ * the settings to set; nobody else sees configuration details.
+ */
+export async function getSmsStatus(
+  ctx: ServiceContext,
+  query: { ticketId?: string; forAdmin: boolean },
+): Promise<SmsStatusInfo> {
+  let recipient: SmsStatusInfo["recipient"] = null;
+  if (query.ticketId) {
+    const ticket = await loadTicketForSms(ctx.db, query.ticketId);
+    if (!ticket) throw notFound("ticket.not_found", "This ticket");
+    const block = customerSmsBlock(ticket.customer, ctx.config);
+    recipient = { canSend: block.reason === null, reason: block.reason, to: block.to };
+  }
+  return {
+    configured: twilioConfigured(ctx.config),
+    reason: notConfiguredReason(ctx.config),
+    adminHint: query.forAdmin ? notConfiguredAdminHint(ctx.config) : null,
+    recipient,
+  };
 }

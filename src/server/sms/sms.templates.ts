@@ -3,10 +3,10 @@ import {
   DEFAULT_TEMPLATES,
   renderTemplate,
   type SmsTemplate,
-  TEMPLATE_PLACEHOLDERS,
   TEMPLATE_PURPOSES,
   type TemplatePurpose,
   type TemplateValues,
+  templateProblem,
   unknownPlaceholders,
 } from "../../shared/sms.js";
 import { recordAudit } from "../audit/audit.service.js";
@@ -53,13 +53,13 @@ export async function updateSmsTemplate(
   actor: Actor,
   input: { purpose: TemplatePurpose; body: string },
 ): Promise<SmsTemplate> {
-  const unknown = unknownPlaceholders(input.body);
-  if (unknown.length > 0) {
-    throw fieldError(
-      "sms.template_placeholder_unknown",
-      "body",
-      `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${TEMPLATE_PLACEHOLDERS.map((name) => `{{${name}}}`).join(", ")}`,
-    );
+  const problem = templateProblem(input.purpose, input.body);
+  if (problem) {
+    const code =
+      unknownPlaceholders(input.body).length > 0
+        ? "sms.template_placeholder_unknown"
+        : "sms.template_reply_placeholder";
+    throw fieldError(code, "body", problem);
   }
   const now = ctx.clock.now();
   return inTransaction(ctx, async ({ db: tx }) => {

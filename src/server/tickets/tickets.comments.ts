@@ -1,12 +1,14 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { SmsStatus, TicketEventKind } from "../../shared/enums.js";
-import type { Comment, CreateComment, TimelineEntry } from "../../shared/tickets.js";
+import type { CommentSms } from "../../shared/sms.js";
+import type { Comment, CreateComment, CreatedComment, TimelineEntry } from "../../shared/tickets.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { customers, ticketComments, ticketEvents, tickets, users } from "../db/schema/index.js";
-import { notFound } from "../http/errors.js";
+import { fieldError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
+import { queueTicketReplySms, type TicketForSms } from "../sms/sms.notifications.js";
 import { listTicketSms } from "../sms/sms.service.js";
 import { recordTicketEvents } from "./tickets.events.js";
 import { findTicketRow } from "./tickets.service.js";
@@ -42,6 +44,10 @@ export interface CommentOrigin {
  * comment by staff is the ticket's first response (see applyTicketChange for the status-change
  * half of the rule); a subscriber's SMS is public but is no response. Comments do not bump the
  * ticket's version: they never overwrite anyone's edit.
+ *
+ * A staff member's public reply is also texted to the ticket's customer (unless `sendSms` is
+ * false): its SMS row, queued or skipped with the reason, is written in the same transaction and
+ * linked to the comment. An internal note never leaves: `sendSms: true` on one is refused.
  */
 export async function addComment(
   ctx: ServiceContext,
@@ -49,8 +55,16 @@ export async function addComment(
   ticketId: string,
   input: CreateComment,
   origin?: CommentOrigin,
-): Promise<Comment> {
-  return inTransaction(ctx, async ({ db: tx }) => {
+): Promise<CreatedComment> {
+  if (input.visibility === "internal" && input.sendSms === true) {
+    throw fieldError(
+      "comment.sms_internal",
+      "sendSms",
+      "An internal note is for staff only and is never texted; make it a public reply to send it as SMS",
+    );
+  }
+  return inTransaction(ctx, async (txCtx) => {
+    const tx = txCtx.db;
     const ticket = await findTicketRow(tx, ticketId, { lock: true });
     if (!ticket) throw notFound("ticket.not_found", "This ticket");
     const now = ctx.clock.now();
@@ -92,8 +106,75 @@ export async function addComment(
       .update(tickets)
       .set({ updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) })
       .where(eq(tickets.id, ticketId));
-    return toComment(row);
+    let sms: CommentSms | null = null;
+    if (input.visibility === "public" && !origin && input.sendSms !== false) {
+      const people = await findSmsPeople(tx, ticket);
+      const written = await queueTicketReplySms(txCtx, actor, {
+        ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject, status: ticket.status, ...people },
+        comment: { id: row.id, body: row.body },
+      });
+      sms = toCommentSms(written);
+    }
+    return { ...toComment(row), sms };
   });
+}
+
+/** The ticket's customer and assignee as a reply's SMS needs them (one query). */
+async function findSmsPeople(
+  db: Executor,
+  ticket: { customerId: string | null; assigneeId: string | null },
+): Promise<Pick<TicketForSms, "customer" | "assignee">> {
+  const [customer] = ticket.customerId
+    ? await db
+        .select({
+          id: customers.id,
+          name: customers.name,
+          phone: customers.phone,
+          smsOptOut: customers.smsOptOut,
+          deletedAt: customers.deletedAt,
+        })
+        .from(customers)
+        .where(eq(customers.id, ticket.customerId))
+        .limit(1)
+    : [];
+  const [assignee] = ticket.assigneeId
+    ? await db
+        .select({ id: users.id, name: users.name, phone: users.phone })
+        .from(users)
+        .where(eq(users.id, ticket.assigneeId))
+        .limit(1)
+    : [];
+  return {
+    customer: customer
+      ? {
+          id: customer.id,
+          name: customer.name,
+          phone: customer.phone,
+          smsOptOut: customer.smsOptOut,
+          archived: customer.deletedAt !== null,
+        }
+      : null,
+    assignee: assignee ?? null,
+  };
+}
+
+function toCommentSms(row: {
+  id: string;
+  status: CommentSms["status"];
+  reason: string | null;
+  toNumber?: string | null;
+  to?: string | null;
+  errorCode: string | null;
+  updatedAt: Date;
+}): CommentSms {
+  return {
+    id: row.id,
+    status: row.status,
+    reason: row.reason,
+    to: row.toNumber ?? row.to ?? null,
+    errorCode: row.errorCode,
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export async function listComments(db: Executor, ticketId: string, options: { limit: number; cursor?: string }) {
@@ -179,6 +260,17 @@ export async function getTimeline(db: Executor, ticketId: string): Promise<Timel
   type Keyed = { entry: TimelineEntry; at: number; seq: number };
   const keyed: Keyed[] = [];
   const commentById = new Map(comments.map((row) => [row.comment.id, row]));
+  // A public reply's SMS shows beside the reply, not as an entry of its own (the newest row wins).
+  const smsByComment = new Map<string, CommentSms>();
+  for (const sms of messages) if (sms.commentId) smsByComment.set(sms.commentId, toCommentSms(sms));
+  const commentEntry = (comment: CommentRow, authorName: string | null): TimelineEntry => ({
+    type: "comment",
+    id: comment.id,
+    createdAt: comment.createdAt.toISOString(),
+    actor: comment.authorId ? { id: comment.authorId, name: authorName ?? "" } : null,
+    comment: toComment(comment),
+    sms: smsByComment.get(comment.id) ?? null,
+  });
   const placed = new Set<string>();
   for (const { event, actorName } of events) {
     const actor = event.actorId ? { id: event.actorId, name: actorName ?? "" } : null;
@@ -225,7 +317,7 @@ export async function getTimeline(db: Executor, ticketId: string): Promise<Timel
   // keeps its own rows; nothing copies their states into the timeline).
   for (const sms of messages) {
     const kind = SMS_TIMELINE_KIND[sms.status];
-    if (!kind) continue;
+    if (!kind || (sms.commentId && commentById.has(sms.commentId))) continue;
     keyed.push({
       entry: {
         type: "event",
@@ -277,13 +369,3 @@ const SMS_TIMELINE_KIND: Partial<Record<SmsStatus, TicketEventKind>> = {
   undelivered: "sms_failed",
   failed: "sms_failed",
 };
-
-function commentEntry(comment: CommentRow, authorName: string | null): TimelineEntry {
-  return {
-    type: "comment",
-    id: comment.id,
-    createdAt: comment.createdAt.toISOString(),
-    actor: comment.authorId ? { id: comment.authorId, name: authorName ?? "" } : null,
-    comment: toComment(comment),
-  };
-}

@@ -5,9 +5,9 @@ import { ZProblem } from "../../shared/problem.js";
 import {
   ZBulkTicketAction,
   ZBulkTicketResult,
-  ZComment,
   ZCommentList,
   ZCreateComment,
+  ZCreatedComment,
   ZCreateTicket,
   ZSlaHours,
   ZTicketDetail,
@@ -173,10 +173,11 @@ export async function ticketsRoutes(app: App) {
     {
       schema: {
         tags: ["tickets"],
-        summary: "Add an internal or public comment",
+        summary:
+          "Add an internal note or a public reply; a public reply is also texted to the customer unless sendSms is false (the answer's sms says what became of it)",
         params: ZTicketId,
         body: ZCreateComment,
-        response: { 201: ZComment, ...problems },
+        response: { 201: ZCreatedComment, ...problems },
       },
     },
     async (request, reply) =>

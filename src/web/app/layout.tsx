@@ -22,6 +22,7 @@ import {
 } from "@tabler/icons-react";
 import { lazy, type ReactNode, Suspense } from "react";
 import { Link, useLocation } from "react-router";
+import { SmsOffBanner } from "../sms/sms-off-banner.js";
 import { useSession } from "./auth.js";
 
 // The account menu needs the floating-dropdown code (about 25 KB gzip); it loads just after the
@@ -117,6 +118,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
       </AppShell.Navbar>
       <AppShell.Main>
         {user.role === "admin" && <DefaultPasswordWarning />}
+        {user.role === "admin" && <SmsOffBanner />}
         {children}
       </AppShell.Main>
     </AppShell>

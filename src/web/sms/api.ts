@@ -1,5 +1,13 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { SendSms, SmsLog, SmsLogPage, SmsLogQuery, SmsTemplate, TemplatePurpose } from "../../shared/sms.js";
+import type {
+  SendSms,
+  SmsLog,
+  SmsLogPage,
+  SmsLogQuery,
+  SmsStatusInfo,
+  SmsTemplate,
+  TemplatePurpose,
+} from "../../shared/sms.js";
 import { api } from "../app/api.js";
 
 export const smsKey = ["sms"] as const;
@@ -19,6 +27,19 @@ export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refet
     placeholderData: keepPreviousData,
     // Statuses move in the background (dispatcher, delivery receipts).
     refetchInterval: options.refetchInterval ?? 10_000,
+  });
+}
+
+/**
+ * Whether SMS can be sent at all and, with a ticket, whether its customer can be texted now (the
+ * server applies the same rules as when it writes a message). Refreshed with the ticket's data.
+ */
+export function useSmsStatus(ticketId?: string, options: { recipientKey?: string } = {}) {
+  return useQuery({
+    // recipientKey (e.g. the customer's id and phone): asks again when the ticket's customer changes.
+    queryKey: [...smsKey, "status", ticketId ?? null, options.recipientKey ?? null],
+    queryFn: ({ signal }) => api<SmsStatusInfo>("/api/sms/status", { query: { ticketId }, signal }),
+    staleTime: 30_000,
   });
 }
 

@@ -1,11 +1,11 @@
-import { Alert, Button, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
+import { Alert, Button, Group, Modal, Stack, Text, Textarea, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconMessage } from "@tabler/icons-react";
 import { useState } from "react";
-import { DEFAULT_TEMPLATES, SMS_MAX_LENGTH } from "../../shared/sms.js";
+import { DEFAULT_TEMPLATES, firstNameOf, SMS_MAX_LENGTH } from "../../shared/sms.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { formatPhone } from "../app/phone.js";
-import { useSendSms, useSmsTemplates } from "./api.js";
+import { useSendSms, useSmsStatus, useSmsTemplates } from "./api.js";
 import { SegmentCount } from "./segment-count.js";
 
 export interface SendSmsButtonProps {
@@ -18,22 +18,35 @@ export interface SendSmsButtonProps {
 /** "Send SMS" on the ticket page: a message to the ticket's customer, logged with purpose manual. */
 export function SendSmsButton({ ticketId, customer, ticketNumber }: SendSmsButtonProps) {
   const [opened, setOpened] = useState(false);
+  const status = useSmsStatus();
   const unavailable = !customer
     ? "This ticket has no customer to text."
     : !customer.phone
       ? "The customer has no phone number."
-      : null;
+      : status.data && !status.data.configured
+        ? `${status.data.reason ?? "SMS sending is not set up"}, so no text can be sent.`
+        : null;
   return (
     <>
-      <Button
-        variant="default"
-        leftSection={<IconMessage size={16} />}
-        onClick={() => setOpened(true)}
-        disabled={unavailable !== null}
-        title={unavailable ?? undefined}
-      >
-        Send SMS
-      </Button>
+      <Tooltip label={unavailable} disabled={unavailable === null} multiline maw={280}>
+        {/* A disabled button takes no pointer events: the wrapper shows the reason on hover. */}
+        <span>
+          <Button
+            variant="default"
+            leftSection={<IconMessage size={16} />}
+            onClick={() => setOpened(true)}
+            disabled={unavailable !== null}
+            aria-describedby={unavailable ? "send-sms-unavailable" : undefined}
+          >
+            Send SMS
+          </Button>
+          {unavailable && (
+            <span id="send-sms-unavailable" hidden>
+              {unavailable}
+            </span>
+          )}
+        </span>
+      </Tooltip>
       <Modal opened={opened} onClose={() => setOpened(false)} title={`Text ${customer?.name ?? "the customer"}`}>
         {opened && customer && (
           <SendSmsForm
@@ -67,6 +80,7 @@ function SendSmsForm({
     body ??
     starting
       .replaceAll("{{customer.name}}", customer.name)
+      .replaceAll("{{customer.firstName}}", firstNameOf(customer.name))
       .replaceAll("{{ticket.number}}", ticketNumber ?? "{{ticket.number}}");
   const fieldError = send.error instanceof ApiError ? send.error.fieldError("body") : undefined;
 

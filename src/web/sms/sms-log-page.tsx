@@ -1,19 +1,24 @@
-import { Alert, Anchor, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Anchor,
+  Button,
+  Group,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconSearch } from "@tabler/icons-react";
 import { DataTable } from "mantine-datatable";
-import { useMemo, useState } from "react";
-import { Link } from "react-router";
-import {
-  SMS_DIRECTIONS,
-  SMS_PURPOSES,
-  SMS_STATUSES,
-  type SmsDirection,
-  type SmsPurpose,
-  type SmsStatus,
-} from "../../shared/enums.js";
+import { useEffect, useMemo, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES } from "../../shared/enums.js";
 import {
   SMS_DIRECTION_LABELS,
   SMS_PURPOSE_LABELS,
@@ -22,10 +27,10 @@ import {
 } from "../../shared/labels.js";
 import type { SmsLog, SmsLogQuery } from "../../shared/sms.js";
 import { errorMessage } from "../app/api.js";
-import { useIsAdmin } from "../app/auth.js";
+import { useIsOffice } from "../app/auth.js";
 import { formatDateTime } from "../app/format.js";
 import { formatPhone } from "../app/phone.js";
-import { useRetrySms, useSmsLog } from "./api.js";
+import { useRetrySms, useSmsLog, useSmsStatus } from "./api.js";
 import { SmsStatusBadge } from "./sms-status-badge.js";
 
 /** What went wrong, in words (the code alone means nothing to most people). */
@@ -49,14 +54,49 @@ const startOfNextDay = (day: string) => {
   return date.toISOString();
 };
 
+/** A filter value from the URL, or null when it is missing or not one of the allowed values. */
+function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | null {
+  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
+}
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const day = (value: string | null) => (value && DAY.test(value) && !Number.isNaN(Date.parse(value)) ? value : null);
+
 export default function SmsLogPage() {
-  const isAdmin = useIsAdmin();
-  const [status, setStatus] = useState<SmsStatus | null>(null);
-  const [purpose, setPurpose] = useState<SmsPurpose | null>(null);
-  const [direction, setDirection] = useState<SmsDirection | null>(null);
-  const [range, setRange] = useState<[string | null, string | null]>([null, null]);
-  const [search, setSearch] = useState("");
-  const [q] = useDebouncedValue(search.trim(), 300);
+  // Admins and office agents.
+  const canRetry = useIsOffice();
+  const smsStatus = useSmsStatus();
+  // The filters live in the URL (?status=failed&purpose=ticket_reply&from=2026-01-01&to=…&q=…), so
+  // a reload, the back button and a shared link keep them.
+  const [params, setParams] = useSearchParams();
+  const status = oneOf(params.get("status"), SMS_STATUSES);
+  const purpose = oneOf(params.get("purpose"), SMS_PURPOSES);
+  const direction = oneOf(params.get("direction"), SMS_DIRECTIONS);
+  const range: [string | null, string | null] = [day(params.get("from")), day(params.get("to"))];
+  const q = (params.get("q") ?? "").trim();
+  const [search, setSearch] = useState(params.get("q") ?? "");
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+
+  const setFilters = (changes: Record<string, string | null>) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value) next.set(key, value);
+          else next.delete(key);
+        }
+        return next;
+      },
+      { replace: true },
+    );
+
+  // The search box writes to the URL once the typing pauses; the URL (back button) writes to the box.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new debounced text is written
+  useEffect(() => {
+    if (debounced !== q) setFilters({ q: debounced || null });
+  }, [debounced]);
+  useEffect(() => {
+    setSearch((text) => (text.trim() === q ? text : q));
+  }, [q]);
 
   const filters: SmsLogQuery = useMemo(
     () => ({
@@ -67,12 +107,13 @@ export default function SmsLogPage() {
       until: range[1] ? startOfNextDay(range[1]) : undefined,
       q: q || undefined,
     }),
-    [status, purpose, direction, range, q],
+    [status, purpose, direction, range[0], range[1], q],
   );
   const log = useSmsLog(filters);
   const retry = useRetrySms();
   const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = Boolean(status || purpose || direction || range[0] || range[1] || q);
+  const cannotSend = smsStatus.data && !smsStatus.data.configured ? smsStatus.data.reason : null;
 
   const retryRow = (row: SmsLog) =>
     retry.mutate(row.id, {
@@ -100,7 +141,7 @@ export default function SmsLogPage() {
           clearable
           data={SMS_STATUSES.map((value) => ({ value, label: SMS_STATUS_LABELS[value] }))}
           value={status}
-          onChange={(value) => setStatus(value as SmsStatus | null)}
+          onChange={(value) => setFilters({ status: value })}
         />
         <Select
           label="Purpose"
@@ -108,7 +149,7 @@ export default function SmsLogPage() {
           clearable
           data={SMS_PURPOSES.map((value) => ({ value, label: SMS_PURPOSE_LABELS[value] }))}
           value={purpose}
-          onChange={(value) => setPurpose(value as SmsPurpose | null)}
+          onChange={(value) => setFilters({ purpose: value })}
         />
         <Select
           label="Direction"
@@ -116,7 +157,7 @@ export default function SmsLogPage() {
           clearable
           data={SMS_DIRECTIONS.map((value) => ({ value, label: SMS_DIRECTION_LABELS[value] }))}
           value={direction}
-          onChange={(value) => setDirection(value as SmsDirection | null)}
+          onChange={(value) => setFilters({ direction: value })}
         />
         <DatePickerInput
           type="range"
@@ -125,18 +166,18 @@ export default function SmsLogPage() {
           clearable
           allowSingleDateInRange
           value={range}
-          onChange={(value) => setRange(value as [string | null, string | null])}
+          onChange={(value) => {
+            const [from, to] = value as [string | null, string | null];
+            setFilters({ from, to });
+          }}
         />
         <Stack justify="flex-end">
           <Button
             variant="default"
             disabled={!filtered}
             onClick={() => {
-              setStatus(null);
-              setPurpose(null);
-              setDirection(null);
-              setRange([null, null]);
               setSearch("");
+              setParams(new URLSearchParams(), { replace: true });
             }}
           >
             Clear filters
@@ -232,7 +273,7 @@ export default function SmsLogPage() {
               </Stack>
             ),
           },
-          ...(isAdmin
+          ...(canRetry
             ? [
                 {
                   accessor: "actions",
@@ -240,15 +281,25 @@ export default function SmsLogPage() {
                   textAlign: "right" as const,
                   render: (row: SmsLog) =>
                     row.direction === "outbound" && (row.status === "failed" || row.status === "undelivered") ? (
-                      <Button
-                        size="xs"
-                        variant="light"
-                        onClick={() => retryRow(row)}
-                        loading={retry.isPending && retry.variables === row.id}
-                        aria-label={`Retry SMS to ${row.to}`}
+                      <Tooltip
+                        label={`${cannotSend}, so nothing can be sent.`}
+                        disabled={!cannotSend}
+                        multiline
+                        maw={260}
                       >
-                        Retry
-                      </Button>
+                        <span>
+                          <Button
+                            size="xs"
+                            variant="light"
+                            onClick={() => retryRow(row)}
+                            disabled={Boolean(cannotSend)}
+                            loading={retry.isPending && retry.variables === row.id}
+                            aria-label={`Retry SMS to ${row.to}`}
+                          >
+                            Retry
+                          </Button>
+                        </span>
+                      </Tooltip>
                     ) : null,
                 },
               ]

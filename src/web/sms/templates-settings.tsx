@@ -9,7 +9,7 @@ import {
   SMS_MAX_LENGTH,
   type SmsTemplate,
   TEMPLATE_PLACEHOLDERS,
-  unknownPlaceholders,
+  templateProblem,
 } from "../../shared/sms.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
@@ -22,13 +22,12 @@ function TemplateEditor({ template, canEdit }: { template: SmsTemplate; canEdit:
   const [draft, setDraft] = useState(template.body);
   const label = TEMPLATE_PURPOSE_LABELS[template.purpose];
   const preview = renderTemplate(draft, SAMPLE_TEMPLATE_VALUES);
-  const unknown = unknownPlaceholders(draft);
+  const problem = templateProblem(template.purpose, draft);
   const serverError = save.error instanceof ApiError ? save.error.fieldError("body") : undefined;
-  const error =
-    unknown.length > 0
-      ? `Unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}`
-      : (serverError ?? (save.error ? errorMessage(save.error) : undefined));
-  const changed = draft.trim() !== template.body;
+  const error = problem ?? serverError ?? (save.error ? errorMessage(save.error) : undefined);
+  // Saving trims the text, so leading and trailing spaces alone are no change (the manual
+  // template's default ends with a space, where the message goes).
+  const changed = draft.trim() !== template.body.trim();
 
   const submit = () =>
     save.mutate(
@@ -97,7 +96,7 @@ function TemplateEditor({ template, canEdit }: { template: SmsTemplate; canEdit:
             <Button
               onClick={submit}
               loading={save.isPending}
-              disabled={!changed || unknown.length > 0 || draft.trim() === ""}
+              disabled={!changed || problem !== null || draft.trim() === ""}
               aria-label={`Save template ${label}`}
             >
               Save
@@ -122,7 +121,9 @@ export default function TemplatesSettings() {
             <Code>{`{{${name}}}`}</Code>
           </span>
         ))}
-        . The preview uses sample values.
+        . <Code>{"{{customer.firstName}}"}</Code> is the first word of the customer's name;{" "}
+        <Code>{"{{reply.body}}"}</Code> is the text of a public reply and belongs in the public reply template only. The
+        preview uses sample values.
       </Text>
       {!isAdmin && <Alert color="gray">Only admins can change the templates.</Alert>}
       {templates.isPending && <Loader aria-label="Loading templates" />}

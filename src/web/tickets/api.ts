@@ -1,8 +1,8 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type {
   BulkTicketAction,
-  Comment,
   CreateComment,
+  CreatedComment,
   CreateTicket,
   SlaHours,
   Ticket,
@@ -59,11 +59,18 @@ export function useTicket(id: string) {
   });
 }
 
+const smsInFlight = (entry: TimelineEntry) =>
+  entry.type === "comment"
+    ? entry.sms?.status === "queued" || entry.sms?.status === "sending"
+    : entry.kind === "sms_queued";
+
 export function useTimeline(id: string) {
   return useQuery({
     queryKey: [...ticketsKey, "timeline", id],
     queryFn: () => api<{ items: TimelineEntry[] }>(`/api/tickets/${id}/timeline`),
     select: (data) => data.items,
+    // An SMS on its way (queued, sending) changes state in the background: look again until it settles.
+    refetchInterval: (query) => (query.state.data?.items.some(smsInFlight) ? 5_000 : false),
   });
 }
 
@@ -89,8 +96,11 @@ export function useUpdateTicket(id: string) {
 export function useAddComment(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateComment) => api<Comment>(`/api/tickets/${id}/comments`, { method: "POST", body }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ticketsKey }),
+    mutationFn: (body: CreateComment) => api<CreatedComment>(`/api/tickets/${id}/comments`, { method: "POST", body }),
+    onSuccess: (comment) => {
+      queryClient.invalidateQueries({ queryKey: ticketsKey });
+      if (comment.sms) queryClient.invalidateQueries({ queryKey: ["sms"] });
+    },
   });
 }
 

@@ -5,11 +5,17 @@ import {
   CATEGORY_LABELS,
   PRIORITY_LABELS,
   SMS_PURPOSE_WORDS,
+  SMS_STATUS_LABELS,
   STATUS_LABELS,
   TICKET_FIELD_WORDS,
+  TWILIO_ERROR_WORDS,
 } from "../../shared/labels.js";
+import type { CommentSms } from "../../shared/sms.js";
 import type { TimelineEntry } from "../../shared/tickets.js";
 import { formatDateTime, formatRelative } from "../app/format.js";
+import { formatPhone } from "../app/phone.js";
+import { SmsStatusBadge } from "../sms/sms-status-badge.js";
+import { slaRemainingWords } from "./ticket-badges.js";
 
 type EventEntry = Extract<TimelineEntry, { type: "event" }>;
 
@@ -64,6 +70,14 @@ export function describeEvent(entry: EventEntry): string {
       return `SMS (${purpose}) failed${typeof data.reason === "string" ? `: ${data.reason}` : ""}`;
     case "sms_received":
       return "SMS reply received from the customer";
+    case "sla_paused":
+      return `SLA clock stopped (${statusLabel(entry.toValue)})${
+        typeof data.remainingSeconds === "number" ? `: ${slaRemainingWords(data.remainingSeconds)}` : ""
+      }`;
+    case "sla_resumed":
+      return `SLA clock running again (${statusLabel(entry.toValue)})${
+        typeof data.dueAt === "string" ? `; now due ${formatDateTime(data.dueAt)}` : ""
+      }`;
     case "customer_opted_out":
       return "The customer opted out of SMS";
     case "customer_opted_in":
@@ -78,6 +92,46 @@ function When({ iso }: { iso: string }) {
     <Text size="xs" c="dimmed" component="time" dateTime={iso} title={formatDateTime(iso)}>
       {formatRelative(iso)}
     </Text>
+  );
+}
+
+/** "SMS delivered to +1 555 …" / "SMS not sent: the customer opted out …": a public reply's text message. */
+export function describeReplySms(sms: CommentSms): string {
+  const to = sms.to ? ` to ${formatPhone(sms.to).display}` : "";
+  const problem =
+    sms.reason ?? (sms.errorCode ? (TWILIO_ERROR_WORDS[sms.errorCode] ?? `error ${sms.errorCode}`) : null);
+  switch (sms.status) {
+    case "skipped":
+      return `SMS not sent${problem ? `: ${problem}` : ""}`;
+    case "queued":
+    case "sending":
+      return `SMS queued${to}`;
+    case "sent":
+      return `SMS sent${to}`;
+    case "delivered":
+      return `SMS delivered${to}`;
+    case "undelivered":
+    case "failed":
+      return `SMS ${SMS_STATUS_LABELS[sms.status].toLowerCase()}${to}${problem ? `: ${problem}` : ""}`;
+    default:
+      return `SMS ${SMS_STATUS_LABELS[sms.status].toLowerCase()}`;
+  }
+}
+
+function ReplySmsState({ sms }: { sms: CommentSms }) {
+  const bad = sms.status === "failed" || sms.status === "undelivered";
+  return (
+    <Group gap={6} wrap="nowrap" aria-label="SMS of this reply">
+      <SmsStatusBadge status={sms.status} />
+      <Text
+        size="xs"
+        c={bad ? "red" : "dimmed"}
+        style={{ overflowWrap: "anywhere" }}
+        title={`Last change ${formatDateTime(sms.updatedAt)}`}
+      >
+        {describeReplySms(sms)}
+      </Text>
+    </Group>
   );
 }
 
@@ -118,6 +172,7 @@ export function TicketTimeline({ entries }: { entries: TimelineEntry[] }) {
                 <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
                   {entry.comment.body}
                 </Text>
+                {entry.sms && <ReplySmsState sms={entry.sms} />}
               </Stack>
             </Paper>
           </Timeline.Item>
