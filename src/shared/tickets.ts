@@ -24,11 +24,10 @@ export const ZTicket = z
     status: z.enum(TICKET_STATUSES),
     assigneeId: z.uuid().nullable(),
     createdById: z.uuid().nullable(),
-    dueAt: isoTime.nullable(),
     /** The resolution due time while the SLA clock runs; null while it is stopped (see slaPaused). */
+    dueAt: isoTime.nullable(),
     /** Clock running, not resolved or closed, and the due time has come, at the moment the server answered. */
     overdue: z.boolean(),
-    firstResponseAt: isoTime.nullable(),
     /** The SLA clock is stopped: waiting on the customer, resolved or closed. Never overdue while so. */
     slaPaused: z.boolean(),
     /** While stopped: the business seconds that were left until the due time (negative: that late). */
@@ -37,6 +36,7 @@ export const ZTicket = z
     firstResponseDueAt: isoTime.nullable(),
     /** No first response yet, still open, and firstResponseDueAt has come. */
     firstResponseOverdue: z.boolean(),
+    firstResponseAt: isoTime.nullable(),
     resolvedAt: isoTime.nullable(),
     closedAt: isoTime.nullable(),
     createdAt: isoTime,
@@ -338,6 +338,17 @@ export const ZSlaSettings = z
   .strict()
   .meta({ id: "SlaSettings" });
 export type SlaSettings = z.infer<typeof ZSlaSettings>;
+
+/**
+ * A change to the policy: only the parts sent change (the others stay as saved). What GET
+ * answered may be sent back whole: its read-only defaultTimeZone is ignored.
+ */
+export const ZSlaSettingsPatch = ZSlaSettings.extend({
+  defaultTimeZone: z.string().max(64).optional().describe("Read-only; ignored"),
+})
+  .partial()
+  .meta({ id: "SlaSettingsPatch" });
+export type SlaSettingsPatch = z.infer<typeof ZSlaSettingsPatch>;
 
 /** What the settings page reads: the policy and the zone used when it names none. */
 export const ZSlaSettingsView = ZSlaSettings.extend({

@@ -256,6 +256,18 @@ describe.each(testDatabaseKinds())("SLA clock on %s", (kind) => {
       .orderBy(desc(auditLog.id))
       .limit(1);
     expect(audit?.data).toMatchObject({ to: { resolutionHours: { urgent: 2 } } });
+
+    // A save changes only the parts it sends; GET's answer may be sent back whole.
+    const partial = await admin.put("/api/tickets/sla-settings", { holidays: ["2026-01-01"] });
+    expect(partial.json()).toMatchObject({
+      holidays: ["2026-01-01"],
+      timeZone: "Europe/Berlin",
+      resolutionHours: { urgent: 2, high: 6, normal: 12, low: 48 },
+      week: WEEKDAYS_9_TO_5,
+    });
+    const roundTrip = await admin.put("/api/tickets/sla-settings", partial.json());
+    expect(roundTrip.statusCode).toBe(200);
+    expect(roundTrip.json()).toEqual(partial.json());
   });
 
   it("keeps tickets from before the SLA pause running, and without a first-response target", async () => {

@@ -10,9 +10,9 @@ import {
   ZCreatedComment,
   ZCreateTicket,
   ZSlaHours,
-  ZTicketDetail,
-  ZSlaSettings,
+  ZSlaSettingsPatch,
   ZSlaSettingsView,
+  ZTicketDetail,
   ZTicketList,
   ZTicketListQuery,
   ZTimeline,
@@ -100,7 +100,6 @@ export async function ticketsRoutes(app: App) {
   );
 
   app.get(
-  app.get(
     "/api/tickets/sla-settings",
     {
       schema: {
@@ -119,14 +118,15 @@ export async function ticketsRoutes(app: App) {
       schema: {
         tags: ["tickets"],
         summary:
-          "Change the SLA policy (admins); applies to new tickets, priority changes and clocks stopped or restarted from now on",
-        body: ZSlaSettings,
+          "Change the SLA policy (admins; the parts sent); applies to new tickets, priority changes and clocks stopped or restarted from now on",
+        body: ZSlaSettingsPatch,
         response: { 200: ZSlaSettingsView, ...problems },
       },
     },
     async (request) => updateSlaSettings(ctx, actorOf(request), request.body),
   );
 
+  app.get(
     "/api/tickets/:id",
     {
       schema: {

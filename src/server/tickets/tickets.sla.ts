@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
 import {
   ALWAYS_OPEN_DAY,
@@ -6,6 +6,7 @@ import {
   DEFAULT_SLA_HOURS,
   type SlaHours,
   type SlaSettings,
+  type SlaSettingsPatch,
   type SlaSettingsView,
   ZSlaHours,
   ZSlaSettings,
@@ -116,25 +117,28 @@ export async function updateSlaHours(ctx: ServiceContext, actor: Actor, hours: S
 export async function updateSlaSettings(
   ctx: ServiceContext,
   actor: Actor,
-  input: SlaSettings,
+  input: SlaSettingsPatch,
 ): Promise<SlaSettingsView> {
   return inTransaction(ctx, async ({ db: tx }) => {
-    const before = await readSlaSettings(tx, ctx.config);
+    // Serialise concurrent saves: each merges its parts into what the one before it wrote.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('uplink.settings.sla'))`);
+    const { defaultTimeZone: _, ...before } = await readSlaSettings(tx, ctx.config);
     const now = ctx.clock.now();
-    const { resolutionHours, ...policy } = input;
+    const { defaultTimeZone: __, ...changes } = input;
+    const next: SlaSettings = { ...before, ...changes };
+    const { resolutionHours, ...policy } = next;
     await writeSetting(tx, SLA_SETTING_KEY, resolutionHours, actor, now);
     await writeSetting(tx, SLA_POLICY_KEY, policy, actor, now);
-    const { defaultTimeZone: _, ...from } = before;
     await recordAudit(tx, {
       actorId: actor.id,
       action: "settings.sla",
       entityType: "settings",
       entityId: SLA_POLICY_KEY,
-      data: { from, to: input },
+      data: { fields: Object.keys(changes), from: before, to: next },
       ip: actor.ip,
       at: now,
     });
-    return { ...input, defaultTimeZone: ctx.config.TIME_ZONE };
+    return { ...next, defaultTimeZone: ctx.config.TIME_ZONE };
   });
 }
 

@@ -5,6 +5,8 @@ import type {
   CreatedComment,
   CreateTicket,
   SlaHours,
+  SlaSettingsPatch,
+  SlaSettingsView,
   Ticket,
   TicketDetail,
   TicketList,
@@ -121,5 +123,23 @@ export function useUpdateSlaHours() {
   return useMutation({
     mutationFn: (body: SlaHours) => api<SlaHours>("/api/tickets/sla-hours", { method: "PUT", body }),
     onSuccess: (hours) => queryClient.setQueryData([...ticketsKey, "sla-hours"], hours),
+  });
+}
+
+export function useSlaSettings() {
+  return useQuery({
+    queryKey: [...ticketsKey, "sla-settings"],
+    queryFn: () => api<SlaSettingsView>("/api/tickets/sla-settings"),
+  });
+}
+
+export function useUpdateSlaSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: SlaSettingsPatch) => api<SlaSettingsView>("/api/tickets/sla-settings", { method: "PUT", body }),
+    onSuccess: (saved) => {
+      queryClient.setQueryData([...ticketsKey, "sla-settings"], saved);
+      queryClient.setQueryData([...ticketsKey, "sla-hours"], saved.resolutionHours);
+    },
   });
 }

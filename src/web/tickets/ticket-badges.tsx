@@ -1,7 +1,7 @@
 import { Badge, type MantineColor, Tooltip } from "@mantine/core";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { CATEGORY_LABELS, optionsOf, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
-import { formatDateTime } from "../app/format.js";
+import { formatDateTime, formatDuration } from "../app/format.js";
 
 export const STATUS_COLORS: Record<TicketStatus, MantineColor> = {
   open: "blue",
@@ -39,6 +39,29 @@ export function OverdueBadge({ dueAt }: { dueAt: string | null }) {
     <Tooltip label={dueAt ? `Was due ${formatDateTime(dueAt)}` : "Overdue"}>
       <Badge color="red" variant="filled">
         Overdue
+      </Badge>
+    </Tooltip>
+  );
+}
+
+/** "3 h 20 min left" or "2 h late": what a stopped SLA clock holds. */
+export function slaRemainingWords(seconds: number | null): string {
+  if (seconds === null) return "";
+  return seconds >= 0 ? `${formatDuration(seconds)} left` : `${formatDuration(-seconds)} late`;
+}
+
+/** The SLA clock is stopped (waiting on the customer, resolved or closed): never overdue meanwhile. */
+export function SlaPausedBadge({ remainingSeconds }: { remainingSeconds: number | null }) {
+  return (
+    <Tooltip
+      label={`The SLA clock is stopped while the ticket waits on the customer or is resolved. ${slaRemainingWords(
+        remainingSeconds,
+      )} when it runs again.`}
+      multiline
+      w={260}
+    >
+      <Badge color="gray" variant="outline">
+        SLA paused
       </Badge>
     </Tooltip>
   );

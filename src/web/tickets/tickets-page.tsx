@@ -40,6 +40,7 @@ import {
   PriorityBadge,
   STATUS_OPTIONS,
   StatusBadge,
+  SlaPausedBadge,
 } from "./ticket-badges.js";
 
 const SORT_OPTIONS = [
@@ -56,6 +57,9 @@ const SORT_OPTIONS = [
 function DueCell({ ticket }: { ticket: TicketListItem }) {
   if (ticket.overdue) return <OverdueBadge dueAt={ticket.dueAt} />;
   if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
+  if (ticket.slaPaused && ticket.status === "waiting_on_customer") {
+    return <SlaPausedBadge remainingSeconds={ticket.slaRemainingSeconds} />;
+  }
   return (
     <Text size="sm" title={formatDateTime(ticket.dueAt)}>
       {formatRelative(ticket.dueAt)}
