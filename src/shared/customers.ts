@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { refineCoordinatePair, refineCoordinatePairUpdate } from "./coordinates.js";
 import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "./enums.js";
 import { ZPageQuery, ZSearchText } from "./pagination.js";
+import { ZProblem } from "./problem.js";
 
 export const ZCustomer = z
   .object({
@@ -38,11 +40,38 @@ export const ZCustomer = z
   .meta({ id: "Customer" });
 export type Customer = z.infer<typeof ZCustomer>;
 
-/** Another customer holding the same phone, email, IP or MAC: shown to staff, never blocking. */
+/** A customer in a list, a warning or a problem: enough to name them and link to them. */
+export const ZCustomerRef = z.object({ id: z.uuid(), accountNumber: z.string(), name: z.string() });
+export type CustomerRef = z.infer<typeof ZCustomerRef>;
+
+/**
+ * One customer's page (GET /api/customers/:id): the record, plus who archived them (from the
+ * audit log; null while current, or when the system did it). Lists stay lean without it.
+ */
+export const ZCustomerDetail = ZCustomer.extend({
+  archivedBy: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+}).meta({ id: "CustomerDetail" });
+export type CustomerDetail = z.infer<typeof ZCustomerDetail>;
+
+/**
+ * The 409 of a create, edit or restore whose IP or MAC address another current customer holds
+ * (`customer.ip_taken`, `customer.mac_taken`): `holder` is that customer, `errors` name the field.
+ */
+export const ZAddressTaken = ZProblem.extend({
+  code: z.enum(["customer.ip_taken", "customer.mac_taken"]),
+  holder: ZCustomerRef,
+}).meta({ id: "CustomerAddressTaken" });
+export type AddressTaken = z.infer<typeof ZAddressTaken>;
+
+/**
+ * Another current customer sharing this one's phone or email (households share them): shown to
+ * staff, never blocking. IP and MAC appear only for duplicates older than the rule that refuses
+ * them, on an edit that leaves the address as it was.
+ */
 export const ZDuplicateWarning = z.object({
   field: z.enum(["phone", "altPhone", "email", "ipAddress", "macAddress"]),
   message: z.string(),
-  customers: z.array(z.object({ id: z.uuid(), accountNumber: z.string(), name: z.string() })),
+  customers: z.array(ZCustomerRef),
 });
 export type DuplicateWarning = z.infer<typeof ZDuplicateWarning>;
 
@@ -173,7 +202,7 @@ export const customerFields = {
   notes: optionalText("Notes", 10_000),
 };
 
-export const ZCreateCustomer = z.object(customerFields).strict();
+export const ZCreateCustomer = z.object(customerFields).strict().superRefine(refineCoordinatePair);
 export type CreateCustomer = z.input<typeof ZCreateCustomer>;
 export type CreateCustomerParsed = z.output<typeof ZCreateCustomer>;
 
@@ -183,7 +212,8 @@ export const ZUpdateCustomer = z
     name: customerFields.name.optional(),
     version: z.number({ error: "version is required" }).int("version must be a whole number"),
   })
-  .strict();
+  .strict()
+  .superRefine(refineCoordinatePairUpdate);
 export type UpdateCustomer = z.input<typeof ZUpdateCustomer>;
 export type UpdateCustomerParsed = z.output<typeof ZUpdateCustomer>;
 
@@ -203,6 +233,8 @@ export const ZCustomerFilterQuery = z.object({
     .transform((value) => (value === "all" ? ("all" as const) : value === "true"))
     .optional(),
   sort: z.enum(CUSTOMER_SORTS, { error: `sort must be one of ${CUSTOMER_SORTS.join(", ")}` }).optional(),
+  /** Customers whose mobile or alternative phone is this number (any format the server reads). */
+  phone: z.string().trim().min(1, "phone must not be empty").max(40, "phone must be at most 40 characters").optional(),
 });
 export type CustomerFilterQuery = z.infer<typeof ZCustomerFilterQuery>;
 
@@ -260,6 +292,8 @@ export const ZImportResult = z
     created: z.number().int(),
     updated: z.number().int(),
     errors: z.array(ZImportRowError),
+    /** Worth a look, never blocking: a mobile phone another current customer (or another row) has too. */
+    warnings: z.array(ZImportRowError),
     /** Header → field as used, so the UI can show and edit the matching. */
     mapping: z.record(z.string(), z.enum(CUSTOMER_CSV_FIELDS).nullable()),
     dryRun: z.boolean(),

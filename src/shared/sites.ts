@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { refineCoordinatePair, refineCoordinatePairUpdate } from "./coordinates.js";
 import { SITE_KINDS } from "./enums.js";
 
 export const ZSite = z
@@ -50,12 +51,13 @@ const siteFields = {
   active: z.boolean({ error: "Active must be true or false" }).optional(),
 };
 
-export const ZCreateSite = z.object(siteFields).strict();
+export const ZCreateSite = z.object(siteFields).strict().superRefine(refineCoordinatePair);
 export type CreateSite = z.output<typeof ZCreateSite>;
 
 export const ZUpdateSite = z
   .object({ ...siteFields, name: siteFields.name.optional(), kind: siteFields.kind.optional() })
-  .strict();
+  .strict()
+  .superRefine(refineCoordinatePairUpdate);
 export type UpdateSite = z.output<typeof ZUpdateSite>;
 
 export const ZSiteList = z.object({ items: z.array(ZSite), nextCursor: z.string().nullable() });

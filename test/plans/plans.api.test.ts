@@ -109,6 +109,24 @@ describe.each(testDatabaseKinds())("service plans API on %s", (kind) => {
     expect(problemOf(assign).errors?.[0]?.message).toMatch(/deactivated/);
   });
 
+  it("lists every plan with how many customers (archived included) are on it", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const plan = (n: string) => ({ name: n, downloadMbps: 10, uploadMbps: 2, monthlyPrice: 10 });
+    const busy = (await admin.post("/api/service-plans", plan("Counted Busy"))).json();
+    const quiet = (await admin.post("/api/service-plans", plan("Counted Quiet"))).json();
+    for (let i = 0; i < 3; i++) await makeCustomer(admin, { servicePlanId: busy.id });
+    const gone = await makeCustomer(admin, { servicePlanId: busy.id });
+    await admin.delete(`/api/customers/${gone.id}`);
+    const items = (await admin.get("/api/service-plans?q=Counted&limit=100")).json().items as {
+      id: string;
+      customerCount: number;
+    }[];
+    expect(items.map((p) => [p.id, p.customerCount])).toEqual([
+      [busy.id, 4],
+      [quiet.id, 0],
+    ]);
+  });
+
   it("answers unknown plans with 404", async () => {
     const admin = await signIn(t().app, DEMO.admin);
     const id = "00000000-0000-4000-8000-000000000000";

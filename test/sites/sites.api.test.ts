@@ -49,6 +49,45 @@ describe.each(testDatabaseKinds())("network sites API on %s", (kind) => {
     expect(dup.statusCode).toBe(409);
   });
 
+  it("refuses half a coordinate pair, on create and against the stored other one on edit", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const half = await admin.post("/api/sites", { name: "Half Tower", kind: "tower", longitude: 13.4 });
+    expect(half.statusCode).toBe(422);
+    expect(problemOf(half).errors).toEqual([
+      { field: "latitude", message: "Latitude is needed with a longitude: enter both, or neither" },
+    ]);
+    const bare = (await admin.post("/api/sites", { name: "Bare Tower", kind: "tower" })).json();
+    const edit = await admin.patch(`/api/sites/${bare.id}`, { latitude: 52.5 });
+    expect(edit.statusCode).toBe(422);
+    expect(problemOf(edit).errors).toEqual([
+      { field: "longitude", message: "Longitude is needed with a latitude: enter both, or neither" },
+    ]);
+    const placed = await admin.patch(`/api/sites/${bare.id}`, { latitude: 52.5, longitude: 13.4 });
+    expect(placed.json()).toMatchObject({ latitude: 52.5, longitude: 13.4 });
+    expect((await admin.patch(`/api/sites/${bare.id}`, { latitude: 52.6 })).json()).toMatchObject({
+      latitude: 52.6,
+      longitude: 13.4,
+    });
+    expect((await admin.patch(`/api/sites/${bare.id}`, { longitude: null })).statusCode).toBe(422);
+  });
+
+  it("lists every site with how many customers (archived included) are connected through it", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const busy = (await admin.post("/api/sites", { name: "Count Busy", kind: "tower" })).json();
+    const quiet = (await admin.post("/api/sites", { name: "Count Quiet", kind: "pop" })).json();
+    await makeCustomer(admin, { siteId: busy.id });
+    const gone = await makeCustomer(admin, { siteId: busy.id });
+    await admin.delete(`/api/customers/${gone.id}`);
+    const items = (await admin.get("/api/sites?q=Count&limit=100")).json().items as {
+      id: string;
+      customerCount: number;
+    }[];
+    expect(items.map((s) => [s.id, s.customerCount])).toEqual([
+      [busy.id, 2],
+      [quiet.id, 0],
+    ]);
+  });
+
   it("deletes an unused site; a site in use gets 409 with the count and can be deactivated", async () => {
     const admin = await signIn(t().app, DEMO.admin);
     const unused = (await admin.post("/api/sites", { name: "Spare OLT", kind: "olt" })).json();

@@ -5,19 +5,23 @@ import type { Session } from "../support/app.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeServicePlan } from "../support/factories/service-plans.js";
 
+let ipSequence = 0;
+
 /**
  * A customer with an address, an IP address and a service plan, made through the customers and
  * plans APIs (an admin's session), as the tickets suites' customer summaries show them.
  */
 export async function makeCustomerWithPlan(admin: Session, overrides: Record<string, unknown> = {}) {
   const plan = await makeServicePlan(admin);
+  // Each its own address: two current customers cannot share one.
+  ipSequence += 1;
   return makeCustomer(admin, {
     street: "12 Main St",
     city: "Springfield",
     region: "IL",
     postalCode: "62701",
     servicePlanId: plan.id,
-    ipAddress: "100.64.1.20",
+    ipAddress: `100.64.${Math.floor(ipSequence / 250) + 1}.${(ipSequence % 250) + 1}`,
     ...overrides,
   });
 }

@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
-import { or, sql } from "drizzle-orm";
+import { and, isNull, or, sql } from "drizzle-orm";
+import { coordinatePairProblem } from "../../shared/coordinates.js";
 import {
   CUSTOMER_CSV_FIELDS,
   type CustomerCsvField,
@@ -15,7 +16,7 @@ import type { Executor } from "../db/client.js";
 import { customers, networkSites, servicePlans } from "../db/schema/index.js";
 import { AppError } from "../http/errors.js";
 import { fieldForHeader, unprotectCell } from "./customers.csv.js";
-import { parsePhones } from "./customers.service.js";
+import { addressTakenMessage, lockAllCustomerAddresses, parsePhones } from "./customers.service.js";
 
 export const MAX_IMPORT_ROWS = 50_000;
 const WRITE_BATCH = 2000;
@@ -55,6 +56,17 @@ interface PlannedRow {
   row: number;
   values: Partial<Record<Column, unknown>>;
   existingId?: string;
+}
+
+/** What a row's matched customer holds now: the address, phone and coordinate checks compare with it. */
+interface ExistingCustomer {
+  id: string;
+  accountNumber: string;
+  phone: string | null;
+  ipAddress: string | null;
+  macAddress: string | null;
+  latitude: number | null;
+  longitude: number | null;
 }
 
 const squash = (value: string) =>
@@ -222,25 +234,6 @@ export async function importCustomersCsv(
     planned.push({ row, values, accountNumber });
   });
 
-  await matchExisting(ctx.db, planned, errors);
-  const toCreate = planned.filter((p) => !p.existingId);
-  for (const p of toCreate) {
-    if (p.values.name === undefined || p.values.name === null) {
-      errors.push({ row: p.row, field: "name", message: "Name is required for a new customer" });
-    }
-  }
-  errors.sort((a, b) => a.row - b.row);
-  const result: ImportResult = {
-    rows: data.length,
-    created: toCreate.length,
-    updated: planned.length - toCreate.length,
-    errors,
-    mapping: Object.fromEntries(mapping),
-    dryRun: Boolean(request.dryRun),
-  };
-  if (errors.length > 0) return { ...result, created: 0, updated: 0 };
-  if (request.dryRun) return result;
-
   const columns = (Object.keys(COLUMNS) as Column[]).filter((column) =>
     column === "servicePlanId"
       ? fieldIndex.has("servicePlan")
@@ -248,7 +241,36 @@ export async function importCustomersCsv(
         ? fieldIndex.has("site")
         : fieldIndex.has(column as CustomerCsvField),
   );
-  await inTransaction(ctx, async ({ db: tx }) => {
+  const writesAddresses = columns.includes("ipAddress") || columns.includes("macAddress");
+  // One transaction from the checks against the database to the writes, so what was checked is what is written.
+  return inTransaction(ctx, async ({ db: tx }) => {
+    // Address writers wait for the import, and it for them: no IP or MAC can be taken between check and write.
+    if (writesAddresses && !request.dryRun) await lockAllCustomerAddresses(tx);
+    const existing = await matchExisting(tx, planned, errors);
+    const warnings: ImportRowError[] = [];
+    checkCoordinates(planned, existing, errors);
+    await checkAddresses(tx, planned, existing, errors);
+    await checkSharedPhones(tx, planned, existing, warnings);
+    const toCreate = planned.filter((p) => !p.existingId);
+    for (const p of toCreate) {
+      if (p.values.name === undefined || p.values.name === null) {
+        errors.push({ row: p.row, field: "name", message: "Name is required for a new customer" });
+      }
+    }
+    errors.sort((a, b) => a.row - b.row);
+    warnings.sort((a, b) => a.row - b.row);
+    const result: ImportResult = {
+      rows: data.length,
+      created: toCreate.length,
+      updated: planned.length - toCreate.length,
+      errors,
+      warnings,
+      mapping: Object.fromEntries(mapping),
+      dryRun: Boolean(request.dryRun),
+    };
+    if (errors.length > 0) return { ...result, created: 0, updated: 0 };
+    if (request.dryRun) return result;
+
     const now = ctx.clock.now();
     for (let start = 0; start < toCreate.length; start += WRITE_BATCH) {
       await insertBatch(tx, columns, toCreate.slice(start, start + WRITE_BATCH), now);
@@ -265,8 +287,157 @@ export async function importCustomersCsv(
       ip: actor.ip,
       at: now,
     });
+    return result;
   });
-  return result;
+}
+
+/** A text[] parameter however long the file: fast to send, and no parameter limit. Values are validated first. */
+const textArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+
+/** One spelling per address, so "2001:DB8:0::1" in one row and "2001:db8::1" in another are seen as the same. */
+function canonicalIp(ip: string): string {
+  try {
+    return new URL(`http://${ip.includes(":") ? `[${ip}]` : ip}/`).hostname;
+  } catch {
+    return ip.toLowerCase();
+  }
+}
+
+/** Latitude and longitude as each row leaves the customer: both or neither. */
+function checkCoordinates(planned: PlannedRow[], existing: Map<string, ExistingCustomer>, errors: ImportRowError[]) {
+  for (const p of planned) {
+    if (!("latitude" in p.values) && !("longitude" in p.values)) continue;
+    const current = p.existingId ? existing.get(p.existingId) : undefined;
+    const latitude = "latitude" in p.values ? (p.values.latitude as number | null) : (current?.latitude ?? null);
+    const longitude = "longitude" in p.values ? (p.values.longitude as number | null) : (current?.longitude ?? null);
+    const problem = coordinatePairProblem(latitude, longitude);
+    if (problem) errors.push({ row: p.row, ...problem });
+  }
+}
+
+/**
+ * IP and MAC addresses are one customer's each: a row that gives a customer an address another
+ * current customer holds (one the file does not move away), or one an earlier row gives too, is
+ * an error naming the holder. A row that keeps a customer's address as it is is not checked, so a
+ * duplicate from before this rule does not block re-importing an export.
+ */
+async function checkAddresses(
+  db: Executor,
+  planned: PlannedRow[],
+  existing: Map<string, ExistingCustomer>,
+  errors: ImportRowError[],
+) {
+  const fields = [
+    { field: "ipAddress", canonical: canonicalIp, type: "inet", column: customers.ipAddress },
+    { field: "macAddress", canonical: (mac: string) => mac, type: "macaddr", column: customers.macAddress },
+  ] as const;
+  for (const { field, canonical, type, column } of fields) {
+    // What the file leaves each matched customer holding; a holder the file moves off the address is no conflict.
+    const finalByCustomer = new Map<string, string | null>();
+    const claims: { p: PlannedRow; address: string; key: string }[] = [];
+    for (const p of planned) {
+      if (!(field in p.values)) continue;
+      const value = p.values[field];
+      const key = typeof value === "string" ? canonical(value) : null;
+      if (p.existingId) finalByCustomer.set(p.existingId, key);
+      if (typeof value !== "string" || key === null) continue;
+      const current = p.existingId ? existing.get(p.existingId)?.[field] : undefined;
+      if (current && canonical(current) === key) continue;
+      claims.push({ p, address: value, key });
+    }
+    if (claims.length === 0) continue;
+    const firstRow = new Map<string, number>();
+    for (const claim of claims) {
+      const earlier = firstRow.get(claim.key);
+      if (earlier === undefined) firstRow.set(claim.key, claim.p.row);
+      else
+        errors.push({
+          row: claim.p.row,
+          field,
+          message: `${field === "ipAddress" ? "IP address" : "MAC address"} ${claim.address} is on row ${earlier} too; each customer needs their own`,
+        });
+    }
+    const holders = await db
+      .select({ id: customers.id, accountNumber: customers.accountNumber, name: customers.name, address: column })
+      .from(customers)
+      .where(
+        and(
+          isNull(customers.deletedAt),
+          sql`${column} = any(${textArray([...new Set(claims.map((c) => c.address))])}::${sql.raw(type)}[])`,
+        ),
+      )
+      .orderBy(customers.accountNumber);
+    for (const claim of claims) {
+      const holder = holders.find(
+        (h) =>
+          h.address !== null &&
+          canonical(h.address) === claim.key &&
+          h.id !== claim.p.existingId &&
+          (!finalByCustomer.has(h.id) || finalByCustomer.get(h.id) === claim.key),
+      );
+      if (holder)
+        errors.push({
+          row: claim.p.row,
+          field,
+          message: addressTakenMessage(field, holder.address ?? claim.address, holder),
+        });
+    }
+  }
+}
+
+/**
+ * A mobile phone another current customer has too (or another row gives too) is a warning:
+ * households share numbers. Only a number new to the row's customer is looked at.
+ */
+async function checkSharedPhones(
+  db: Executor,
+  planned: PlannedRow[],
+  existing: Map<string, ExistingCustomer>,
+  warnings: ImportRowError[],
+) {
+  const claims = planned.flatMap((p) => {
+    const phone = p.values.phone;
+    if (typeof phone !== "string") return [];
+    if (p.existingId && existing.get(p.existingId)?.phone === phone) return [];
+    return [{ p, phone }];
+  });
+  if (claims.length === 0) return;
+  const numbers = textArray([...new Set(claims.map((c) => c.phone))]);
+  const holders = await db
+    .select({
+      id: customers.id,
+      accountNumber: customers.accountNumber,
+      name: customers.name,
+      phone: customers.phone,
+      altPhone: customers.altPhone,
+    })
+    .from(customers)
+    .where(
+      and(
+        isNull(customers.deletedAt),
+        or(sql`${customers.phone} = any(${numbers}::text[])`, sql`${customers.altPhone} = any(${numbers}::text[])`),
+      ),
+    )
+    .orderBy(customers.accountNumber);
+  const firstRow = new Map<string, number>();
+  for (const { p, phone } of claims) {
+    const others = holders.filter((h) => (h.phone === phone || h.altPhone === phone) && h.id !== p.existingId);
+    if (others.length > 0) {
+      const who = others
+        .slice(0, 3)
+        .map((h) => `${h.accountNumber} ${h.name}`)
+        .join(", ");
+      const more = others.length > 3 ? ` and ${others.length - 3} more` : "";
+      warnings.push({
+        row: p.row,
+        field: "phone",
+        message: `Mobile phone ${phone} is also the number of ${who}${more}`,
+      });
+    }
+    const earlier = firstRow.get(phone);
+    if (earlier === undefined) firstRow.set(phone, p.row);
+    else warnings.push({ row: p.row, field: "phone", message: `Mobile phone ${phone} is on row ${earlier} too` });
+  }
 }
 
 function csvFieldOf(field: string): string {
@@ -275,12 +446,15 @@ function csvFieldOf(field: string): string {
   return field;
 }
 
-/** Finds each row's customer: by account number, else by phone; a key used twice in the file is an error. */
+/**
+ * Finds each row's customer: by account number, else by phone; a key used twice in the file is an
+ * error. Answers the matched customers' current values by id.
+ */
 async function matchExisting(
   db: Executor,
   planned: (PlannedRow & { accountNumber?: string })[],
   errors: ImportRowError[],
-) {
+): Promise<Map<string, ExistingCustomer>> {
   const accountNumbers = [
     ...new Set(
       planned.flatMap((p) => (p.accountNumber && ACCOUNT_NUMBER.test(p.accountNumber) ? [p.accountNumber] : [])),
@@ -298,7 +472,15 @@ async function matchExisting(
     accountNumbers.length + phones.length === 0
       ? []
       : await db
-          .select({ id: customers.id, accountNumber: customers.accountNumber, phone: customers.phone })
+          .select({
+            id: customers.id,
+            accountNumber: customers.accountNumber,
+            phone: customers.phone,
+            ipAddress: customers.ipAddress,
+            macAddress: customers.macAddress,
+            latitude: customers.latitude,
+            longitude: customers.longitude,
+          })
           .from(customers)
           .where(
             or(
@@ -306,6 +488,7 @@ async function matchExisting(
               sql`${customers.phone} = any(${`{${phones.join(",")}}`}::text[])`,
             ),
           );
+  const existing = new Map<string, ExistingCustomer>(found.map((c) => [c.id, c]));
   for (const c of found) {
     byAccount.set(c.accountNumber, c.id);
     if (c.phone) byPhone.set(c.phone, [...(byPhone.get(c.phone) ?? []), c]);
@@ -346,6 +529,7 @@ async function matchExisting(
       } else seen.set(key, p.row);
     }
   }
+  return existing;
 }
 
 function recordsetOf(columns: Column[], rows: PlannedRow[], withId: boolean) {

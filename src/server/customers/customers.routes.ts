@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { ZCustomerConflict } from "../../shared/conflict.js";
 import {
+  ZAddressTaken,
   ZCreateCustomer,
   ZCustomer,
+  ZCustomerDetail,
   ZCustomerFilterQuery,
   ZCustomerList,
   ZCustomerListQuery,
@@ -89,9 +91,9 @@ export async function customersRoutes(app: App) {
     {
       schema: {
         tags: ["customers"],
-        summary: "One customer (archived ones too)",
+        summary: "One customer (archived ones too, with who archived them)",
         params: ZCustomerId,
-        response: { 200: ZCustomer, ...problems },
+        response: { 200: ZCustomerDetail, ...problems },
       },
     },
     async (request) => getCustomer(database.db, request.params.id),
@@ -102,9 +104,10 @@ export async function customersRoutes(app: App) {
     {
       schema: {
         tags: ["customers"],
-        summary: "Create a customer; warnings name other customers with the same phone, email, IP or MAC",
+        summary:
+          "Create a customer; an IP or MAC address another current customer holds gets 409 naming them, a shared phone or email a warning",
         body: ZCreateCustomer,
-        response: { 201: ZCustomerWithWarnings, ...problems },
+        response: { 201: ZCustomerWithWarnings, ...problems, 409: z.union([ZAddressTaken, ZProblem]) },
       },
     },
     async (request, reply) => reply.code(201).send(await createCustomer(ctx, actorOf(request), request.body)),
@@ -115,11 +118,16 @@ export async function customersRoutes(app: App) {
     {
       schema: {
         tags: ["customers"],
-        summary: "Change a customer; a stale version gets 409 with the current record",
+        summary:
+          "Change a customer; a stale version gets 409 with the current record, an IP or MAC address another current customer holds 409 naming them",
         params: ZCustomerId,
         body: ZUpdateCustomer,
-        // A stale version's 409 carries the customer as they are now; other 409s are plain problems.
-        response: { 200: ZCustomerWithWarnings, ...problems, 409: z.union([ZCustomerConflict, ZProblem]) },
+        // A stale version's 409 carries the customer as they are now, a taken address its holder; other 409s are plain problems.
+        response: {
+          200: ZCustomerWithWarnings,
+          ...problems,
+          409: z.union([ZCustomerConflict, ZAddressTaken, ZProblem]),
+        },
       },
     },
     async (request) => updateCustomer(ctx, actorOf(request), request.params.id, request.body),
@@ -145,9 +153,10 @@ export async function customersRoutes(app: App) {
       config: { access: ["admin"] },
       schema: {
         tags: ["customers"],
-        summary: "Restore an archived customer (admins)",
+        summary:
+          "Restore an archived customer (admins); 409 naming the holder when another current customer has taken their IP or MAC address",
         params: ZCustomerId,
-        response: { 200: ZCustomer, ...problems },
+        response: { 200: ZCustomer, ...problems, 409: z.union([ZAddressTaken, ZProblem]) },
       },
     },
     async (request) => restoreCustomer(ctx, actorOf(request), request.params.id),

@@ -16,6 +16,8 @@ export interface CustomerFilter {
   connectionType?: ConnectionType;
   /** false (default): current customers only; true: archived only; "all": both. */
   archived?: boolean | "all";
+  /** An E.164 number: customers whose mobile or alternative phone it is. */
+  phone?: string;
 }
 
 /**
@@ -93,6 +95,10 @@ export function filterConditions(filter: CustomerFilter) {
     filter.servicePlanId ? eq(customers.servicePlanId, filter.servicePlanId) : undefined,
     filter.siteId ? eq(customers.siteId, filter.siteId) : undefined,
     filter.connectionType ? eq(customers.connectionType, filter.connectionType) : undefined,
+    // The alternative phone has only the reversed-number index; equality of the reversed text uses it.
+    filter.phone
+      ? or(eq(customers.phone, filter.phone), sql`reverse(${customers.altPhone}) = reverse(${filter.phone})`)
+      : undefined,
     search?.where,
   );
   return { where, score: search?.score };

@@ -1,8 +1,11 @@
-import { and, desc, eq, getTableColumns, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
+import { coordinatePairProblem } from "../../shared/coordinates.js";
 import type {
   CreateCustomerParsed,
   Customer,
+  CustomerDetail,
   CustomerList,
+  CustomerRef,
   CustomerWithWarnings,
   DuplicateWarning,
   UpdateCustomerParsed,
@@ -11,8 +14,8 @@ import { normalizePhone } from "../../shared/phone.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
-import { customers, networkSites, servicePlans } from "../db/schema/index.js";
-import { AppError, notFound } from "../http/errors.js";
+import { auditLog, customers, networkSites, servicePlans, users } from "../db/schema/index.js";
+import { AppError, fieldError, notFound } from "../http/errors.js";
 import { encodeCursor } from "../http/pagination.js";
 import { type CustomerFilter, filterConditions, sortPlan, WORD_SIMILARITY_THRESHOLD } from "./customers.search.js";
 
@@ -152,14 +155,126 @@ export async function findDuplicates(db: Executor, row: CustomerRow): Promise<Du
   return warnings;
 }
 
+/**
+ * Every writer of customers' IP and MAC addresses holds this lock: single edits shared (they
+ * then lock their own addresses), the CSV import exclusively (it writes thousands at once, more
+ * than the lock table holds one by one).
+ */
+const ADDRESS_WRITERS = sql`hashtextextended('uplink.customers.addresses', 0)`;
+
+/**
+ * Makes "is this IP or MAC free?" and the write that takes it one step, across concurrent
+ * requests and instances, without a unique index (installations from before this rule may hold
+ * duplicates, on which such an index could not be built): a transaction-scoped advisory lock per
+ * normalised address, taken in key order so two writers never wait on each other in a circle.
+ */
+export async function lockCustomerAddresses(
+  db: Executor,
+  addresses: { ipAddress?: string | null; macAddress?: string | null },
+) {
+  await db.execute(sql`select pg_advisory_xact_lock_shared(${ADDRESS_WRITERS})`);
+  const keys: SQL[] = [];
+  if (addresses.ipAddress) keys.push(sql`'ip ' || host(${addresses.ipAddress}::inet)`);
+  if (addresses.macAddress) keys.push(sql`'mac ' || ${addresses.macAddress}::macaddr::text`);
+  if (keys.length === 0) return;
+  // The subquery's order is kept (PostgreSQL does not flatten a sorted subquery), so the locks are taken in it.
+  await db.execute(
+    sql`select pg_advisory_xact_lock(k) from (select distinct hashtextextended(key, 0) as k from (values ${sql.join(
+      keys.map((key) => sql`(${key})`),
+      sql`, `,
+    )}) as keys(key) order by k) as ordered`,
+  );
+}
+
+/** The CSV import's side of lockCustomerAddresses: every address writer waits for the import, and it for them. */
+export async function lockAllCustomerAddresses(db: Executor) {
+  await db.execute(sql`select pg_advisory_xact_lock(${ADDRESS_WRITERS})`);
+}
+
+const ADDRESS_RULES = {
+  ipAddress: { code: "customer.ip_taken", label: "IP address" },
+  macAddress: { code: "customer.mac_taken", label: "MAC address" },
+} as const;
+type AddressField = keyof typeof ADDRESS_RULES;
+
+/** "IP address 10.0.0.5 already belongs to C-000123 Jane Doe": the field error, the 409's detail, the import's row error. */
+export function addressTakenMessage(field: AddressField, address: string, holder: CustomerRef): string {
+  return `${ADDRESS_RULES[field].label} ${address} already belongs to ${holder.accountNumber} ${holder.name}`;
+}
+
+/**
+ * Refuses an IP or MAC address another current (not archived) customer holds: an ISP never wants
+ * two CPEs on one address. Call it after lockCustomerAddresses, in the same transaction; `selfId`
+ * is the customer being written (its own address is no conflict).
+ */
+export async function assertAddressesFree(
+  db: Executor,
+  selfId: string | undefined,
+  addresses: { ipAddress?: string | null; macAddress?: string | null },
+) {
+  const { ipAddress, macAddress } = addresses;
+  if (!ipAddress && !macAddress) return;
+  const rows = await db
+    .select({
+      id: customers.id,
+      accountNumber: customers.accountNumber,
+      name: customers.name,
+      ipAddress: customers.ipAddress,
+      macAddress: customers.macAddress,
+      ipTaken: ipAddress ? sql<boolean>`${customers.ipAddress} = ${ipAddress}::inet` : sql<boolean>`false`,
+      macTaken: macAddress ? sql<boolean>`${customers.macAddress} = ${macAddress}::macaddr` : sql<boolean>`false`,
+    })
+    .from(customers)
+    .where(
+      and(
+        isNull(customers.deletedAt),
+        selfId ? ne(customers.id, selfId) : undefined,
+        or(
+          ipAddress ? sql`${customers.ipAddress} = ${ipAddress}::inet` : undefined,
+          macAddress ? sql`${customers.macAddress} = ${macAddress}::macaddr` : undefined,
+        ),
+      ),
+    )
+    .orderBy(customers.accountNumber)
+    .limit(10);
+  const taken: { field: AddressField; message: string; holder: CustomerRef }[] = [];
+  for (const field of ["ipAddress", "macAddress"] as const) {
+    const row = rows.find((r) => (field === "ipAddress" ? r.ipTaken : r.macTaken));
+    if (!row) continue;
+    const holder = { id: row.id, accountNumber: row.accountNumber, name: row.name };
+    taken.push({ field, holder, message: addressTakenMessage(field, row[field] ?? "", holder) });
+  }
+  const [first] = taken;
+  if (!first) return;
+  throw new AppError(409, ADDRESS_RULES[first.field].code, taken.map((t) => t.message).join("; "), {
+    holder: first.holder,
+    errors: taken.map((t) => ({ field: t.field, message: t.message })),
+  });
+}
+
 export async function findCustomerRow(db: Executor, id: string): Promise<CustomerRow> {
   const [row] = await db.select().from(customers).where(eq(customers.id, id)).limit(1);
   if (!row) throw notFound("customer.not_found", "This customer");
   return row;
 }
 
-export async function getCustomer(db: Executor, id: string): Promise<Customer> {
-  return toCustomer(await findCustomerRow(db, id));
+/** One customer for their page: the record and, when archived, who archived them (the latest archive audit row). */
+export async function getCustomer(db: Executor, id: string): Promise<CustomerDetail> {
+  const row = await findCustomerRow(db, id);
+  let archivedBy: CustomerDetail["archivedBy"] = null;
+  if (row.deletedAt) {
+    const [archive] = await db
+      .select({ id: users.id, name: users.name })
+      .from(auditLog)
+      .innerJoin(users, eq(users.id, auditLog.actorId))
+      .where(
+        and(eq(auditLog.entityType, "customer"), eq(auditLog.entityId, id), eq(auditLog.action, "customer.archive")),
+      )
+      .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+      .limit(1);
+    archivedBy = archive ?? null;
+  }
+  return { ...toCustomer(row), archivedBy };
 }
 
 export interface ListCustomersOptions extends CustomerFilter {
@@ -170,7 +285,7 @@ export interface ListCustomersOptions extends CustomerFilter {
 
 /** The customer list and the search box: filters, one of several sorts, keyset pages. */
 export async function listCustomers(ctx: ServiceContext, options: ListCustomersOptions): Promise<CustomerList> {
-  const { where, score } = filterConditions(options);
+  const { where, score } = filterConditions({ ...options, phone: phoneFilter(options.phone, ctx) });
   const sort = options.sort ?? (score ? "relevance" : "name");
   const plan = sortPlan(sort === "relevance" && !score ? "name" : sort, score, options.cursor);
   // The similarity threshold is a setting; `true` scopes it to this transaction.
@@ -192,6 +307,26 @@ export async function listCustomers(ctx: ServiceContext, options: ListCustomersO
   };
 }
 
+/** The `phone` filter as typed, read like a customer's phone (so "(201) 555-0142" finds +12015550142). */
+function phoneFilter(phone: string | undefined, ctx: ServiceContext): string | undefined {
+  if (phone === undefined) return undefined;
+  const result = normalizePhone(phone, ctx.config.DEFAULT_COUNTRY);
+  if (!result.ok) throw fieldError("customer.phone_invalid", "phone", `phone: ${result.message}`);
+  return result.e164;
+}
+
+/** Latitude and longitude as the record will hold them after this change: both or neither. */
+function checkCoordinates(
+  input: { latitude?: number | null; longitude?: number | null },
+  current: { latitude: number | null; longitude: number | null } | undefined,
+  errors: FieldProblem[],
+) {
+  const latitude = input.latitude !== undefined ? input.latitude : (current?.latitude ?? null);
+  const longitude = input.longitude !== undefined ? input.longitude : (current?.longitude ?? null);
+  const problem = coordinatePairProblem(latitude, longitude);
+  if (problem) errors.push(problem);
+}
+
 function valuesOf(input: CreateCustomerParsed | UpdateCustomerParsed, phones: ReturnType<typeof parsePhones>) {
   const { version: _version, ...fields } = input as UpdateCustomerParsed;
   return { ...fields, phone: phones.phone, altPhone: phones.altPhone };
@@ -204,9 +339,12 @@ export async function createCustomer(
 ): Promise<CustomerWithWarnings> {
   const errors: FieldProblem[] = [];
   const phones = parsePhones(input, ctx.config.DEFAULT_COUNTRY, errors);
+  checkCoordinates(input, undefined, errors);
   return inTransaction(ctx, async ({ db: tx }) => {
     await checkReferences(tx, input, undefined, errors);
     if (errors.length > 0) throw invalid(errors);
+    await lockCustomerAddresses(tx, input);
+    await assertAddressesFree(tx, undefined, input);
     const now = ctx.clock.now();
     const [row] = await tx
       .insert(customers)
@@ -255,7 +393,15 @@ export async function updateCustomer(
     }
     if (existing.version !== input.version) throw conflict(existing);
     await checkReferences(tx, input, existing, errors);
+    checkCoordinates(input, existing, errors);
     if (errors.length > 0) throw invalid(errors);
+    // Only an address this edit changes is checked: a duplicate from before the rule does not block other edits.
+    const changedAddresses = {
+      ipAddress: input.ipAddress && input.ipAddress !== existing.ipAddress ? input.ipAddress : undefined,
+      macAddress: input.macAddress && input.macAddress !== existing.macAddress ? input.macAddress : undefined,
+    };
+    await lockCustomerAddresses(tx, changedAddresses);
+    await assertAddressesFree(tx, id, changedAddresses);
     const now = ctx.clock.now();
     const [row] = await tx
       .update(customers)
@@ -304,6 +450,11 @@ async function setArchived(ctx: ServiceContext, actor: Actor, id: string, archiv
           : "This customer is not archived, so there is nothing to restore.",
         { current: toCustomer(existing) },
       );
+    }
+    if (!archive) {
+      // Back among current customers: their addresses must still be theirs alone.
+      await lockCustomerAddresses(tx, existing);
+      await assertAddressesFree(tx, id, existing);
     }
     const now = ctx.clock.now();
     const [row] = await tx

@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { coordinatePairProblem } from "../../shared/coordinates.js";
 import type { CreateSite, Site, SiteList, UpdateSite } from "../../shared/sites.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
@@ -110,6 +111,20 @@ export async function createSite(ctx: ServiceContext, actor: Actor, input: Creat
 
 export async function updateSite(ctx: ServiceContext, actor: Actor, id: string, input: UpdateSite): Promise<Site> {
   return inTransaction(ctx, async ({ db: tx }) => {
+    if ((input.latitude === undefined) !== (input.longitude === undefined)) {
+      // One coordinate changes: with the stored other one, the site must still have both or neither.
+      const [current] = await tx
+        .select({ latitude: networkSites.latitude, longitude: networkSites.longitude })
+        .from(networkSites)
+        .where(eq(networkSites.id, id))
+        .for("update");
+      if (!current) throw notFound("site.not_found", "This network site");
+      const problem = coordinatePairProblem(
+        input.latitude !== undefined ? input.latitude : current.latitude,
+        input.longitude !== undefined ? input.longitude : current.longitude,
+      );
+      if (problem) throw fieldError("site.invalid", problem.field, problem.message);
+    }
     const now = ctx.clock.now();
     const [row] = await tx
       .update(networkSites)
