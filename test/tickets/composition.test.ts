@@ -61,7 +61,8 @@ describe.each(testDatabaseKinds())("services joining a caller's transaction on %
     );
     expect(kinds).toEqual(["created", "commented"]);
     const sms = await db.select().from(smsLogs).where(eq(smsLogs.ticketId, ticket.id));
-    expect(sms.map((row) => row.purpose)).toEqual(["ticket_created"]);
+    // The customer's "ticket created" SMS and the public comment's reply SMS, both in the same commit.
+    expect(sms.map((row) => row.purpose).sort()).toEqual(["ticket_created", "ticket_reply"]);
     const audit = await db.select().from(auditLog).where(eq(auditLog.entityId, ticket.id));
     expect(audit.map((row) => [row.action, row.actorId])).toEqual([["ticket.create", null]]);
     // A comment by the system is not staff's first response.
