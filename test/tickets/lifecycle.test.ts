@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ticketEvents } from "../../src/server/db/schema/index.js";
+import { ticketEvents, users } from "../../src/server/db/schema/index.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
@@ -56,7 +56,7 @@ describe.each(testDatabaseKinds())("ticket lifecycle on %s", (kind) => {
       name: customer.name,
       accountNumber: customer.accountNumber,
       phone: customer.phone,
-      ipAddress: "100.64.1.20",
+      ipAddress: customer.ipAddress,
       address: "12 Main St, 62701 Springfield, IL",
     });
     expect(ticket.customer.planName).toMatch(/^Plan /);
@@ -309,7 +309,10 @@ describe.each(testDatabaseKinds())("ticket lifecycle on %s", (kind) => {
       expect((await john.patch(`/api/tickets/${a.id}`, { assigneeId: null, version: 1 })).statusCode).toBe(200);
       expect((await john.patch(`/api/tickets/${b.id}`, { assigneeId: tech.id, version: 1 })).statusCode).toBe(200);
     }
-    await admin.patch(`/api/users/${tech.id}`, { active: false });
+    // Straight to the table on purpose: the API now hands a leaver's open tickets to someone when
+    // deactivating them, so a deactivated account still holding a ticket exists only in data from
+    // before that rule, which is the state this test needs.
+    await db().update(users).set({ active: false }).where(eq(users.id, tech.id));
     const before = await Promise.all([ticketRow(db(), first.id), ticketRow(db(), second.id)]);
     const eventsBefore = await db().select().from(ticketEvents).where(eq(ticketEvents.ticketId, first.id));
     const response = await john.post("/api/tickets/bulk", {
