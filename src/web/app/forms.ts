@@ -16,3 +16,23 @@ const numberFromInput = (value: unknown) =>
  * stays "" for the shared rule to read (optional fields turn it into null, required ones refuse it).
  */
 export const fromNumberInput = <T extends z.ZodType>(schema: T) => z.preprocess(numberFromInput, schema);
+
+/**
+ * A whole shared schema, fed from a form whose `fields` are NumberInputs: those become numbers
+ * first, then the schema (with its refinements, which `.extend` cannot keep) judges the values.
+ */
+export const withNumberInputs = <T extends z.ZodType>(schema: T, fields: readonly string[]) =>
+  z.preprocess(
+    (values) =>
+      values && typeof values === "object"
+        ? {
+            ...values,
+            ...Object.fromEntries(
+              fields
+                .filter((field) => field in values)
+                .map((field) => [field, numberFromInput((values as Record<string, unknown>)[field])]),
+            ),
+          }
+        : values,
+    schema,
+  );

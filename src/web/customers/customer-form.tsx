@@ -16,17 +16,18 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import type { CustomerConflict } from "../../shared/conflict.js";
 import {
+  type CreateCustomer,
   type Customer,
   type CustomerWithWarnings,
-  customerFields,
   type UpdateCustomer,
   ZCreateCustomer,
+  ZUpdateCustomer,
 } from "../../shared/customers.js";
 import type { ConnectionType, CustomerStatus } from "../../shared/enums.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
-import { fromNumberInput, validateWith } from "../app/forms.js";
+import { validateWith, withNumberInputs } from "../app/forms.js";
 import { type PendingMerge, saveWithMerge, undecided } from "../app/merge.js";
 import { MergeConflict } from "../app/merge-conflict.js";
 import { useServicePlans } from "../plans/api.js";
@@ -80,12 +81,12 @@ function initialValues(customer?: Customer): Values {
   };
 }
 
-/** The API's customer rules, with the numbers as the form's inputs hold them ("" for none). */
-const ZCustomerForm = ZCreateCustomer.extend({
-  latitude: fromNumberInput(customerFields.latitude),
-  longitude: fromNumberInput(customerFields.longitude),
-  vlanId: fromNumberInput(customerFields.vlanId),
-});
+const NUMBER_FIELDS = ["latitude", "longitude", "vlanId"] as const;
+
+/** The API's own customer rules, with the numbers as the form's inputs hold them ("" for none). */
+const ZCustomerForm = withNumberInputs(ZCreateCustomer, NUMBER_FIELDS);
+/** An edit's body: the changed fields and the version, by the API's update rules. */
+const ZCustomerEdit = withNumberInputs(ZUpdateCustomer, NUMBER_FIELDS);
 
 /** The form's fields as the person reads them: for the error summary and the conflict view. */
 const FIELD_LABELS: Record<keyof Values, string> = {
@@ -171,8 +172,8 @@ export function CustomerForm({
       const outcome = await saveWithMerge(
         async (fields: Partial<Values>, version) => {
           try {
-            const body = ZCustomerForm.partial().parse(fields) as Partial<UpdateCustomer>;
-            result.saved = await update.mutateAsync({ id, version, ...body });
+            const body = ZCustomerEdit.parse({ ...fields, version }) as UpdateCustomer;
+            result.saved = await update.mutateAsync({ id, ...body });
             return null;
           } catch (error) {
             if (!isCustomerConflict(error)) throw error;
@@ -216,7 +217,7 @@ export function CustomerForm({
       setProblem(null);
       if (!customer) {
         try {
-          onSaved(await create.mutateAsync(ZCustomerForm.parse(values)));
+          onSaved(await create.mutateAsync(ZCustomerForm.parse(values) as CreateCustomer));
         } catch (error) {
           showFieldErrors(error);
         }

@@ -8,6 +8,8 @@ import { type ServicePlan, ZCreateServicePlan } from "../../shared/plans.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { formatMoney } from "../app/format.js";
 import { fromNumberInput, validateWith } from "../app/forms.js";
+import { InUseDeleteButton } from "../app/in-use-delete-button.js";
+import { changedFields, pickFields } from "../app/merge.js";
 import { useDeletePlan, useSavePlan, useServicePlans } from "./api.js";
 
 /** The API's plan rules, with the numbers as the form's inputs hold them. */
@@ -34,7 +36,14 @@ function PlanForm({ plan, onDone }: { plan?: ServicePlan; onDone: () => void }) 
       noValidate
       onSubmit={form.onSubmit(async (values) => {
         try {
-          await save.mutateAsync({ id: plan?.id, ...ZPlanForm.parse(values) });
+          const body = ZPlanForm.parse(values);
+          // An edit sends only what the person changed: a colleague's change to another field stays.
+          const fields = changedFields(form.getInitialValues(), values);
+          if (plan && fields.length === 0) {
+            onDone();
+            return;
+          }
+          await save.mutateAsync({ id: plan?.id, ...(plan ? pickFields(body, fields) : body) });
           notifications.show({ color: "green", message: plan ? "Plan saved" : "Plan created" });
           onDone();
         } catch (error) {
@@ -142,15 +151,12 @@ export default function PlansSettings() {
                 >
                   {p.active ? "Deactivate" : "Activate"}
                 </Button>
-                <Button
-                  size="xs"
-                  variant="subtle"
-                  color="red"
-                  onClick={() => confirmDelete(p)}
-                  aria-label={`Delete ${p.name}`}
-                >
-                  Delete
-                </Button>
+                <InUseDeleteButton
+                  name={p.name}
+                  customerCount={p.customerCount}
+                  insteadHint="deactivate it instead, or move those customers to another plan first"
+                  onDelete={() => confirmDelete(p)}
+                />
               </Group>
             ),
           },

@@ -20,14 +20,13 @@ import { useState } from "react";
 import { optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
 import { type Site, ZCreateSite } from "../../shared/sites.js";
 import { ApiError, errorMessage } from "../app/api.js";
-import { fromNumberInput, validateWith } from "../app/forms.js";
+import { validateWith, withNumberInputs } from "../app/forms.js";
+import { InUseDeleteButton } from "../app/in-use-delete-button.js";
+import { changedFields, pickFields } from "../app/merge.js";
 import { useDeleteSite, useSaveSite, useSites } from "./api.js";
 
 /** The API's site rules, with the coordinates as the form's inputs hold them ("" for none). */
-const ZSiteForm = ZCreateSite.extend({
-  latitude: fromNumberInput(ZCreateSite.shape.latitude),
-  longitude: fromNumberInput(ZCreateSite.shape.longitude),
-});
+const ZSiteForm = withNumberInputs(ZCreateSite, ["latitude", "longitude"]);
 
 function SiteForm({ site, onDone }: { site?: Site; onDone: () => void }) {
   const save = useSaveSite();
@@ -48,7 +47,14 @@ function SiteForm({ site, onDone }: { site?: Site; onDone: () => void }) {
       noValidate
       onSubmit={form.onSubmit(async (values) => {
         try {
-          await save.mutateAsync({ id: site?.id, ...ZSiteForm.parse(values) });
+          const body = ZSiteForm.parse(values);
+          // An edit sends only what the person changed: a colleague's change to another field stays.
+          const fields = changedFields(form.getInitialValues(), values);
+          if (site && fields.length === 0) {
+            onDone();
+            return;
+          }
+          await save.mutateAsync({ id: site?.id, ...(site ? pickFields(body, fields) : body) });
           notifications.show({ color: "green", message: site ? "Site saved" : "Site created" });
           onDone();
         } catch (error) {
@@ -166,15 +172,12 @@ export default function SitesSettings() {
                 >
                   {s.active ? "Deactivate" : "Activate"}
                 </Button>
-                <Button
-                  size="xs"
-                  variant="subtle"
-                  color="red"
-                  onClick={() => confirmDelete(s)}
-                  aria-label={`Delete ${s.name}`}
-                >
-                  Delete
-                </Button>
+                <InUseDeleteButton
+                  name={s.name}
+                  customerCount={s.customerCount}
+                  insteadHint="deactivate it instead, or move those customers to another site first"
+                  onDelete={() => confirmDelete(s)}
+                />
               </Group>
             ),
           },
