@@ -53,3 +53,9 @@ export function useSession(): SessionInfo {
 export function useIsAdmin(): boolean {
   return useSession().user.role === "admin";
 }
+
+/** Admins and office agents: office work beyond the field's (customer imports, SMS retries). */
+export function useIsOffice(): boolean {
+  const { role } = useSession().user;
+  return role === "admin" || role === "agent";
+}

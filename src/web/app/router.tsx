@@ -7,6 +7,7 @@ import { ErrorPage, NotFoundPage, PageLoader } from "./pages.js";
 // Each page loads on demand: the first screen downloads only what it shows (sign-in included,
 // so a signed-in user never downloads the sign-in form's code).
 const LoginPage = lazy(() => import("../auth/login-page.js").then((m) => ({ default: m.LoginPage })));
+const SetupPage = lazy(() => import("../auth/setup-page.js"));
 const DashboardPage = lazy(() => import("../dashboard/dashboard-page.js"));
 const CustomersPage = lazy(() => import("../customers/customers-page.js"));
 const CustomerPage = lazy(() => import("../customers/customer-page.js"));
@@ -44,6 +45,15 @@ const router = createBrowserRouter([
     element: (
       <Suspense fallback={<PageLoader />}>
         <LoginPage />
+      </Suspense>
+    ),
+  },
+  {
+    // First-run setup (no admin yet): opened from the one-time link the server prints.
+    path: "/setup",
+    element: (
+      <Suspense fallback={<PageLoader />}>
+        <SetupPage />
       </Suspense>
     ),
   },

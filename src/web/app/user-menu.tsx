@@ -1,6 +1,7 @@
 import { Avatar, Group, Menu, Text, UnstyledButton } from "@mantine/core";
 import { IconLogout, IconUser } from "@tabler/icons-react";
 import { Link, useNavigate } from "react-router";
+import { USER_ROLE_LABELS } from "../../shared/labels.js";
 import { useSignOut } from "../auth/api.js";
 import { useSession } from "./auth.js";
 
@@ -25,7 +26,7 @@ export default function UserMenu() {
       </Menu.Target>
       <Menu.Dropdown>
         <Menu.Label>
-          {user.email} · {user.role}
+          {user.email} · {USER_ROLE_LABELS[user.role]}
         </Menu.Label>
         <Menu.Item component={Link} to="/profile" leftSection={<IconUser size={16} />}>
           Profile and password

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import type { Login, SessionInfo } from "../../shared/auth.js";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { Login, SessionInfo, Setup, SetupStatus } from "../../shared/auth.js";
 import { api, setCsrfToken } from "../app/api.js";
 import { SESSION_QUERY_KEY } from "../app/auth.js";
 
@@ -24,6 +24,30 @@ export function useSignOut() {
       setCsrfToken(null);
       queryClient.clear();
       queryClient.setQueryData(SESSION_QUERY_KEY, null);
+    },
+  });
+}
+
+const SETUP_STATUS_KEY = ["auth", "setup"] as const;
+
+/** Whether the installation still needs its first admin (no one could sign in yet). */
+export function useSetupStatus() {
+  return useQuery({
+    queryKey: SETUP_STATUS_KEY,
+    queryFn: () => api<SetupStatus>("/api/setup"),
+    staleTime: 30_000,
+  });
+}
+
+/** First-run setup: creates the first admin and signs them in, like a sign-in. */
+export function useCompleteSetup() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Setup) => api<SessionInfo>("/api/setup", { method: "POST", body }),
+    onSuccess: (info) => {
+      setCsrfToken(info.csrfToken);
+      queryClient.setQueryData(SETUP_STATUS_KEY, { needed: false });
+      queryClient.setQueryData(SESSION_QUERY_KEY, info);
     },
   });
 }

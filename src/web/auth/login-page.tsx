@@ -1,4 +1,4 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Center, Code, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { ZLogin } from "../../shared/auth.js";
@@ -6,7 +6,7 @@ import { ApiError, errorMessage } from "../app/api.js";
 import { useSessionQuery } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
 import { ThemeToggle } from "../app/layout.js";
-import { useSignIn } from "./api.js";
+import { useSetupStatus, useSignIn } from "./api.js";
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
 function safeNext(next: string | null): string {
@@ -22,6 +22,7 @@ export function LoginPage() {
     validate: validateWith(ZLogin),
   });
   const login = useSignIn();
+  const setup = useSetupStatus();
 
   if (session.data) return <Navigate to={safeNext(params.get("next"))} replace />;
 
@@ -35,6 +36,13 @@ export function LoginPage() {
           <Title order={1}>Uplink</Title>
           <Text c="dimmed">Sign in to the helpdesk</Text>
         </Stack>
+        {setup.data?.needed && (
+          <Alert color="blue" title="No staff account yet" role="status">
+            This installation has no admin yet, so nobody can sign in. Open the one-time setup link printed in the
+            server log when Uplink started (it ends in <Code>/setup?token=…</Code>) to create the first admin, or create
+            one with <Code>npm run user:create -- --email you@example.com --role admin</Code>.
+          </Alert>
+        )}
         <Paper withBorder shadow="sm" p="lg" radius="md">
           <form
             onSubmit={form.onSubmit((values) =>

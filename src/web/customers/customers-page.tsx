@@ -21,7 +21,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
-import { useIsAdmin } from "../app/auth.js";
+import { useIsOffice } from "../app/auth.js";
 import { formatDate } from "../app/format.js";
 import { PhoneText } from "../app/phone.js";
 import { useServicePlans } from "../plans/api.js";
@@ -35,7 +35,8 @@ const PAGE_SIZE = 25;
 const SORTABLE: Record<string, string> = { name: "name", createdAt: "created", updatedAt: "updated" };
 
 export default function CustomersPage() {
-  const isAdmin = useIsAdmin();
+  // Admins and office agents.
+  const canImport = useIsOffice();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get("q") ?? "");
@@ -89,7 +90,7 @@ export default function CustomersPage() {
           <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
             New customer
           </Button>
-          {isAdmin && (
+          {canImport && (
             <Button variant="default" leftSection={<IconUpload size={16} />} onClick={() => setImporting(true)}>
               Import CSV
             </Button>

@@ -1,4 +1,5 @@
 import { Select } from "@mantine/core";
+import type { ReactNode } from "react";
 import { useStaff } from "../users/api.js";
 
 /**
@@ -12,6 +13,7 @@ export function AssigneeSelect({
   label = "Assignee",
   error,
   disabled,
+  description,
 }: {
   value: string | null;
   onChange: (id: string | null) => void;
@@ -19,6 +21,8 @@ export function AssigneeSelect({
   label?: string;
   error?: string;
   disabled?: boolean;
+  /** Under the label: e.g. the ticket page's "Assign to me". */
+  description?: ReactNode;
 }) {
   const staff = useStaff({ active: true });
   const data = (staff.data ?? []).map((user) => ({ value: user.id, label: user.name }));
@@ -36,6 +40,7 @@ export function AssigneeSelect({
       searchable
       error={error ?? (staff.isError ? "Staff list could not be loaded" : undefined)}
       disabled={disabled}
+      description={description}
       nothingFoundMessage="No active staff member matches"
     />
   );

@@ -39,9 +39,11 @@ import {
   undecided,
 } from "../app/merge.js";
 import { MergeConflict, type MergeFieldInfos } from "../app/merge-conflict.js";
+import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
+import { AssignToMeButton } from "./assign-to-me.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CommentBox } from "./comment-box.js";
 import { CustomerPicker } from "./customer-picker.js";
@@ -357,6 +359,16 @@ export default function TicketPage() {
       </Group>
     );
   }
+  if (ticket.isError && isNotFound(ticket.error)) {
+    return (
+      <NotFoundPage
+        title="Ticket not found"
+        message="There is no ticket at this address. The link may be wrong or mistyped."
+        backTo="/tickets"
+        backLabel="Back to tickets"
+      />
+    );
+  }
   if (ticket.isError) {
     return (
       <Alert color="red" title="This ticket could not be shown">
@@ -523,6 +535,13 @@ export default function TicketPage() {
             current={current.assignee}
             disabled={update.isPending}
             onChange={(value) => value !== current.assigneeId && saveControl({ assigneeId: value })}
+            description={
+              <AssignToMeButton
+                assigneeId={current.assigneeId}
+                disabled={update.isPending}
+                onAssign={(myId) => saveControl({ assigneeId: myId })}
+              />
+            }
           />
         </SimpleGrid>
         <Group gap="lg" mt="sm">

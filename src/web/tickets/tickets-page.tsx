@@ -31,6 +31,7 @@ import { useSession } from "../app/auth.js";
 import { formatDateTime, formatRelative } from "../app/format.js";
 import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
+import { AssignToMeRowAction } from "./assign-to-me.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { QUEUE_VIEWS, queueFromParams } from "./queue-url.js";
 import {
@@ -388,7 +389,12 @@ export default function TicketsPage() {
             {
               accessor: "assignee",
               title: "Assignee",
-              render: (ticket) => ticket.assignee?.name ?? <Text c="dimmed">Unassigned</Text>,
+              render: (ticket) => (
+                <Group gap="xs" wrap="nowrap">
+                  {ticket.assignee?.name ?? <Text c="dimmed">Unassigned</Text>}
+                  <AssignToMeRowAction ticket={ticket} />
+                </Group>
+              ),
             },
             { accessor: "dueAt", title: "Due", render: (ticket) => <DueCell ticket={ticket} /> },
             {

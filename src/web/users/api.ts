@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { CreateUser, UpdateProfile, UpdateUser, User, UserList } from "../../shared/users.js";
+import type { CreateUser, UpdateProfile, UpdateUser, User, UserDetail, UserList } from "../../shared/users.js";
 import { api } from "../app/api.js";
 import { SESSION_QUERY_KEY } from "../app/auth.js";
 
@@ -11,6 +11,16 @@ export function useStaff(options: { active?: boolean } = {}) {
     queryKey: [...usersKey, options],
     queryFn: () => api<UserList>("/api/users", { query: { limit: 200, active: options.active } }),
     select: (list) => list.items,
+  });
+}
+
+/** One staff account with the open tickets it holds (asked fresh when a deactivation is confirmed). */
+export function useStaffMember(id: string | null) {
+  return useQuery({
+    queryKey: [...usersKey, "detail", id],
+    queryFn: () => api<UserDetail>(`/api/users/${id}`),
+    enabled: id !== null,
+    staleTime: 0,
   });
 }
 
@@ -27,9 +37,14 @@ export function useUpdateUser() {
   return useMutation({
     mutationFn: ({ id, ...body }: UpdateUser & { id: string }) =>
       api<User>(`/api/users/${id}`, { method: "PATCH", body }),
-    onSuccess: () => {
+    onSuccess: (_user, variables) => {
       queryClient.invalidateQueries({ queryKey: usersKey });
       queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+      // A deactivation may have moved open tickets to someone else.
+      if (variables.reassignTo !== undefined) {
+        queryClient.invalidateQueries({ queryKey: ["tickets"] });
+        queryClient.invalidateQueries({ queryKey: ["dashboard"] });
+      }
     },
   });
 }

@@ -2,6 +2,7 @@ import { Alert, Button, Group, Paper, PasswordInput, Stack, Text, TextInput, Tit
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { z } from "zod";
+import { USER_ROLE_LABELS } from "../../shared/labels.js";
 import { ZCreateUser, ZPassword } from "../../shared/users.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
@@ -44,7 +45,7 @@ function ProfileForm() {
       <Stack>
         <Title order={3}>Profile</Title>
         <Text size="sm" c="dimmed">
-          {user.email} · {user.role}
+          {user.email} · {USER_ROLE_LABELS[user.role]}
         </Text>
         {update.error && !(update.error instanceof ApiError && update.error.problem.errors) && (
           <Alert color="red">{errorMessage(update.error)}</Alert>

@@ -1,4 +1,16 @@
-import { Alert, Badge, Button, Group, Modal, PasswordInput, Select, Stack, Text, TextInput } from "@mantine/core";
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Loader,
+  Modal,
+  PasswordInput,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+} from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
@@ -10,8 +22,9 @@ import { type User, ZCreateUser, ZPassword } from "../../shared/users.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
+import { changedFields, pickFields } from "../app/merge.js";
 import { PhoneText } from "../app/phone.js";
-import { useCreateUser, useStaff, useUpdateUser } from "./api.js";
+import { useCreateUser, useStaff, useStaffMember, useUpdateUser } from "./api.js";
 
 const ROLE_OPTIONS = optionsOf(USER_ROLE_LABELS);
 /** Editing an account asks for no password (an admin resets it on its own form). */
@@ -36,13 +49,17 @@ function StaffForm({ user, onDone }: { user?: User; onDone: () => void }) {
   const submit = form.onSubmit(async (values) => {
     try {
       if (user) {
-        await update.mutateAsync({
-          id: user.id,
+        // Only what the person changed: another admin's change to a different field stays.
+        const body = {
           name: values.name,
           email: values.email,
           phone: values.phone || null,
-          ...(user.id !== me.id ? { role: values.role as User["role"] } : {}),
-        });
+          role: values.role as User["role"],
+        };
+        const fields = changedFields(form.getInitialValues(), values).filter(
+          (field): field is keyof typeof body => field in body && (field !== "role" || user.id !== me.id),
+        );
+        if (fields.length > 0) await update.mutateAsync({ id: user.id, ...pickFields(body, fields) });
       } else {
         await create.mutateAsync({
           name: values.name,
@@ -136,35 +153,132 @@ function ResetPasswordForm({ user, onDone }: { user: User; onDone: () => void })
   );
 }
 
+const UNASSIGNED = "__unassigned__";
+
+/**
+ * Deactivating a staff member: how many open tickets they hold, and who takes them over (a
+ * colleague, or nobody), in the same action; the server moves them in the same transaction.
+ */
+function DeactivateForm({ user, onDone }: { user: User; onDone: () => void }) {
+  const detail = useStaffMember(user.id);
+  const staff = useStaff({ active: true });
+  const update = useUpdateUser();
+  const [successor, setSuccessor] = useState<string | null>(null);
+  const [choiceError, setChoiceError] = useState<string | null>(null);
+  const open = detail.data?.openTicketCount ?? 0;
+  const options = [
+    { value: UNASSIGNED, label: "Nobody: leave them unassigned" },
+    ...(staff.data ?? [])
+      .filter((member) => member.id !== user.id)
+      .map((member) => ({ value: member.id, label: `${member.name} (${USER_ROLE_LABELS[member.role]})` })),
+  ];
+
+  const deactivate = () => {
+    if (open > 0 && successor === null) {
+      setChoiceError("Choose who takes over their open tickets");
+      return;
+    }
+    update.mutate(
+      {
+        id: user.id,
+        active: false,
+        ...(open > 0 ? { reassignTo: successor === UNASSIGNED ? null : successor } : {}),
+      },
+      {
+        onSuccess: () => {
+          const moved =
+            open > 0
+              ? successor === UNASSIGNED
+                ? `; ${open} open ticket${open === 1 ? "" : "s"} left unassigned`
+                : `; ${open} open ticket${open === 1 ? "" : "s"} reassigned to ${options.find((o) => o.value === successor)?.label ?? "a colleague"}`
+              : "";
+          notifications.show({ color: "green", message: `${user.name} deactivated${moved}` });
+          onDone();
+        },
+        onError: (error) => {
+          // Someone assigned them a ticket meanwhile: show the new count and ask again.
+          if (error instanceof ApiError && error.problem.code === "user.has_open_tickets") void detail.refetch();
+          if (error instanceof ApiError) setChoiceError(error.fieldErrors().reassignTo ?? null);
+        },
+      },
+    );
+  };
+
+  if (detail.isPending) {
+    return (
+      <Group gap="xs">
+        <Loader size="sm" />
+        <Text size="sm">Checking the tickets {user.name} holds…</Text>
+      </Group>
+    );
+  }
+  return (
+    <Stack>
+      {detail.isError && <Alert color="red">{errorMessage(detail.error)}</Alert>}
+      <Text size="sm">
+        {user.name} is signed out at once and can no longer sign in or be assigned tickets. Their history stays.
+      </Text>
+      {open > 0 && (
+        <>
+          <Alert color="orange" title={`${user.name} holds ${open} open ticket${open === 1 ? "" : "s"}`}>
+            Choose who takes them over; each ticket records the change on its timeline.
+          </Alert>
+          <Select
+            label="Give their open tickets to"
+            placeholder={staff.isPending ? "Loading staff…" : "Choose a colleague or nobody"}
+            data={options}
+            value={successor}
+            onChange={(value) => {
+              setSuccessor(value);
+              setChoiceError(null);
+            }}
+            searchable
+            allowDeselect={false}
+            required
+            error={choiceError}
+          />
+        </>
+      )}
+      {update.error && !(update.error instanceof ApiError && update.error.problem.errors) && (
+        <Alert color="red" role="alert">
+          {errorMessage(update.error)}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button color="red" onClick={deactivate} loading={update.isPending} disabled={detail.isError}>
+          {open > 0 ? "Reassign and deactivate" : "Deactivate"}
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
 export default function StaffSettings() {
   const { user: me } = useSession();
   const staff = useStaff();
   const update = useUpdateUser();
   const [editing, setEditing] = useState<User | "new" | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
+  const [deactivating, setDeactivating] = useState<User | null>(null);
 
   const toggleActive = (user: User) => {
-    const deactivate = user.active;
+    if (user.active) {
+      setDeactivating(user);
+      return;
+    }
     modals.openConfirmModal({
-      title: deactivate ? `Deactivate ${user.name}?` : `Reactivate ${user.name}?`,
-      children: (
-        <Text size="sm">
-          {deactivate
-            ? "They are signed out at once and can no longer sign in or be assigned tickets. Their history stays."
-            : "They can sign in again with their password."}
-        </Text>
-      ),
-      labels: { confirm: deactivate ? "Deactivate" : "Reactivate", cancel: "Cancel" },
-      confirmProps: { color: deactivate ? "red" : "blue" },
+      title: `Reactivate ${user.name}?`,
+      children: <Text size="sm">They can sign in again with their password.</Text>,
+      labels: { confirm: "Reactivate", cancel: "Cancel" },
+      confirmProps: { color: "blue" },
       onConfirm: () =>
         update.mutate(
-          { id: user.id, active: !deactivate },
+          { id: user.id, active: true },
           {
-            onSuccess: () =>
-              notifications.show({
-                color: "green",
-                message: `${user.name} ${deactivate ? "deactivated" : "reactivated"}`,
-              }),
+            onSuccess: () => notifications.show({ color: "green", message: `${user.name} reactivated` }),
             onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
           },
         ),
@@ -175,7 +289,8 @@ export default function StaffSettings() {
     <Stack>
       <Group justify="space-between">
         <Text c="dimmed" size="sm">
-          Office staff and field technicians who use Uplink.
+          Who uses Uplink: admins (everything, settings included), office agents (customers, tickets and SMS; no
+          settings, no archiving) and field technicians.
         </Text>
         <Button onClick={() => setEditing("new")}>Add staff member</Button>
       </Group>
@@ -199,7 +314,7 @@ export default function StaffSettings() {
           {
             accessor: "role",
             title: "Role",
-            render: (user) => <Badge variant="light">{user.role}</Badge>,
+            render: (user) => <Badge variant="light">{USER_ROLE_LABELS[user.role]}</Badge>,
           },
           {
             accessor: "active",
@@ -258,6 +373,13 @@ export default function StaffSettings() {
         title={`Reset password of ${resetting?.name ?? ""}`}
       >
         {resetting && <ResetPasswordForm user={resetting} onDone={() => setResetting(null)} />}
+      </Modal>
+      <Modal
+        opened={deactivating !== null}
+        onClose={() => setDeactivating(null)}
+        title={`Deactivate ${deactivating?.name ?? ""}?`}
+      >
+        {deactivating && <DeactivateForm user={deactivating} onDone={() => setDeactivating(null)} />}
       </Modal>
     </Stack>
   );
