@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { ManualClock } from "../support/clock.js";
 import { testDatabaseKinds } from "../support/databases.js";
+import { makeComment } from "../support/factories/comments.js";
 import { makeTicket } from "../support/factories/tickets.js";
 import { makeTechnician } from "../support/factories/users.js";
 import { eventsOf, HOUR, smsPurposesOf, ticketRow } from "./helpers.js";
@@ -122,11 +123,11 @@ describe.each(testDatabaseKinds())("bulk actions, comments, timeline and SLA set
   it("merges comments and events into one timeline, newest last, with names", async () => {
     const jane = await signIn(t().app, DEMO.jane);
     const ticket = await makeTicket(john);
-    await john.post(`/api/tickets/${ticket.id}/comments`, { body: "first note" });
+    await makeComment(john, ticket.id, { body: "first note" });
     await john.patch(`/api/tickets/${ticket.id}`, { assigneeId: jane.user.id, version: 1 });
     t().clock.advance(HOUR);
     await jane.patch(`/api/tickets/${ticket.id}`, { status: "in_progress", priority: "urgent", version: 2 });
-    await jane.post(`/api/tickets/${ticket.id}/comments`, { body: "on site", visibility: "public" });
+    await makeComment(jane, ticket.id, { body: "on site", visibility: "public" });
     const response = await john.get(`/api/tickets/${ticket.id}/timeline`);
     expect(response.statusCode).toBe(200);
     const entries = response

@@ -1,7 +1,5 @@
 import type { LightMyRequestResponse } from "fastify";
 import type { App } from "../../../src/server/deps.js";
-import type { SmsLog } from "../../../src/shared/sms.js";
-import type { Session } from "../app.js";
 import { STAND_IN_FROM, signedWebhook } from "../twilio-stand-in.js";
 
 let sequence = 0;
@@ -10,17 +8,6 @@ let sequence = 0;
 export function uniqueMessageSid(): string {
   sequence += 1;
   return `SM${Date.now().toString(16)}${process.pid.toString(16)}${sequence.toString(16).padStart(8, "0")}`;
-}
-
-/**
- * Queues a manual SMS to a ticket's customer through the API and returns the SMS log row.
- * Defaults: a unique body; `overrides` replace `body`.
- */
-export async function makeSms(session: Session, ticketId: string, overrides: Record<string, unknown> = {}) {
-  sequence += 1;
-  const response = await session.post("/api/sms", { ticketId, body: `Test message ${sequence}`, ...overrides });
-  if (response.statusCode !== 201) throw new Error(`makeSms failed: ${response.statusCode} ${response.body}`);
-  return response.json() as SmsLog;
 }
 
 /**
