@@ -1,5 +1,6 @@
 // Builds the web app when there is no build yet, or when its sources are newer than the build,
-// so `npm start` on a fresh clone (or after a pull) serves the current UI.
+// so `npm start` on a fresh clone (or after a pull) serves the current UI, with its brotli and gzip
+// copies.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -22,7 +23,12 @@ const sourceTime = Math.max(
   ...sources.filter(existsSync).map((p) => (statSync(p).isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)),
 );
 
-if (!existsSync(built) || statSync(built).mtimeMs < sourceTime) {
+// A build from before the precompressed copies (vite.config.ts writes .br/.gz beside the files)
+// is rebuilt too, so the server never falls back to sending everything uncompressed.
+const assets = path.join(root, "dist/web/assets");
+const precompressed = existsSync(assets) && readdirSync(assets).some((name) => name.endsWith(".br"));
+
+if (!existsSync(built) || statSync(built).mtimeMs < sourceTime || !precompressed) {
   console.log("Building the web app (vite build)…");
   const result = spawnSync(
     process.execPath,

@@ -1,3 +1,4 @@
+import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from "fastify";
@@ -112,6 +113,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     strictTransportSecurity: deps.config.PUBLIC_URL?.startsWith("https://") ? undefined : false,
   });
   await app.register(fastifyCookie);
+  // API answers above 1 KB (JSON, problem+json, the CSV exports, streamed ones too) go out brotli-
+  // or gzip-compressed to clients that accept it; before the routes, so it applies to all of them.
+  // The built web files come precompressed (src/server/http/web.ts) and are left as they are.
+  // Request bodies are not decompressed: no client of this API sends them compressed, so a
+  // Content-Encoding on a request is not honoured (one less parser facing the internet).
+  await app.register(fastifyCompress, {
+    threshold: 1024,
+    encodings: ["br", "gzip"],
+    globalDecompression: false,
+  });
   // API answers hold subscribers' personal data: no browser or proxy may keep a copy. A route
   // that can be cached says so itself.
   app.addHook("onRequest", async (request, reply) => {

@@ -6,6 +6,7 @@ import type { App } from "../deps.js";
 import { problem, sendProblem } from "./problem.js";
 
 export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dist/web");
+const assetsDir = path.join(webRoot, "assets") + path.sep;
 
 /** Serves the built web app and answers unknown paths: problem+json for the API, the SPA otherwise. */
 export async function registerWeb(app: App) {
@@ -15,11 +16,17 @@ export async function registerWeb(app: App) {
       root: webRoot,
       wildcard: false,
       index: false,
-      // Hashed asset names never change content: cache them for a year. index.html is not cached.
+      // The build writes a brotli and a gzip copy of every text file above 1 KB (vite.config.ts):
+      // each browser gets the smallest it accepts, with Vary: Accept-Encoding for caches.
+      preCompressed: true,
+      cacheControl: false,
+      // Hashed asset names never change content: cache them for a year. Anything else (index.html,
+      // favicon.svg) is revalidated, so a deploy is picked up at once.
       setHeaders(res, filePath) {
-        if (filePath.includes(`${path.sep}assets${path.sep}`)) {
-          res.header("cache-control", "public, max-age=31536000, immutable");
-        }
+        res.header(
+          "cache-control",
+          filePath.startsWith(assetsDir) ? "public, max-age=31536000, immutable" : "no-cache",
+        );
       },
     });
   }

@@ -20,14 +20,24 @@ import {
   IconTicket,
   IconUsers,
 } from "@tabler/icons-react";
-import { lazy, type ReactNode, Suspense } from "react";
+import { lazy, type ReactNode, Suspense, use } from "react";
 import { Link, useLocation } from "react-router";
 import { SmsOffBanner } from "../sms/sms-off-banner.js";
 import { useSession } from "./auth.js";
+import { PageLoader } from "./pages.js";
 
 // The account menu needs the floating-dropdown code (about 25 KB gzip); it loads just after the
 // first paint instead of holding it up.
 const UserMenu = lazy(() => import("./user-menu.js"));
+
+// The pages' component styles (tables, tabs, date pickers, charts…) are not in the first screen's
+// stylesheet: they load once, when the first page after sign-in does, and no page shows before them.
+let pageStyles: Promise<unknown> | undefined;
+function PageStyles({ children }: { children: ReactNode }) {
+  pageStyles ??= import("./page-styles.js");
+  use(pageStyles);
+  return children;
+}
 
 const NAV = [
   { to: "/", label: "Dashboard", icon: IconDashboard, exact: true },
@@ -119,7 +129,9 @@ export function AppLayout({ children }: { children: ReactNode }) {
       <AppShell.Main>
         {user.role === "admin" && <DefaultPasswordWarning />}
         {user.role === "admin" && <SmsOffBanner />}
-        {children}
+        <Suspense fallback={<PageLoader />}>
+          <PageStyles>{children}</PageStyles>
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );
