@@ -148,6 +148,30 @@ describe.each(testDatabaseKinds())("CSRF and roles on %s", (kind) => {
     expect(me.json().user.role).toBe("technician");
   });
 
+  it("keeps an office agent out of admin routes and never lets them promote themselves", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const account = { email: `agent-${Date.now()}@isp.test`, password: "office-agent-pass" };
+    const created = await admin.post("/api/users", { name: "Olive Office", role: "agent", ...account });
+    expect(created.statusCode).toBe(201);
+    const agent = await signIn(t().app, account);
+    expect(agent.user.role).toBe("agent");
+    const routes = apiRoutes(t().app, STATE_CHANGING_METHODS).filter(isAdminOnly);
+    const before = await databaseFingerprint(t().database.handle.db);
+    for (const route of routes) {
+      const url = route.pattern.startsWith("/api/users/") ? `/api/users/${agent.user.id}` : route.url;
+      const response = await agent.request({
+        method: route.method as "POST",
+        url,
+        payload: { name: "Hijacked", email: "hijack@isp.com", role: "admin", active: true, password: "hijacked-pass" },
+      });
+      expect(response.statusCode, describeRoute(route)).toBe(403);
+      expect(problemOf(response).code, describeRoute(route)).toBe("auth.forbidden");
+    }
+    expect((await agent.patch("/api/users/me", { role: "admin" })).statusCode).toBe(422);
+    expect(await databaseFingerprint(t().database.handle.db)).toEqual(before);
+    expect((await agent.get("/api/auth/me")).json().user.role).toBe("agent");
+  });
+
   it("never lets an admin change their own role or deactivate themselves", async () => {
     const admin = await signIn(t().app, DEMO.admin);
     const before = await databaseFingerprint(t().database.handle.db);

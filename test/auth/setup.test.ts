@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,6 +10,7 @@ import {
   setupLink,
 } from "../../src/server/auth/setup.service.js";
 import { queryRows } from "../../src/server/db/client.js";
+import { freePort, startMain } from "../config/main-process.js";
 import { databaseFingerprint } from "../http/routes.js";
 import type { TestApp } from "../support/app.js";
 import { problemOf, sessionCookieFrom, useTestAppPerTest } from "../support/app.js";
@@ -169,4 +173,49 @@ describe("the setup link", () => {
     expect(setupLink("https://crm.fiber.example/", "abc_-1")).toBe("https://crm.fiber.example/setup?token=abc_-1");
     expect(setupLink("http://localhost:3000", "x")).toBe("http://localhost:3000/setup?token=x");
   });
+});
+
+describe("a first start with SEED_DEMO_USERS=false (the real process)", () => {
+  it("prints the one-time setup link on PUBLIC_URL, which creates the first admin; the next start prints none", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "uplink-first-run-"));
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      SEED_DEMO_USERS: "false",
+      PUBLIC_URL: "https://crm.fiber.example",
+    };
+    try {
+      const first = startMain(env);
+      try {
+        await first.waitFor("Uplink ready in");
+        const token = /https:\/\/crm\.fiber\.example\/setup\?token=([A-Za-z0-9_-]+)/.exec(first.output().stdout)?.[1];
+        expect(token, first.output().stdout).toBeDefined();
+        expect(first.output().stdout).not.toContain("Created the demo accounts");
+        const response = await fetch(`http://127.0.0.1:${port}/api/setup`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token, ...ADMIN }),
+        });
+        expect(response.status).toBe(200);
+        expect((await response.json()).user.role).toBe("admin");
+        first.child.kill("SIGINT");
+        expect(await first.exited).toBe(0);
+      } finally {
+        first.child.kill("SIGKILL");
+      }
+      const second = startMain(env);
+      try {
+        await second.waitFor("Uplink ready in");
+        expect(second.output().stdout).not.toContain("/setup?token=");
+        second.child.kill("SIGINT");
+        expect(await second.exited).toBe(0);
+      } finally {
+        second.child.kill("SIGKILL");
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
