@@ -43,7 +43,7 @@ const isoTime = z.iso.datetime({ offset: true });
 
 const ZWorkload = z.object({
   open: count.describe("Open tickets (status open, in_progress or waiting_on_customer)"),
-  overdue: count.describe("Open tickets whose due time is before now"),
+  overdue: count.describe("Open tickets whose SLA clock runs and whose due time has come (at or before now)"),
 });
 
 export const ZTechnicianWorkload = ZWorkload.extend({
@@ -108,7 +108,7 @@ export const ZDashboard = z
         .array(z.object({ priority: z.enum(TICKET_PRIORITIES), open: count, overdue: count }))
         .describe("Open and overdue tickets per priority, every priority present"),
     }).describe(
-      '"Open" means status open, in_progress or waiting_on_customer; overdue means open with due time before now',
+      '"Open" means status open, in_progress or waiting_on_customer; overdue means open, the SLA clock running (a stopped clock has no due time) and the due time at or before now, as in the ticket queues',
     ),
     mine: ZWorkload.extend({
       tickets: z

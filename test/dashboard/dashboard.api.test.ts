@@ -113,12 +113,12 @@ async function buildFixture(db: Database, sessions: Record<"admin" | "john" | "j
     dueAt: before(72 * HOUR),
     createdAt: at("2026-02-15T12:00:00Z"),
   });
-  // Due exactly now: not yet overdue ("due before now").
+  // Due in a minute: not yet overdue (overdue is "due at or before now", as in the queues).
   t.T6 = await insertTicket(db, {
     status: "in_progress",
     priority: "urgent",
     assigneeId: ids.admin,
-    dueAt: at(NOW),
+    dueAt: after(MINUTE),
     createdAt: at("2026-03-01T12:00:00Z"),
   });
   t.T7 = await insertTicket(db, {
@@ -281,7 +281,7 @@ describe.each(testDatabaseKinds())("GET /api/dashboard on %s", (kind) => {
     const dashboard = await dashboardOf(admin);
     expect(dashboard.generatedAt).toBe(NOW);
     expect(dashboard.tickets.open).toBe(7);
-    // T1 (an hour late), T3 (a minute late), T5 (three days late); T6 is due exactly now.
+    // T1 (an hour late), T3 (a minute late), T5 (three days late); T6 is due in a minute.
     expect(dashboard.tickets.overdue).toBe(3);
     expect(dashboard.tickets.byStatus).toEqual([
       { status: "open", count: 4 },
@@ -436,7 +436,7 @@ describe.each(testDatabaseKinds())("GET /api/dashboard on %s", (kind) => {
   it("moves with the clock: a ticket becomes overdue and the window slides at midnight", async () => {
     const clock = t().clock;
     try {
-      // A minute later T6 (due at 10:00 sharp) is late too.
+      // A minute later T6 (due at 10:01 sharp) is due, so overdue too.
       clock.set(after(MINUTE));
       expect((await dashboardOf(admin)).tickets.overdue).toBe(4);
       // Just past midnight: 10 March becomes the second-to-last day and 9 February drops out.

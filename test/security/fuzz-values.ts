@@ -244,6 +244,7 @@ export const NASTY_IDS = [
   "prototype",
   "export.csv",
   "sla-hours",
+  "sla-settings",
   "templates",
   "bulk",
   "..",

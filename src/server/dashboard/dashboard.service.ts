@@ -69,7 +69,7 @@ export const dashboardQueries = {
   openWork(now: string): SQL {
     return sql`
       select t.assignee_id as "assigneeId", t.status, t.priority,
-             coalesce(t.due_at < ${now}::timestamptz, false) as overdue, count(*)::int as count
+             coalesce(t.due_at <= ${now}::timestamptz, false) as overdue, count(*)::int as count
       from tickets t
       where t.status in ${OPEN_STATUSES_SQL}
       group by 1, 2, 3, 4`;
@@ -79,7 +79,7 @@ export const dashboardQueries = {
   myTickets(now: string, userId: string): SQL {
     return sql`
       select t.id, t.number, t.subject, t.status, t.priority, ${isoUtc(sql`t.due_at`)} as "dueAt",
-             coalesce(t.due_at < ${now}::timestamptz, false) as overdue,
+             coalesce(t.due_at <= ${now}::timestamptz, false) as overdue,
              c.id as "customerId", c.name as "customerName"
       from (
         select * from tickets

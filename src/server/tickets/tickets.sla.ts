@@ -59,14 +59,20 @@ export async function readSlaHours(db: Executor): Promise<SlaHours> {
   return parsed.success ? parsed.data : DEFAULT_SLA_HOURS;
 }
 
-async function readStoredPolicy(db: Executor): Promise<StoredPolicy> {
-  const parsed = ZStoredPolicy.safeParse(await readSetting(db, SLA_POLICY_KEY));
-  return parsed.success ? parsed.data : DEFAULT_POLICY;
-}
-
 export async function readSlaSettings(db: Executor, config: Pick<Config, "TIME_ZONE">): Promise<SlaSettingsView> {
-  const [resolutionHours, policy] = await Promise.all([readSlaHours(db), readStoredPolicy(db)]);
-  return { resolutionHours, ...policy, defaultTimeZone: config.TIME_ZONE };
+  // One statement for both rows: every ticket creation and status or priority change reads them.
+  const rows = await db
+    .select({ key: settings.key, value: settings.value })
+    .from(settings)
+    .where(inArray(settings.key, [SLA_SETTING_KEY, SLA_POLICY_KEY]));
+  const stored = (key: string) => rows.find((row) => row.key === key)?.value;
+  const hours = ZSlaHours.safeParse(stored(SLA_SETTING_KEY));
+  const policy = ZStoredPolicy.safeParse(stored(SLA_POLICY_KEY));
+  return {
+    resolutionHours: hours.success ? hours.data : DEFAULT_SLA_HOURS,
+    ...(policy.success ? policy.data : DEFAULT_POLICY),
+    defaultTimeZone: config.TIME_ZONE,
+  };
 }
 
 /** What the ticket service computes with: both targets and the business calendar. */

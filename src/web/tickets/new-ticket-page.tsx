@@ -6,7 +6,7 @@ import type { TicketCategory, TicketPriority } from "../../shared/enums.js";
 import { ZCreateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { validateWith } from "../app/forms.js";
-import { useCreateTicket, useSlaHours } from "./api.js";
+import { useCreateTicket, useSlaSettings } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerPicker } from "./customer-picker.js";
 import { CATEGORY_OPTIONS, PRIORITY_OPTIONS } from "./ticket-badges.js";
@@ -18,7 +18,7 @@ export default function NewTicketPage() {
   const [params] = useSearchParams();
   const prefilled = params.get("customerId");
   const create = useCreateTicket();
-  const sla = useSlaHours();
+  const sla = useSlaSettings();
   const form = useForm({
     initialValues: {
       customerId: prefilled && UUID.test(prefilled) ? prefilled : (null as string | null),
@@ -48,7 +48,13 @@ export default function NewTicketPage() {
     }
   });
 
-  const hours = sla.data?.[form.values.priority];
+  const hours = sla.data?.resolutionHours[form.values.priority];
+  const firstHours = sla.data?.firstResponseHours[form.values.priority];
+  // Business hours count only while open; around the clock they are plain hours.
+  const unit =
+    sla.data?.week.every((day) => day?.open === "00:00" && day.close === "24:00") && !sla.data.holidays.length
+      ? "h"
+      : "business hours";
   const cancelTo = prefilled && UUID.test(prefilled) ? `/customers/${prefilled}` : "/tickets";
   return (
     <Stack maw={760}>
@@ -78,7 +84,9 @@ export default function NewTicketPage() {
                 label="Priority"
                 data={PRIORITY_OPTIONS}
                 allowDeselect={false}
-                description={hours ? `Due within ${hours} h` : undefined}
+                description={
+                  hours ? `First answer within ${firstHours} ${unit}, resolved within ${hours} ${unit}` : undefined
+                }
                 {...form.getInputProps("priority")}
               />
               <AssigneeSelect
