@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import type {
   CreateCustomer,
   Customer,
+  CustomerDetail,
   CustomerList,
   CustomerWithWarnings,
   ImportRequest,
@@ -50,8 +51,24 @@ export function useCustomerSearch(q: string, options: { limit?: number } = {}) {
 export function useCustomer(id: string | undefined) {
   return useQuery({
     queryKey: [...customersKey, "one", id],
-    queryFn: () => api<Customer>(`/api/customers/${id}`),
+    queryFn: () => api<CustomerDetail>(`/api/customers/${id}`),
     enabled: Boolean(id),
+  });
+}
+
+/**
+ * Current customers whose mobile or alternative phone is `phone` (any format; debounce it in the
+ * component). Nothing is asked while the text is too short to be a number; a number the server
+ * cannot read answers with an error, which the form's own check reports.
+ */
+export function usePhoneHolders(phone: string) {
+  const text = phone.trim();
+  return useQuery({
+    queryKey: [...customersKey, "phone", text],
+    queryFn: ({ signal }) => api<CustomerList>("/api/customers", { query: { phone: text, limit: 6 }, signal }),
+    enabled: text.replace(/\D/g, "").length >= 7,
+    select: (list) => list.items,
+    retry: false,
   });
 }
 

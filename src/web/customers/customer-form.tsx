@@ -33,6 +33,7 @@ import { MergeConflict } from "../app/merge-conflict.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { customersKey, useCreateCustomer, useUpdateCustomer } from "./api.js";
+import { PhoneHolders } from "./phone-holders.js";
 
 const TEXT_FIELDS = [
   "name",
@@ -191,7 +192,6 @@ export function CustomerForm({
         setPending(outcome.pending);
         form.setValues(outcome.pending.merge.merged);
         setShowUndecided(false);
-        formRef.current?.scrollIntoView({ block: "start" });
         return;
       }
       if (!result.saved) {
@@ -226,7 +226,6 @@ export function CustomerForm({
       if (pending && undecided(pending).length > 0) {
         setShowUndecided(true);
         setProblem("Choose which value to keep where you both changed a field.");
-        formRef.current?.scrollIntoView({ block: "start" });
         return;
       }
       await saveEdit(customer.id, values);
@@ -273,7 +272,12 @@ export function CustomerForm({
             <TextInput label="Email" type="email" {...form.getInputProps("email")} />
             <TextInput
               label="Mobile phone"
-              description="Any format; used for SMS"
+              description={
+                <>
+                  Any format; used for SMS
+                  <PhoneHolders phone={form.values.phone} selfId={customer?.id} />
+                </>
+              }
               type="tel"
               {...form.getInputProps("phone")}
             />

@@ -3,7 +3,12 @@ import { notifications } from "@mantine/notifications";
 import { parse } from "csv-parse/browser/esm/sync";
 import { stringify } from "csv-stringify/browser/esm/sync";
 import { useState } from "react";
-import { CUSTOMER_CSV_FIELDS, type CustomerCsvField, type ImportResult } from "../../shared/customers.js";
+import {
+  CUSTOMER_CSV_FIELDS,
+  type CustomerCsvField,
+  type ImportResult,
+  type ImportRowError,
+} from "../../shared/customers.js";
 import { CUSTOMER_CSV_FIELD_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useImportCustomers } from "./api.js";
@@ -16,6 +21,32 @@ const FIELD_OPTIONS = [
   { value: "", label: "Do not import" },
   ...CUSTOMER_CSV_FIELDS.map((f) => ({ value: f, label: CUSTOMER_CSV_FIELD_LABELS[f] })),
 ];
+
+/** Row problems or warnings as a table: row, column, what is wrong (the first 500). */
+function RowNotes({ notes, heading }: { notes: ImportRowError[]; heading: string }) {
+  return (
+    <ScrollArea.Autosize mah={240}>
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Row</Table.Th>
+            <Table.Th>Column</Table.Th>
+            <Table.Th>{heading}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {notes.slice(0, 500).map((e) => (
+            <Table.Tr key={`${e.row}-${e.field}-${e.message}`}>
+              <Table.Td>{e.row}</Table.Td>
+              <Table.Td>{CUSTOMER_CSV_FIELD_LABELS[e.field as CustomerCsvField] ?? e.field}</Table.Td>
+              <Table.Td>{e.message}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollArea.Autosize>
+  );
+}
 
 interface Parsed {
   text: string;
@@ -77,7 +108,8 @@ export function CustomerImport({ onDone }: { onDone: () => void }) {
         const chunk = stringify([parsed.header, ...parsed.rows.slice(start, start + CHUNK_ROWS)]);
         const result = await importer.mutateAsync({ csv: chunk, mapping });
         if (result.errors.length > 0) {
-          setCheck({ ...result, errors: result.errors.map((e) => ({ ...e, row: e.row + start })) });
+          const shift = (notes: ImportRowError[]) => notes.map((e) => ({ ...e, row: e.row + start }));
+          setCheck({ ...result, errors: shift(result.errors), warnings: shift(result.warnings) });
           throw new Error("Some rows were refused; nothing from that part of the file was written.");
         }
         created += result.created;
@@ -147,26 +179,15 @@ export function CustomerImport({ onDone }: { onDone: () => void }) {
       )}
       {check && check.errors.length > 0 && (
         <Alert color="red" title={`${check.errors.length} problems: nothing was imported`}>
-          <ScrollArea.Autosize mah={240}>
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Row</Table.Th>
-                  <Table.Th>Column</Table.Th>
-                  <Table.Th>Problem</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {check.errors.slice(0, 500).map((e) => (
-                  <Table.Tr key={`${e.row}-${e.field}-${e.message}`}>
-                    <Table.Td>{e.row}</Table.Td>
-                    <Table.Td>{CUSTOMER_CSV_FIELD_LABELS[e.field as CustomerCsvField] ?? e.field}</Table.Td>
-                    <Table.Td>{e.message}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollArea.Autosize>
+          <RowNotes notes={check.errors} heading="Problem" />
+        </Alert>
+      )}
+      {check && check.warnings.length > 0 && (
+        <Alert
+          color="yellow"
+          title={`${check.warnings.length} ${check.warnings.length === 1 ? "row" : "rows"} to look at: these import anyway`}
+        >
+          <RowNotes notes={check.warnings} heading="Note" />
         </Alert>
       )}
       {ready && (

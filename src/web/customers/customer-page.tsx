@@ -21,10 +21,11 @@ import { type ReactNode, useState } from "react";
 import { Link, useParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
-import { CONNECTION_TYPE_LABELS, SITE_KIND_LABELS } from "../../shared/labels.js";
-import { ApiError, errorMessage } from "../app/api.js";
+import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, SITE_KIND_LABELS } from "../../shared/labels.js";
+import { errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
 import { formatDateTime } from "../app/format.js";
+import { isNotFound, isRecordId, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
@@ -74,7 +75,7 @@ function mapUrl(customer: Customer): string | null {
 const when = (iso: string | null) => (iso ? formatDateTime(iso) : "—");
 const OPEN = new Set<string>(OPEN_TICKET_STATUSES);
 
-function CustomerTickets({ customerId }: { customerId: string }) {
+function CustomerTickets({ customerId, archived }: { customerId: string; archived: boolean }) {
   const tickets = useTicketQueue({ customerId }, 50);
   // Open tickets first, then the rest; each group keeps the API's order (most recent first).
   const rows = [...(tickets.data?.pages[0]?.items ?? [])].sort(
@@ -84,14 +85,17 @@ function CustomerTickets({ customerId }: { customerId: string }) {
     <Section
       title="Tickets"
       actions={
-        <Button
-          size="xs"
-          component={Link}
-          to={`/tickets/new?customerId=${encodeURIComponent(customerId)}`}
-          leftSection={<IconPlus size={14} />}
-        >
-          New ticket
-        </Button>
+        // An archived customer gets no new tickets (the API refuses them): restore first.
+        !archived && (
+          <Button
+            size="xs"
+            component={Link}
+            to={`/tickets/new?customerId=${encodeURIComponent(customerId)}`}
+            leftSection={<IconPlus size={14} />}
+          >
+            New ticket
+          </Button>
+        )
       }
     >
       {tickets.isPending && <Text size="sm">Loading tickets…</Text>}
@@ -143,8 +147,20 @@ function CustomerTickets({ customerId }: { customerId: string }) {
   );
 }
 
+const CUSTOMER_NOT_FOUND = {
+  title: "Customer not found",
+  message: "There is no customer at this address. The link may be wrong or mistyped.",
+  backTo: "/customers",
+  backLabel: "Back to customers",
+};
+
 export default function CustomerPage() {
   const { id } = useParams();
+  if (!isRecordId(id)) return <NotFoundPage {...CUSTOMER_NOT_FOUND} />;
+  return <CustomerView id={id} />;
+}
+
+function CustomerView({ id }: { id: string }) {
   const isAdmin = useIsAdmin();
   const customer = useCustomer(id);
   const plans = useServicePlans();
@@ -160,16 +176,10 @@ export default function CustomerPage() {
       </Center>
     );
   }
+  if (customer.isError && isNotFound(customer.error)) return <NotFoundPage {...CUSTOMER_NOT_FOUND} />;
   if (customer.isError) {
     return (
-      <Alert
-        color="red"
-        title={
-          customer.error instanceof ApiError && customer.error.status === 404
-            ? "Customer not found"
-            : "Could not load the customer"
-        }
-      >
+      <Alert color="red" title="Could not load the customer">
         {errorMessage(customer.error)}
       </Alert>
     );
@@ -217,13 +227,15 @@ export default function CustomerPage() {
           <Title order={2}>{c.name}</Title>
           <Group gap="xs">
             <Text c="dimmed">{c.accountNumber}</Text>
-            <CustomerStatusBadge status={c.status} />
-            {c.archivedAt && (
-              <Badge color="gray" variant="outline">
+            {/* One state: an archived customer's service status is history, told in the banner below. */}
+            {c.archivedAt ? (
+              <Badge color="gray" variant="filled">
                 Archived
               </Badge>
+            ) : (
+              <CustomerStatusBadge status={c.status} />
             )}
-            {c.smsOptOut && (
+            {!c.archivedAt && c.smsOptOut && (
               <Badge color="orange" variant="outline">
                 No SMS
               </Badge>
@@ -261,7 +273,9 @@ export default function CustomerPage() {
       </Group>
       {c.archivedAt && (
         <Alert color="gray" title="Archived customer">
-          Archived on {when(c.archivedAt)}.{" "}
+          Archived on {when(c.archivedAt)}
+          {c.archivedBy ? ` by ${c.archivedBy.name}` : ""}. They are hidden from lists and search, get no SMS and no new
+          tickets; their service status was {CUSTOMER_STATUS_LABELS[c.status].toLowerCase()} when archived.{" "}
           {isAdmin ? "Restore them to edit the record." : "An admin can restore them."}
         </Alert>
       )}
@@ -272,7 +286,9 @@ export default function CustomerPage() {
             <Field label="Mobile phone">{c.phone && <PhoneLink phone={c.phone} />}</Field>
             <Field label="Alternative phone">{c.altPhone && <PhoneLink phone={c.altPhone} />}</Field>
             <Field label="Email">{c.email && <Anchor href={`mailto:${c.email}`}>{c.email}</Anchor>}</Field>
-            <Field label="SMS">{c.smsOptOut ? "Opted out" : "Receives updates"}</Field>
+            <Field label="SMS">
+              {c.archivedAt ? "None while archived" : c.smsOptOut ? "Opted out" : "Receives updates"}
+            </Field>
           </SimpleGrid>
         </Section>
         <Section
@@ -332,7 +348,7 @@ export default function CustomerPage() {
           </Text>
         </Section>
       </SimpleGrid>
-      <CustomerTickets customerId={c.id} />
+      <CustomerTickets customerId={c.id} archived={Boolean(c.archivedAt)} />
       <Section title="SMS history">
         <SmsHistory customerId={c.id} />
       </Section>

@@ -9,6 +9,7 @@ import { validateWith } from "../app/forms.js";
 import { useCreateTicket, useSlaSettings } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerPicker } from "./customer-picker.js";
+import { OpenTicketsNotice } from "./open-tickets-notice.js";
 import { CATEGORY_OPTIONS, PRIORITY_OPTIONS } from "./ticket-badges.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -71,6 +72,7 @@ export default function NewTicketPage() {
               error={form.errors.customerId as string | undefined}
               description="Leave empty for a network-wide ticket (an outage, maintenance)"
             />
+            <OpenTicketsNotice customerId={form.values.customerId} />
             <TextInput label="Subject" required maxLength={200} {...form.getInputProps("subject")} />
             <Textarea label="Description" autosize minRows={4} maxRows={14} {...form.getInputProps("description")} />
             <SimpleGrid cols={{ base: 1, sm: 3 }}>

@@ -39,6 +39,7 @@ import {
   undecided,
 } from "../app/merge.js";
 import { MergeConflict, type MergeFieldInfos } from "../app/merge-conflict.js";
+import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
@@ -278,7 +279,6 @@ function EditDetailsModal({
         setConflict({ pending: outcome.pending, problem: outcome.conflict });
         form.setValues(outcome.pending.merge.merged);
         setShowUndecided(false);
-        formRef.current?.scrollIntoView({ block: "start" });
       } catch (error) {
         if (error instanceof ApiError && error.problem.errors?.length) {
           const errors = error.fieldErrors();
@@ -356,6 +356,16 @@ export default function TicketPage() {
       <Group justify="center" p="xl">
         <Loader aria-label="Loading ticket" />
       </Group>
+    );
+  }
+  if (ticket.isError && isNotFound(ticket.error)) {
+    return (
+      <NotFoundPage
+        title="Ticket not found"
+        message="There is no ticket at this address. The link may be wrong or mistyped."
+        backTo="/tickets"
+        backLabel="Back to tickets"
+      />
     );
   }
   if (ticket.isError) {
