@@ -40,8 +40,8 @@ import {
   PRIORITY_OPTIONS,
   PriorityBadge,
   STATUS_OPTIONS,
-  StatusBadge,
   SlaPausedBadge,
+  StatusBadge,
 } from "./ticket-badges.js";
 
 const SORT_OPTIONS = [
@@ -57,10 +57,10 @@ const SORT_OPTIONS = [
 
 function DueCell({ ticket }: { ticket: TicketListItem }) {
   if (ticket.overdue) return <OverdueBadge dueAt={ticket.dueAt} />;
-  if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
   if (ticket.slaPaused && ticket.status === "waiting_on_customer") {
     return <SlaPausedBadge remainingSeconds={ticket.slaRemainingSeconds} />;
   }
+  if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
   return (
     <Text size="sm" title={formatDateTime(ticket.dueAt)}>
       {formatRelative(ticket.dueAt)}
