@@ -32,13 +32,17 @@ export function ErrorSummary({
   message,
 }: {
   errors: Record<string, ReactNode>;
+  /** Field → label, in the order the fields stand in the form. */
   labels: Record<string, string>;
   /** A problem not tied to a field (a 409, a network error). */
   message?: string | null;
 }) {
   const fields = Object.keys(errors).filter((field) => errors[field]);
   if (fields.length === 0 && !message) return null;
-  const names = [...new Set(fields.map((field) => labels[field] ?? field))];
+  // In the form's order, as `labels` lists the fields.
+  const order = Object.keys(labels);
+  const rank = (field: string) => (order.includes(field) ? order.indexOf(field) : order.length);
+  const names = [...new Set([...fields].sort((a, b) => rank(a) - rank(b)).map((field) => labels[field] ?? field))];
   return (
     <Text size="sm" c="red" role="status" style={{ flex: 1, minWidth: 0 }}>
       {fields.length > 0

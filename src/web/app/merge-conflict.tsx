@@ -1,5 +1,5 @@
 import { Alert, Group, Paper, Radio, Stack, Text } from "@mantine/core";
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import type { FieldValues, MergeChoice, PendingMerge } from "./merge.js";
 
 /** How the conflict view names a field and shows its value. */
@@ -49,8 +49,20 @@ export function MergeConflict<T extends FieldValues>({
 }) {
   const { merge, theirs, mine, choices } = pending;
   const label = (key: keyof T & string) => fields[key]?.label ?? key;
+  const ref = useRef<HTMLDivElement>(null);
+  // Seen where the person is: a Save at the bottom of a long dialog must not hide it above.
+  useEffect(() => {
+    if (merge) ref.current?.scrollIntoView({ block: "start" });
+  }, [merge]);
   return (
-    <Alert color="orange" title={`${who} changed this while you were editing`} role="alert">
+    <Alert
+      ref={ref}
+      color="orange"
+      title={`${who} changed this while you were editing`}
+      role="alert"
+      // Clear of a dialog's sticky title bar.
+      style={{ scrollMarginTop: 72 }}
+    >
       <Stack gap="xs">
         {changes}
         {merge.theirsOnly.length > 0 && (
