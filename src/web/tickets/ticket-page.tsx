@@ -50,12 +50,12 @@ import { CustomerPicker } from "./customer-picker.js";
 import {
   CATEGORY_OPTIONS,
   OverdueBadge,
-  SlaPausedBadge,
-  slaRemainingWords,
   PRIORITY_OPTIONS,
   PriorityBadge,
+  SlaPausedBadge,
   STATUS_OPTIONS,
   StatusBadge,
+  slaRemainingWords,
 } from "./ticket-badges.js";
 import { TicketTimeline } from "./ticket-timeline.js";
 
