@@ -313,7 +313,12 @@ export const ZTimeZone = z
 const holiday = z
   .string({ error: "Holiday: a date such as 2026-12-25" })
   .regex(/^\d{4}-\d{2}-\d{2}$/, "Holiday: a date such as 2026-12-25")
-  .refine((value) => new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), "Holiday: not a real date");
+  .refine((value) => {
+    // 2026-02-30 rolls over to March and 2026-13-01 is no date at all (an invalid Date, whose
+    // toISOString throws): both are refused, never a 500.
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+  }, "Holiday: not a real date");
 
 /**
  * The whole SLA policy (admins edit it on the SLA settings page): targets per priority, the

@@ -240,6 +240,10 @@ describe.each(testDatabaseKinds())("SLA clock on %s", (kind) => {
     expect(fields).toEqual(
       expect.arrayContaining(["firstResponseHours.urgent", "timeZone", "week.0.close", "holidays.0"]),
     );
+    // A month or day no calendar has: refused with the field named, never a 500 (found by the fuzz suite).
+    const noSuchDate = await admin.put("/api/tickets/sla-settings", { ...DEFAULTS, holidays: ["2026-13-45"] });
+    expect(noSuchDate.statusCode).toBe(422);
+    expect(problemOf(noSuchDate).errors?.map((e) => e.field)).toEqual(["holidays.0"]);
     const closed = await admin.put("/api/tickets/sla-settings", { ...DEFAULTS, week: Array(7).fill(null) });
     expect(closed.statusCode).toBe(422);
 

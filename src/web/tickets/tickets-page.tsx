@@ -39,8 +39,8 @@ import {
   OverdueBadge,
   PRIORITY_OPTIONS,
   PriorityBadge,
-  STATUS_OPTIONS,
   SlaPausedBadge,
+  STATUS_OPTIONS,
   StatusBadge,
 } from "./ticket-badges.js";
 
