@@ -87,7 +87,7 @@ describeBrowser("tickets in Chromium", () => {
     await page.close();
   }, 120_000);
 
-  it("tells the second editor who changed what, and lets them reapply their edit", async () => {
+  it("merges a second editor's change to another field, and asks theirs or mine when both changed the same", async () => {
     const first = await newPage();
     const second = await newPage();
     await signInThroughUi(first, DEMO.admin.email, DEMO.admin.password);
@@ -100,20 +100,32 @@ describeBrowser("tickets in Chromium", () => {
     await choose(first, "Priority", "Urgent");
     await first.getByText("Admin changed priority from High to Urgent").waitFor();
 
-    // The second page still shows the old version: its save must not overwrite silently.
+    // The second page still shows the old version; its status change touches another field, so it
+    // is saved on the current version at once and the colleague's priority stays.
     await choose(second, "Status", "Waiting on customer");
-    const alert = second.getByRole("alert").filter({ hasText: "Someone else changed this ticket" });
-    await alert.waitFor();
-    await alert.getByText(/Admin changed priority from High to Urgent/).waitFor();
-    await alert.getByText(/Your change \(status → Waiting on customer\) was not saved/).waitFor();
-    // The page now shows the current values.
-    expect(await second.getByRole("combobox", { name: "Priority", exact: true }).inputValue()).toBe("Urgent");
-    expect(await second.getByRole("combobox", { name: "Status", exact: true }).inputValue()).toBe("In progress");
-
-    await alert.getByRole("button", { name: "Apply my change again" }).click();
     await second.getByText("Jane Tech changed status from In progress to Waiting on customer").waitFor();
+    await expect
+      .poll(() => second.getByRole("combobox", { name: "Priority", exact: true }).inputValue())
+      .toBe("Urgent");
+    expect(await second.getByRole("alert").filter({ hasText: "while you were editing" }).count()).toBe(0);
+
+    // Both change the priority: the second is asked, theirs or mine, and their choice is saved.
+    await first.reload();
+    await first.getByText("Jane Tech changed status from In progress to Waiting on customer").waitFor();
+    await choose(first, "Priority", "Low");
+    await first.getByText("Admin changed priority from Urgent to Low").waitFor();
+    await choose(second, "Priority", "High");
+    const alert = second.getByRole("alert").filter({ hasText: "Admin changed this while you were editing" });
+    await alert.waitFor();
+    await alert.getByText(/Admin changed priority from Urgent to Low/).waitFor();
+    const priority = alert.getByRole("radiogroup", { name: "Priority" });
+    await priority.getByLabel("Use mine").check();
+    await second.getByRole("button", { name: "Save my choice" }).click();
+    await second.getByText("Jane Tech changed priority from Low to High").waitFor();
     expect(await alert.count()).toBe(0);
-    expect(await second.getByRole("combobox", { name: "Priority", exact: true }).inputValue()).toBe("Urgent");
+    expect(await second.getByRole("combobox", { name: "Status", exact: true }).inputValue()).toBe(
+      "Waiting on customer",
+    );
     await first.close();
     await second.close();
   }, 120_000);
