@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countSegments, DEFAULT_TEMPLATES } from "../../src/shared/sms.js";
+import { DEFAULT_TEMPLATES } from "../../src/shared/sms.js";
+import { countSegments } from "../../src/shared/sms-segments.js";
 import { problemOf } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countSegments } from "../../src/shared/sms.js";
+import { countSegments } from "../../src/shared/sms-segments.js";
 
 // Twilio's segment rule: one GSM-7 message holds 160 septets, each part of a longer one 153 (the
 // rest is the concatenation header); UCS-2 holds 70 UTF-16 units, 67 per part. A character is never

@@ -1,5 +1,5 @@
 import { Text } from "@mantine/core";
-import { countSegments } from "../../shared/sms.js";
+import { countSegments } from "../../shared/sms-segments.js";
 
 /** "95 characters · 1 SMS (GSM-7)": what a text costs, so staff can keep it to one part. */
 export function SegmentCount({ text }: { text: string }) {
