@@ -1,10 +1,10 @@
 import { expect, it } from "vitest";
-import { DEMO } from "../support/app.js";
+import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { makeCustomer } from "../support/factories/customers.js";
 
 describeBrowser("customers in Chromium", () => {
   const h = useBrowserApp();
-  let customerPath = "";
 
   it("creates a customer through the form, finds them by phone in another format, archives and restores them", async () => {
     const page = await h().newPage();
@@ -30,7 +30,7 @@ describeBrowser("customers in Chromium", () => {
     await form.getByRole("button", { name: "Create customer" }).click();
     await form.waitFor({ state: "detached" });
     await page.getByRole("heading", { name: "Zelda Fitzgerald" }).waitFor();
-    customerPath = new URL(page.url()).pathname;
+    const customerPath = new URL(page.url()).pathname;
     expect(customerPath).toMatch(/^\/customers\/[0-9a-f-]{36}$/);
     // Shown as people write it; the link calls the E.164 number.
     const phoneLink = page.getByRole("link", { name: "(201) 555-0177" });
@@ -75,10 +75,13 @@ describeBrowser("customers in Chromium", () => {
   }, 120_000);
 
   it("shows a technician no archive button, and the API answers their archive with 403", async () => {
+    const admin = await signIn(h().testApp.app, DEMO.admin);
+    const customer = await makeCustomer(admin, { name: "Scottie Fitzgerald" });
+    const customerPath = `/customers/${customer.id}`;
     const page = await h().newPage({ viewport: { width: 390, height: 844 } });
     await signInThroughUi(page, DEMO.john.email, DEMO.john.password);
     await page.goto(customerPath);
-    await page.getByRole("heading", { name: "Zelda Fitzgerald" }).waitFor();
+    await page.getByRole("heading", { name: "Scottie Fitzgerald" }).waitFor();
     await page.getByRole("button", { name: "Edit" }).waitFor();
     expect(await page.getByRole("button", { name: "Archive", exact: true }).count()).toBe(0);
     const me = await (await page.request.get("/api/auth/me")).json();
