@@ -1,8 +1,9 @@
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
-import { customers } from "../../src/server/db/schema/index.js";
-import { DEMO } from "../support/app.js";
+import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { makeCustomer } from "../support/factories/customers.js";
+import { makeTicket } from "../support/factories/tickets.js";
 
 /** Picks an option of a Mantine Select by its label, as a person would: open it, click the option. */
 async function choose(page: Page, label: string, option: string) {
@@ -22,14 +23,15 @@ describeBrowser("tickets in Chromium", () => {
     page.setDefaultTimeout(20_000);
     return page;
   };
-  let ticketUrl = "";
+  const api = () => signIn(h().testApp.app, DEMO.admin);
 
   it("creates a ticket from a customer page, assigns it, changes status, adds internal and public comments", async () => {
-    const [customer] = await h()
-      .testApp.database.handle.db.insert(customers)
-      .values({ name: "Maria Gonzales", phone: "+14155550142", street: "7 Elm St", city: "Springfield" })
-      .returning();
-    if (!customer) throw new Error("no customer");
+    const customer = await makeCustomer(await api(), {
+      name: "Maria Gonzales",
+      phone: "+14155550142",
+      street: "7 Elm St",
+      city: "Springfield",
+    });
     const page = await newPage();
     await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
 
@@ -47,7 +49,7 @@ describeBrowser("tickets in Chromium", () => {
     await page.getByRole("button", { name: "Create ticket" }).click();
 
     await page.getByRole("heading", { name: "No internet since this morning" }).waitFor();
-    ticketUrl = new URL(page.url()).pathname;
+    const ticketUrl = new URL(page.url()).pathname;
     expect(ticketUrl).toMatch(/^\/tickets\/[0-9a-f-]{36}$/);
     const customerCard = page.getByLabel("Customer", { exact: true }).and(page.locator("div"));
     await customerCard.getByRole("link", { name: "Maria Gonzales" }).waitFor();
@@ -88,14 +90,20 @@ describeBrowser("tickets in Chromium", () => {
   }, 120_000);
 
   it("merges a second editor's change to another field, and asks theirs or mine when both changed the same", async () => {
+    const ticket = await makeTicket(await api(), {
+      subject: "Link flaps every few minutes",
+      priority: "high",
+      status: "in_progress",
+    });
+    const ticketUrl = `/tickets/${ticket.id}`;
     const first = await newPage();
     const second = await newPage();
     await signInThroughUi(first, DEMO.admin.email, DEMO.admin.password);
     await signInThroughUi(second, DEMO.jane.email, DEMO.jane.password);
     await first.goto(ticketUrl);
     await second.goto(ticketUrl);
-    await first.getByRole("heading", { name: "No internet since this morning" }).waitFor();
-    await second.getByRole("heading", { name: "No internet since this morning" }).waitFor();
+    await first.getByRole("heading", { name: "Link flaps every few minutes" }).waitFor();
+    await second.getByRole("heading", { name: "Link flaps every few minutes" }).waitFor();
 
     await choose(first, "Priority", "Urgent");
     await first.getByText("Admin changed priority from High to Urgent").waitFor();
@@ -131,10 +139,12 @@ describeBrowser("tickets in Chromium", () => {
   }, 120_000);
 
   it("lists the ticket in the queues and applies a bulk status change", async () => {
+    await makeTicket(await api(), { subject: "Fibre cut on Mill Road", priority: "high" });
     const page = await newPage();
     await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
-    await page.goto("/tickets?view=open");
-    const row = page.getByRole("row").filter({ hasText: "No internet since this morning" });
+    // Searched by its subject, so other tests' tickets in this app do not change the counts.
+    await page.goto(`/tickets?view=open&q=${encodeURIComponent("Fibre cut on Mill Road")}`);
+    const row = page.getByRole("row").filter({ hasText: "Fibre cut on Mill Road" });
     await row.waitFor();
     await page.getByText("1 ticket", { exact: true }).waitFor();
     await page
@@ -149,7 +159,7 @@ describeBrowser("tickets in Chromium", () => {
     // Resolved tickets leave the "All open" queue.
     await page.getByText("No tickets match").waitFor();
     await page.getByText("All", { exact: true }).click();
-    await page.getByRole("row").filter({ hasText: "Resolved" }).waitFor();
+    await row.filter({ hasText: "Resolved" }).waitFor();
     await page.close();
   }, 120_000);
 
