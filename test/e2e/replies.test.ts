@@ -1,8 +1,10 @@
 import type { Page } from "playwright-core";
 import { beforeAll, expect, it } from "vitest";
-import { customers, tickets } from "../../src/server/db/schema/index.js";
-import { DEMO } from "../support/app.js";
+import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { makeComment } from "../support/factories/comments.js";
+import { makeCustomer } from "../support/factories/customers.js";
+import { makeTicket } from "../support/factories/tickets.js";
 import { TwilioStandIn } from "../support/twilio-stand-in.js";
 
 async function newPage(
@@ -24,15 +26,11 @@ async function choose(page: Page, label: string, option: string) {
 
 type Harness = ReturnType<ReturnType<typeof useBrowserApp>>;
 
+/** A customer and a ticket of theirs, made through the API (its "ticket opened" SMS included). */
 async function seedTicket(h: () => Harness, customer: { name: string; phone: string | null; smsOptOut?: boolean }) {
-  const db = h().testApp.database.handle.db;
-  const [row] = await db.insert(customers).values(customer).returning();
-  const [ticket] = await db
-    .insert(tickets)
-    .values({ customerId: row?.id, subject: `Router keeps rebooting (${customer.name})` })
-    .returning();
-  if (!ticket) throw new Error("no ticket");
-  return ticket;
+  const admin = await signIn(h().testApp.app, DEMO.admin);
+  const row = await makeCustomer(admin, customer);
+  return makeTicket(admin, { customerId: row.id, subject: `Router keeps rebooting (${customer.name})` });
 }
 
 describeBrowser("Public replies by SMS in Chromium", () => {
@@ -102,30 +100,37 @@ describeBrowser("Public replies by SMS in Chromium", () => {
   }, 120_000);
 
   it("keeps the SMS log's filters in the URL across a reload", async () => {
+    // A public reply texted to a customer of this test's own, so the log has a Reply row to show.
+    const ticket = await seedTicket(h, { name: "Paula Reis", phone: "+14155550181" });
+    await makeComment(await signIn(h().testApp.app, DEMO.admin), ticket.id, {
+      body: "We replaced your drop cable.",
+      visibility: "public",
+      sendSms: true,
+    });
     const page = await newPage(h);
     await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
     await page.goto("/sms?purpose=ticket_reply");
     await page.getByRole("heading", { name: "SMS log" }).waitFor();
     const purpose = page.locator("input").and(page.getByLabel("Purpose", { exact: true }));
     await expect.poll(() => purpose.inputValue()).toBe("Reply");
-    await page.getByRole("row").filter({ hasText: "We reset your line" }).waitFor();
+    await page.getByRole("row").filter({ hasText: "We replaced your drop cable." }).waitFor();
     await choose(page, "Status", "Failed");
     await page.getByText("No SMS matches these filters").waitFor();
     await expect.poll(() => new URL(page.url()).searchParams.get("status")).toBe("failed");
-    await page.getByLabel("Search").fill("Bruno");
-    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("Bruno");
+    await page.getByLabel("Search").fill("Paula");
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("Paula");
 
     await page.reload();
     await page.getByRole("heading", { name: "SMS log" }).waitFor();
     await expect.poll(() => purpose.inputValue()).toBe("Reply");
     const status = page.locator("input").and(page.getByLabel("Status", { exact: true }));
     await expect.poll(() => status.inputValue()).toBe("Failed");
-    expect(await page.getByLabel("Search").inputValue()).toBe("Bruno");
+    expect(await page.getByLabel("Search").inputValue()).toBe("Paula");
     await page.getByText("No SMS matches these filters").waitFor();
 
     await page.getByRole("button", { name: "Clear filters" }).click();
     await expect.poll(() => new URL(page.url()).search).toBe("");
-    await page.getByRole("row").filter({ hasText: "We reset your line" }).waitFor();
+    await page.getByRole("row").filter({ hasText: "We replaced your drop cable." }).waitFor();
     await page.close();
   }, 120_000);
 
