@@ -59,6 +59,33 @@ export const CUSTOMER_STATUS_LABELS: Record<CustomerStatus, string> = {
   cancelled: "Cancelled",
 };
 
+/** A customer's editable fields as forms, error summaries and conflict views name them. */
+export const CUSTOMER_FIELD_LABELS = {
+  name: "Name",
+  email: "Email",
+  phone: "Mobile phone",
+  altPhone: "Alternative phone",
+  smsOptOut: "Opted out of SMS",
+  street: "Street",
+  city: "City",
+  region: "Region",
+  postalCode: "Postal code",
+  country: "Country",
+  latitude: "Latitude",
+  longitude: "Longitude",
+  status: "Status",
+  servicePlanId: "Service plan",
+  connectionType: "Connection type",
+  siteId: "Network site",
+  ipAddress: "IP address",
+  macAddress: "MAC address",
+  cpeModel: "CPE / router model",
+  cpeSerial: "ONT / CPE serial",
+  vlanId: "VLAN",
+  installDate: "Install date",
+  notes: "Notes",
+} as const satisfies Record<string, string>;
+
 /** Customer fields as the CSV import names them. */
 export const CUSTOMER_CSV_FIELD_LABELS: Record<CustomerCsvField, string> = {
   accountNumber: "Account number",

@@ -24,7 +24,13 @@ import {
   ZUpdateCustomer,
 } from "../../shared/customers.js";
 import type { ConnectionType, CustomerStatus } from "../../shared/enums.js";
-import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
+import {
+  CONNECTION_TYPE_LABELS,
+  CUSTOMER_FIELD_LABELS,
+  CUSTOMER_STATUS_LABELS,
+  optionsOf,
+  SITE_KIND_LABELS,
+} from "../../shared/labels.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { validateWith, withNumberInputs } from "../app/forms.js";
@@ -90,31 +96,7 @@ const ZCustomerForm = withNumberInputs(ZCreateCustomer, NUMBER_FIELDS);
 const ZCustomerEdit = withNumberInputs(ZUpdateCustomer, NUMBER_FIELDS);
 
 /** The form's fields as the person reads them: for the error summary and the conflict view. */
-const FIELD_LABELS: Record<keyof Values, string> = {
-  name: "Name",
-  email: "Email",
-  phone: "Mobile phone",
-  altPhone: "Alternative phone",
-  smsOptOut: "Opted out of SMS",
-  street: "Street",
-  city: "City",
-  region: "Region",
-  postalCode: "Postal code",
-  country: "Country",
-  latitude: "Latitude",
-  longitude: "Longitude",
-  status: "Status",
-  servicePlanId: "Service plan",
-  connectionType: "Connection type",
-  siteId: "Network site",
-  ipAddress: "IP address",
-  macAddress: "MAC address",
-  cpeModel: "CPE / router model",
-  cpeSerial: "ONT / CPE serial",
-  vlanId: "VLAN",
-  installDate: "Install date",
-  notes: "Notes",
-};
+const FIELD_LABELS: Record<keyof Values, string> = CUSTOMER_FIELD_LABELS;
 
 const isCustomerConflict = (error: unknown): error is ApiError & { problem: CustomerConflict } =>
   error instanceof ApiError && error.status === 409 && error.problem.code === "customer.version_conflict";
