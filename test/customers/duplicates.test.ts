@@ -185,6 +185,13 @@ describe.each(testDatabaseKinds())("duplicate IP, MAC and phone on %s", (kind) =
     const bad = await admin.get("/api/customers?phone=12");
     expect(bad.statusCode).toBe(422);
     expect(problemOf(bad).errors).toEqual([{ field: "phone", message: "phone: not a valid number for US" }]);
+    // The export refuses the same filter before it starts the download (it once threw into the stream).
+    const badExport = await admin.get("/api/customers/export.csv?phone=12");
+    expect(badExport.statusCode).toBe(422);
+    expect(problemOf(badExport).errors).toEqual([{ field: "phone", message: "phone: not a valid number for US" }]);
+    const goodExport = await admin.get(`/api/customers/export.csv?phone=${encodeURIComponent(phone)}`);
+    expect(goodExport.statusCode).toBe(200);
+    expect(goodExport.body.split("\n").filter(Boolean)).toHaveLength(4);
   });
 });
 

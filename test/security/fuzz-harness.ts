@@ -321,7 +321,11 @@ export class FuzzRunner {
   private async send(request: FuzzRequest) {
     if ((await this.personas.refresh()) || !this.baseline) this.baseline = await this.fingerprint();
     const session = request.persona === "anonymous" ? undefined : this.personas.session(request.persona);
-    const response = await this.t.app.inject(injectOptions(request, session));
+    const response = await answeredWithin(
+      REQUEST_TIME_LIMIT_MS,
+      this.t.app.inject(injectOptions(request, session)),
+      () => `${request.target} as ${request.persona}: ${urlOf(request).slice(0, 300)}`,
+    );
     const status = response.statusCode;
     const stats = this.stats;
     stats.requests++;
@@ -344,6 +348,25 @@ export class FuzzRunner {
       this.personas.markStale(request.persona);
     if (session && request.path === "/api/auth/logout" && status < 300) this.personas.markStale(request.persona);
     return { response, problems };
+  }
+}
+
+/**
+ * No request may take this long. A request that never answers (an error thrown into a stream
+ * already sent, a lock never released) is reported by name here instead of as the whole test's
+ * timeout ten minutes later.
+ */
+const REQUEST_TIME_LIMIT_MS = 30_000;
+
+async function answeredWithin<T>(ms: number, answer: Promise<T>, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s: ${what()}`)), ms);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -61,11 +61,12 @@ export async function customersRoutes(app: App) {
       },
     },
     async (request, reply) => {
+      const csv = await exportCustomersCsv(ctx, request.query);
       reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", 'attachment; filename="customers.csv"')
         .header("cache-control", "no-store");
-      return reply.send(exportCustomersCsv(ctx, request.query));
+      return reply.send(csv);
     },
   );
 
