@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { OPEN_TICKET_STATUSES, TICKET_PRIORITIES } from "../../shared/enums.js";
+import { normalizePhone, phoneDigits } from "../../shared/phone.js";
 import type { TicketList, TicketListQuery, TicketSort } from "../../shared/tickets.js";
 import type { Clock } from "../clock.js";
 import type { Executor } from "../db/client.js";
@@ -31,9 +32,77 @@ export const COUNT_CAP = 1000;
 
 export interface ListContext {
   actorId: string;
+  /** How a phone number typed without a country code is read (config DEFAULT_COUNTRY). */
+  defaultCountry: string;
 }
 
-function filtersOf(query: TicketListQuery, actorId: string, now: Date): (SQL | undefined)[] {
+/**
+ * A text search also finds the tickets of up to this many matching customers (first by name).
+ * Their ids go into the ticket query as a list, so it reads tickets by customer_id through the
+ * index instead of joining customers into a scan; a word as common as a first name still
+ * resolves to a bounded list.
+ */
+export const CUSTOMER_MATCH_CAP = 200;
+
+/** A phone number needs this many digits here: fewer would be a ticket number. */
+const MIN_PHONE_DIGITS = 7;
+
+/**
+ * Which customers a ticket search names: their account number (C-000123, c123), their phone or
+ * alternative phone (in any format: what normalises to E.164 must equal it, like the customers'
+ * `?phone=` filter; a local number without its area code matches the end of the number), or
+ * their name (every word, of which one has 3+ letters for the trigram index, contained in it).
+ * Bare digits are a ticket number, not an account, and short ones not a phone.
+ */
+function customerConditions(q: string, defaultCountry: string): SQL[] {
+  const text = q.trim().toLowerCase();
+  const conditions: SQL[] = [];
+  const account = /^c-?(\d{1,12})$/.exec(text);
+  if (account?.[1]) conditions.push(eq(customers.accountNumber, `C-${account[1].padStart(6, "0")}`));
+  const digits = phoneDigits(text);
+  if (/^[\d\s().+\-/]+$/.test(text) && digits.length >= MIN_PHONE_DIGITS) {
+    const phone = normalizePhone(text, defaultCountry);
+    if (phone.ok) {
+      // customers_phone_idx and customers_alt_phone_suffix_idx (equality of the reversed text).
+      conditions.push(
+        sql`(${customers.phone} = ${phone.e164} or reverse(${customers.altPhone}) = reverse(${phone.e164}))`,
+      );
+    } else {
+      const reversed = `${escapeLike([...digits].reverse().join(""))}%`;
+      conditions.push(
+        sql`(reverse(${customers.phone}) like ${reversed} or reverse(${customers.altPhone}) like ${reversed})`,
+      );
+    }
+    return conditions;
+  }
+  const words = text.split(/\s+/).filter(Boolean).slice(0, 6);
+  if (words.some((word) => word.length >= 3)) {
+    // customers_name_trgm_idx: each word a bitmap, ANDed.
+    const nameKey = sql`lower(${customers.name})`;
+    conditions.push(and(...words.map((word) => sql`${nameKey} like ${`%${escapeLike(word)}%`}`)) as SQL);
+  }
+  return conditions;
+}
+
+/** The ids of the customers a ticket search names (at most CUSTOMER_MATCH_CAP; archived ones too). */
+export async function findCustomersNamedBy(db: Executor, q: string, defaultCountry: string): Promise<string[]> {
+  const conditions = customerConditions(q, defaultCountry);
+  if (conditions.length === 0) return [];
+  const rows = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(or(...conditions))
+    .orderBy(asc(sql`lower(${customers.name})`), asc(customers.id))
+    .limit(CUSTOMER_MATCH_CAP);
+  return rows.map((row) => row.id);
+}
+
+function filtersOf(
+  query: TicketListQuery,
+  actorId: string,
+  now: Date,
+  customerIds: readonly string[],
+): (SQL | undefined)[] {
   const open = OPEN_TICKET_STATUSES as unknown as (typeof OPEN_TICKET_STATUSES)[number][];
   const filters: (SQL | undefined)[] = [];
   if (query.status?.length) filters.push(inArray(tickets.status, query.status));
@@ -53,11 +122,14 @@ function filtersOf(query: TicketListQuery, actorId: string, now: Date): (SQL | u
   if (query.q) {
     const number = /^(?:t-?)?0*(\d{1,9})$/i.exec(query.q);
     const pattern = `%${escapeLike(query.q)}%`;
-    // A ticket number (T-000042, t42, 42) finds that ticket; text matches the subject (trigram index).
+    // A ticket number (T-000042, t42, 42) finds that ticket; text matches the subject (trigram
+    // index) and the tickets of the customers it names (tickets_customer_id_idx): a BitmapOr.
     filters.push(
-      number
-        ? sql`(${tickets.number} = ${`T-${number[1]?.padStart(6, "0")}`} or ${tickets.subject} ilike ${pattern})`
-        : sql`${tickets.subject} ilike ${pattern}`,
+      or(
+        number ? eq(tickets.number, `T-${number[1]?.padStart(6, "0")}`) : undefined,
+        sql`${tickets.subject} ilike ${pattern}`,
+        customerIds.length > 0 ? inArray(tickets.customerId, [...customerIds]) : undefined,
+      ),
     );
   }
   return filters;
@@ -78,7 +150,8 @@ export async function listTickets(
   const descending = sort.startsWith("-");
   const { keys, casts } = SORT_KEYS[descending ? sort.slice(1) : sort] ?? (SORT_KEYS.created as never);
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
-  const filters = filtersOf(query, context.actorId, now);
+  const customerIds = query.q ? await findCustomersNamedBy(db, query.q, context.defaultCountry) : [];
+  const filters = filtersOf(query, context.actorId, now, customerIds);
 
   // Each value is checked for its cast, so a forged cursor gets a 400, never a database error.
   const cursorShape = z.tuple([

@@ -44,7 +44,11 @@ export async function ticketsRoutes(app: App) {
         response: { 200: ZTicketList, ...problems },
       },
     },
-    async (request) => listTickets(db, clock, request.query, { actorId: currentUser(request).id }),
+    async (request) =>
+      listTickets(db, clock, request.query, {
+        actorId: currentUser(request).id,
+        defaultCountry: app.deps.config.DEFAULT_COUNTRY,
+      }),
   );
 
   app.post(
