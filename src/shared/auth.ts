@@ -15,6 +15,8 @@ export const ZSessionInfo = z
     csrfToken: z.string(),
     /** Admins only: seeded accounts that still have their published default password. */
     defaultPasswordAccounts: z.array(z.string()),
+    /** The ISP's country (DEFAULT_COUNTRY): its numbers are shown in national format, others international. */
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/),
   })
   .meta({ id: "SessionInfo" });
 export type SessionInfo = z.infer<typeof ZSessionInfo>;

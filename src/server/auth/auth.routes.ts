@@ -27,6 +27,7 @@ export async function authRoutes(app: App) {
     user: toUser(user),
     csrfToken,
     defaultPasswordAccounts: user.role === "admin" ? await defaultPasswordAccounts(database.db) : [],
+    defaultCountry: config.DEFAULT_COUNTRY,
   });
 
   app.post(

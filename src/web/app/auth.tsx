@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext, useEffect } from "react";
 import type { SessionInfo } from "../../shared/auth.js";
 import { ApiError, api, onUnauthorized, setCsrfToken } from "./api.js";
+import { setIspCountry } from "./format.js";
 
 export const SESSION_QUERY_KEY = ["auth", "me"] as const;
 
@@ -31,6 +32,8 @@ const SessionContext = createContext<SessionInfo | null>(null);
 
 export function SessionProvider({ session, children }: { session: SessionInfo; children: ReactNode }) {
   const queryClient = useQueryClient();
+  // Before the pages render: every phone number they show is formatted for the ISP's country.
+  setIspCountry(session.defaultCountry);
   useEffect(() => {
     const unsubscribe = onUnauthorized(() => {
       setCsrfToken(null);

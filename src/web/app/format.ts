@@ -14,6 +14,16 @@ const moneyFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2,
 
 type Instant = string | number | Date;
 
+let ispCountry = "US";
+/**
+ * The ISP's country (the server's DEFAULT_COUNTRY, from the session): its phone numbers are shown
+ * in national format, everyone else's in international format. Set when the session is read.
+ */
+export const setIspCountry = (country: string) => {
+  ispCountry = country;
+};
+export const getIspCountry = () => ispCountry;
+
 /** "Mar 9, 2026" */
 export const formatDate = (at: Instant) => dateFormat.format(new Date(at));
 /** "Mar 9, 2026, 2:05 PM" */

@@ -1,21 +1,33 @@
-import { Anchor, type AnchorProps } from "@mantine/core";
-import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+import { Anchor, type AnchorProps, Group } from "@mantine/core";
+import { type CountryCode, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js/min";
+import { CopyValue } from "./copy-value.js";
+import { getIspCountry } from "./format.js";
 
 export interface FormattedPhone {
-  /** As people in the number's country write it: "(201) 555-0177". */
+  /** The ISP's own numbers as its staff write them, "(201) 555-0177"; others "+44 20 7183 8750". */
   display: string;
-  /** E.164, for `tel:` links and tooltips: "+12015550177". */
+  /** E.164, for `tel:` links, copying and tooltips: "+12015550177". */
   e164: string;
 }
 
+function callingCodeOf(country: string): string | undefined {
+  try {
+    return getCountryCallingCode(country as CountryCode);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A stored number (E.164) in its country's national format. The web does not know the server's
- * DEFAULT_COUNTRY, so the number's own country decides; anything unparsable is shown as stored.
+ * A stored number (E.164) as the ISP's staff write it: national format for numbers of the ISP's
+ * country (DEFAULT_COUNTRY, or one sharing its calling code: a Canadian number for a US ISP is
+ * dialled the same way), international format for the rest. Unparsable input is shown as stored.
  */
-export function formatPhone(phone: string): FormattedPhone {
-  const parsed = parsePhoneNumberFromString(phone);
+export function formatPhone(phone: string, country = getIspCountry()): FormattedPhone {
+  const parsed = parsePhoneNumberFromString(phone, country as CountryCode);
   if (!parsed) return { display: phone, e164: phone };
-  return { display: parsed.formatNational(), e164: parsed.number };
+  const domestic = parsed.countryCallingCode === callingCodeOf(country);
+  return { display: domestic ? parsed.formatNational() : parsed.formatInternational(), e164: parsed.number };
 }
 
 /** A stored phone number as people write it, calling its E.164 form (also shown on hover). */
@@ -32,4 +44,15 @@ export function PhoneLink({ phone, ...props }: { phone: string } & AnchorProps) 
 export function PhoneText({ phone }: { phone: string }) {
   const { display, e164 } = formatPhone(phone);
   return <span title={e164}>{display}</span>;
+}
+
+/** A phone number linked for calling, with a button that copies its E.164 form. */
+export function PhoneWithCopy({ phone, label }: { phone: string; label: string }) {
+  const { e164 } = formatPhone(phone);
+  return (
+    <Group gap={4} wrap="nowrap" component="span">
+      <PhoneLink phone={phone} />
+      <CopyValue value={e164} label={label} />
+    </Group>
+  );
 }

@@ -22,7 +22,7 @@ import type { Customer } from "../../shared/customers.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
-import { formatDate } from "../app/format.js";
+import { DateTime } from "../app/date-time.js";
 import { PhoneText } from "../app/phone.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
@@ -235,14 +235,14 @@ export default function CustomersPage() {
             title: "Created",
             sortable: true,
             visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
-            render: (c) => formatDate(c.createdAt),
+            render: (c) => <DateTime value={c.createdAt} />,
           },
           {
             accessor: "updatedAt",
             title: "Updated",
             sortable: true,
             visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.lg})`,
-            render: (c) => formatDate(c.updatedAt),
+            render: (c) => <DateTime value={c.updatedAt} />,
           },
         ]}
       />

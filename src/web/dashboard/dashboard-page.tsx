@@ -13,7 +13,6 @@ import {
   Stack,
   Text,
   Title,
-  Tooltip,
   UnstyledButton,
 } from "@mantine/core";
 import { IconAlertTriangle, IconClockHour4, IconInbox, IconRefresh, IconUserQuestion } from "@tabler/icons-react";
@@ -23,7 +22,8 @@ import type { ActivityEvent, Dashboard } from "../../shared/dashboard.js";
 import { CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
-import { formatDateTime, formatDay, formatDuration, formatRelative, formatTime } from "../app/format.js";
+import { DateTime } from "../app/date-time.js";
+import { formatDay, formatDuration, formatTime } from "../app/format.js";
 import { queueUrl } from "../tickets/queue-url.js";
 import { describeActivity } from "./activity.js";
 import { useDashboard } from "./api.js";
@@ -139,7 +139,7 @@ function MyQueue({ mine, now }: { mine: Dashboard["mine"]; now: number }) {
                   </Anchor>
                   <Text size="xs" c="dimmed" truncate="end">
                     {ticket.customer ? ticket.customer.name : "No customer"} · {STATUS_LABELS[ticket.status]}
-                    {ticket.dueAt ? ` · due ${formatRelative(ticket.dueAt, now)}` : ""}
+                    {ticket.dueAt && <DateTime value={ticket.dueAt} prefix=" · due " now={now} />}
                   </Text>
                 </Stack>
                 <Group gap={4} wrap="nowrap">
@@ -397,11 +397,9 @@ function ActivityFeed({ events, now }: { events: ActivityEvent[]; now: number })
                 </Text>
               </Text>
               <Group gap={6}>
-                <Tooltip label={formatDateTime(event.at)}>
-                  <Text size="xs" c="dimmed" component="time" dateTime={event.at}>
-                    {formatRelative(event.at, now)}
-                  </Text>
-                </Tooltip>
+                <Text size="xs" c="dimmed">
+                  <DateTime value={event.at} now={now} />
+                </Text>
                 {event.customer && (
                   <>
                     <Text size="xs" c="dimmed">

@@ -2,7 +2,7 @@ import { Alert, Anchor, Button, Group, Loader, Paper, Stack, Text } from "@manti
 import { Link } from "react-router";
 import { SMS_PURPOSE_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
-import { formatDateTime } from "../app/format.js";
+import { DateTime } from "../app/date-time.js";
 import { formatPhone } from "../app/phone.js";
 import { useSmsLog } from "./api.js";
 import { SmsStatusBadge } from "./sms-status-badge.js";
@@ -32,7 +32,7 @@ export function SmsHistory({ customerId, ticketId }: { customerId?: string; tick
         <Paper key={row.id} withBorder p="xs">
           <Group justify="space-between" gap="xs">
             <Text size="xs" c="dimmed">
-              {formatDateTime(row.createdAt)} ·{" "}
+              <DateTime value={row.createdAt} /> ·{" "}
               {row.direction === "inbound" ? `from ${phoneText(row.from)}` : `to ${phoneText(row.to)}`} ·{" "}
               {SMS_PURPOSE_LABELS[row.purpose]}
               {row.ticketId && (

@@ -28,7 +28,7 @@ import {
 import type { SmsLog, SmsLogQuery } from "../../shared/sms.js";
 import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
-import { formatDateTime } from "../app/format.js";
+import { DateTime } from "../app/date-time.js";
 import { formatPhone } from "../app/phone.js";
 import { useRetrySms, useSmsLog, useSmsStatus } from "./api.js";
 import { SmsStatusBadge } from "./sms-status-badge.js";
@@ -198,7 +198,11 @@ export default function SmsLogPage() {
           {
             accessor: "createdAt",
             title: "Time",
-            render: (row) => <Text size="sm">{formatDateTime(row.createdAt)}</Text>,
+            render: (row) => (
+              <Text size="sm">
+                <DateTime value={row.createdAt} />
+              </Text>
+            ),
           },
           {
             accessor: "purpose",

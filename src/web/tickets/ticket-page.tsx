@@ -26,8 +26,9 @@ import type { TicketCategory, TicketPriority, TicketStatus } from "../../shared/
 import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, TICKET_FIELD_WORDS } from "../../shared/labels.js";
 import { type TicketDetail, type UpdateTicket, ZUpdateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { DateTime } from "../app/date-time.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
-import { formatDateTime, formatRelative } from "../app/format.js";
+import { formatRelative } from "../app/format.js";
 import { validateWith } from "../app/forms.js";
 import {
   changedFields,
@@ -467,7 +468,7 @@ export default function TicketPage() {
             {current.subject}
           </Title>
           <Text size="sm" c="dimmed">
-            {CATEGORY_LABELS[current.category]} · opened {formatDateTime(current.createdAt)}
+            {CATEGORY_LABELS[current.category]} · opened <DateTime value={current.createdAt} />
             {current.createdBy ? ` by ${current.createdBy.name}` : ""}
           </Text>
         </Stack>
@@ -548,18 +549,20 @@ export default function TicketPage() {
             <Text span c="dimmed">
               Due:{" "}
             </Text>
-            {current.dueAt
-              ? `${formatDateTime(current.dueAt)} (${formatRelative(current.dueAt)})`
-              : current.slaPaused
-                ? `SLA clock stopped, ${slaRemainingWords(current.slaRemainingSeconds)}`
-                : "—"}
+            {current.dueAt ? (
+              <DateTime value={current.dueAt} />
+            ) : current.slaPaused ? (
+              `SLA clock stopped, ${slaRemainingWords(current.slaRemainingSeconds)}`
+            ) : (
+              "—"
+            )}
           </Text>
           {!current.firstResponseAt && current.firstResponseDueAt && (
             <Text size="sm" c={current.firstResponseOverdue ? "orange.8" : undefined}>
               <Text span c="dimmed">
                 First response due:{" "}
               </Text>
-              {`${formatDateTime(current.firstResponseDueAt)} (${formatRelative(current.firstResponseDueAt)})`}
+              <DateTime value={current.firstResponseDueAt} />
             </Text>
           )}
           {current.firstResponseAt && (
@@ -567,7 +570,7 @@ export default function TicketPage() {
               <Text span c="dimmed">
                 First response:{" "}
               </Text>
-              {formatDateTime(current.firstResponseAt)}
+              <DateTime value={current.firstResponseAt} />
             </Text>
           )}
           {current.resolvedAt && (
@@ -575,7 +578,7 @@ export default function TicketPage() {
               <Text span c="dimmed">
                 Resolved:{" "}
               </Text>
-              {formatDateTime(current.resolvedAt)}
+              <DateTime value={current.resolvedAt} />
             </Text>
           )}
           {current.closedAt && (
@@ -583,7 +586,7 @@ export default function TicketPage() {
               <Text span c="dimmed">
                 Closed:{" "}
               </Text>
-              {formatDateTime(current.closedAt)}
+              <DateTime value={current.closedAt} />
             </Text>
           )}
         </Group>

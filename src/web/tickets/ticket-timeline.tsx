@@ -12,7 +12,8 @@ import {
 } from "../../shared/labels.js";
 import type { CommentSms } from "../../shared/sms.js";
 import type { TimelineEntry } from "../../shared/tickets.js";
-import { formatDateTime, formatRelative } from "../app/format.js";
+import { DateTime } from "../app/date-time.js";
+import { formatDateTime } from "../app/format.js";
 import { formatPhone } from "../app/phone.js";
 import { SmsStatusBadge } from "../sms/sms-status-badge.js";
 import { slaRemainingWords } from "./ticket-badges.js";
@@ -89,8 +90,8 @@ export function describeEvent(entry: EventEntry): string {
 
 function When({ iso }: { iso: string }) {
   return (
-    <Text size="xs" c="dimmed" component="time" dateTime={iso} title={formatDateTime(iso)}>
-      {formatRelative(iso)}
+    <Text size="xs" c="dimmed">
+      <DateTime value={iso} />
     </Text>
   );
 }

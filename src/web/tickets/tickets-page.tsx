@@ -28,7 +28,7 @@ import { PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
 import type { TicketListItem } from "../../shared/tickets.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
-import { formatDateTime, formatRelative } from "../app/format.js";
+import { DateTime } from "../app/date-time.js";
 import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
 import { AssignToMeRowAction } from "./assign-to-me.js";
@@ -62,8 +62,8 @@ function DueCell({ ticket }: { ticket: TicketListItem }) {
   }
   if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
   return (
-    <Text size="sm" title={formatDateTime(ticket.dueAt)}>
-      {formatRelative(ticket.dueAt)}
+    <Text size="sm">
+      <DateTime value={ticket.dueAt} />
     </Text>
   );
 }
@@ -401,7 +401,11 @@ export default function TicketsPage() {
               accessor: "updatedAt",
               title: "Updated",
               visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.lg})`,
-              render: (ticket) => <Text size="sm">{formatRelative(ticket.updatedAt)}</Text>,
+              render: (ticket) => (
+                <Text size="sm">
+                  <DateTime value={ticket.updatedAt} />
+                </Text>
+              ),
             },
           ]}
         />
