@@ -22,6 +22,7 @@ import {
 } from "@tabler/icons-react";
 import { lazy, type ReactNode, Suspense, use } from "react";
 import { Link, useLocation } from "react-router";
+import { PaletteLauncher } from "../search/palette-launcher.js";
 import { SmsOffBanner } from "../sms/sms-off-banner.js";
 import { useSession } from "./auth.js";
 import { PageLoader } from "./pages.js";
@@ -96,6 +97,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <PaletteLauncher />
             <ThemeToggle />
             <Suspense fallback={<Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />}>
               <UserMenu />

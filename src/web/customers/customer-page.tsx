@@ -143,6 +143,11 @@ function CustomerTickets({ customerId, archived }: { customerId: string; archive
           </Table>
         </Table.ScrollContainer>
       )}
+      {rows.length > 0 && (
+        <Anchor component={Link} to={`/tickets?view=all&customerId=${customerId}`} size="sm">
+          All tickets in the queue
+        </Anchor>
+      )}
     </Section>
   );
 }

@@ -1,10 +1,8 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Button,
   Card,
-  CloseButton,
   Group,
   MultiSelect,
   Paper,
@@ -33,6 +31,7 @@ import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
 import { AssignToMeRowAction } from "./assign-to-me.js";
 import { AssigneeSelect } from "./assignee-select.js";
+import { CustomerFilterChip } from "./customer-filter-chip.js";
 import { QUEUE_VIEWS, queueFromParams } from "./queue-url.js";
 import {
   CATEGORY_OPTIONS,
@@ -292,12 +291,7 @@ export default function TicketsPage() {
       </SimpleGrid>
 
       {filters.customerId && (
-        <Group gap="xs">
-          <Badge variant="light" size="lg">
-            One customer's tickets
-          </Badge>
-          <CloseButton aria-label="Show all customers' tickets" onClick={() => update({ customerId: null })} />
-        </Group>
+        <CustomerFilterChip customerId={filters.customerId} onRemove={() => update({ customerId: null })} />
       )}
 
       {selected.length > 0 && !isPhone && <BulkBar selected={selected} onDone={() => setSelected([])} />}
