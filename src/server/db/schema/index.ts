@@ -4,3 +4,4 @@ export * from "./enums.js";
 export * from "./sms.js";
 export * from "./tickets.js";
 export * from "./users.js";
+export * from "./webhooks.js";
