@@ -362,3 +362,23 @@ export const ZSlaSettingsView = ZSlaSettings.extend({
 export type SlaSettingsView = z.infer<typeof ZSlaSettingsView>;
 
 export const ALWAYS_OPEN_DAY: SlaDayHours = { open: "00:00", close: "24:00" };
+
+/**
+ * GET /api/customers/:id/site-tickets: other customers' open tickets at this customer's network
+ * site, the nearest thing to "a problem at their site" until incidents exist. `site` is null for
+ * a customer without a site; `count` and `customerCount` cover every such ticket, `items` the
+ * newest few.
+ */
+export const ZSiteTickets = z
+  .object({
+    site: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    count: z.number().int(),
+    customerCount: z.number().int(),
+    items: z.array(
+      ZTicket.pick({ id: true, number: true, subject: true, status: true, priority: true, createdAt: true }).extend({
+        customer: z.object({ id: z.uuid(), name: z.string(), accountNumber: z.string() }),
+      }),
+    ),
+  })
+  .meta({ id: "SiteTickets" });
+export type SiteTickets = z.infer<typeof ZSiteTickets>;

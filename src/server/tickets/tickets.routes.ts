@@ -9,6 +9,7 @@ import {
   ZCreateComment,
   ZCreatedComment,
   ZCreateTicket,
+  ZSiteTickets,
   ZSlaHours,
   ZSlaSettingsPatch,
   ZSlaSettingsView,
@@ -20,10 +21,12 @@ import {
 } from "../../shared/tickets.js";
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
+import { ZCustomerId } from "../customers/customers.schemas.js";
 import type { App } from "../deps.js";
 import { addComment, getTimeline, listComments } from "./tickets.comments.js";
 import { listTickets } from "./tickets.queries.js";
 import { bulkUpdateTickets, createTicket, getTicketDetail, updateTicket } from "./tickets.service.js";
+import { getSiteTickets } from "./tickets.site.js";
 import { readSlaHours, readSlaSettings, updateSlaHours, updateSlaSettings } from "./tickets.sla.js";
 
 const ZTicketId = z.object({ id: z.uuid("id must be a ticket id (UUID)") });
@@ -199,5 +202,20 @@ export async function ticketsRoutes(app: App) {
       },
     },
     async (request) => ({ items: await getTimeline(db, request.params.id) }),
+  );
+
+  // Under the customer, whose site it reads; served here because the tickets feature owns the query.
+  app.get(
+    "/api/customers/:id/site-tickets",
+    {
+      schema: {
+        tags: ["tickets"],
+        summary:
+          "Other customers' open tickets at this customer's network site (count, customers, the newest few): a problem at their site",
+        params: ZCustomerId,
+        response: { 200: ZSiteTickets, ...problems },
+      },
+    },
+    async (request) => getSiteTickets(db, request.params.id),
   );
 }

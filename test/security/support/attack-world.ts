@@ -338,6 +338,7 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "PUT /api/tickets/sla-hours": ADMIN,
   "GET /api/tickets/sla-settings": ALL,
   "PUT /api/tickets/sla-settings": ADMIN,
+  "GET /api/customers/:id/site-tickets": ALL,
 
   "GET /api/sms": ALL,
   "POST /api/sms": ALL,
