@@ -74,9 +74,13 @@ export const auditLog = pgTable(
     entityId: text("entity_id"),
     data: jsonb("data").$type<Record<string, unknown>>(),
     ip: text("ip"),
+    /** The API token the change came through (api_tokens.id; tokens are revoked, never deleted). */
+    tokenId: uuid("token_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // "What did this token do" (Settings → API tokens, an investigation); most rows have none.
+    index("audit_log_token_idx").on(t.tokenId, t.createdAt).where(sql`${t.tokenId} is not null`),
     // History of one record (a customer's or a user's changes).
     index("audit_log_entity_idx").on(t.entityType, t.entityId, t.createdAt),
     // FK index; "what did this person do".
