@@ -44,6 +44,8 @@ export interface Fixtures {
     nameTypo: SearchCase[];
   };
   queueSearch: string[];
+  /** The ticket queue's search naming a customer (name, phone, account): their tickets should show. */
+  queueByCustomer: SearchCase[];
   /** Active customers with a textable phone, not opted out: a new ticket queues an SMS to them. */
   textableCustomers: { id: string; name: string }[];
   /** Open tickets of textable customers: comments, and the SMS dispatch measurement. */
@@ -188,6 +190,7 @@ export async function pickFixtures(handle: DatabaseHandle, marker: Fixtures["mar
   );
   if (sample.length === 0) throw new NoDemoDataError("No customer has a phone, an IP address and a MAC address.");
   const customerSearch: Fixtures["customerSearch"] = { phone: [], ip: [], mac: [], account: [], nameTypo: [] };
+  const queueByCustomer: SearchCase[] = [];
   sample.forEach((customer, i) => {
     const national = parsePhoneNumberFromString(customer.phone)?.formatNational() ?? customer.phone;
     customerSearch.phone.push({ q: national, customerId: customer.id, note: `${customer.phone} typed as ${national}` });
@@ -198,6 +201,12 @@ export async function pickFixtures(handle: DatabaseHandle, marker: Fixtures["mar
     customerSearch.account.push({ q: account, customerId: customer.id, note: "as stored, or in lower case" });
     const typo = withTypo(customer.name);
     customerSearch.nameTypo.push({ q: typo, customerId: customer.id, note: `${customer.name} typed as ${typo}` });
+    const named = [
+      { q: customer.name, note: "the name" },
+      { q: national, note: `${customer.phone} typed as ${national}` },
+      { q: customer.account_number, note: "the account number" },
+    ][i % 3];
+    if (named) queueByCustomer.push({ ...named, customerId: customer.id });
   });
 
   const queueSearch = ["router", "storm", "invoice", "slow", "wi-fi"];
@@ -229,6 +238,7 @@ export async function pickFixtures(handle: DatabaseHandle, marker: Fixtures["mar
     timelineTickets,
     customerSearch,
     queueSearch,
+    queueByCustomer,
     textableCustomers,
     openTickets,
     earlierBenchTickets:

@@ -7,6 +7,7 @@ export const SCENARIO_IDS = [
   "queue-unassigned",
   "queue-overdue",
   "queue-search",
+  "queue-customer",
   "ticket-detail",
   "ticket-timeline",
   "customer-phone",
@@ -134,6 +135,24 @@ export function buildScenarios(fixtures: Fixtures): Scenario[] {
       group: "queue",
       session: "admin",
       variants: fixtures.queueSearch.flatMap((q) => queue({ q, sort: "-created" })),
+    },
+    {
+      id: "queue-customer",
+      title: "Ticket queue: text search naming a customer (name, phone in national format, account number)",
+      group: "queue",
+      session: "admin",
+      note: "matching customers are read first (their indexes), then their tickets by customer_id",
+      variants: fixtures.queueByCustomer.map((search) => ({
+        method: "GET",
+        path: query("/api/tickets", { q: search.q, sort: "-created", limit: 50 }),
+        soft: true,
+        check: (body) =>
+          (body as { items?: { customer?: { id?: string } | null }[] }).items?.some(
+            (item) => item.customer?.id === search.customerId,
+          )
+            ? null
+            : `"${search.q}" did not find a ticket of the customer (${search.note})`,
+      })),
     },
     {
       id: "ticket-detail",

@@ -37,12 +37,14 @@ export interface ListContext {
 }
 
 /**
- * A text search also finds the tickets of up to this many matching customers (first by name).
+ * A text search also finds the tickets of up to this many matching customers (the closest first).
  * Their ids go into the ticket query as a list, so it reads tickets by customer_id through the
- * index instead of joining customers into a scan; a word as common as a first name still
- * resolves to a bounded list.
+ * index (a BitmapOr with the subject's) instead of joining customers into a scan. Bounded so a
+ * first name alone stays cheap: with 200 ids the planner expected thousands of tickets and walked
+ * the created_at index filtering 55,000 rows (67 ms at 2 million tickets); with 50 it takes the
+ * bitmaps and a top-N sort (11 ms). See docs/benchmarks.md, "Ticket search by customer".
  */
-export const CUSTOMER_MATCH_CAP = 200;
+export const CUSTOMER_MATCH_CAP = 50;
 
 /** A phone number needs this many digits here: fewer would be a ticket number. */
 const MIN_PHONE_DIGITS = 7;
@@ -84,7 +86,10 @@ function customerConditions(q: string, defaultCountry: string): SQL[] {
   return conditions;
 }
 
-/** The ids of the customers a ticket search names (at most CUSTOMER_MATCH_CAP; archived ones too). */
+/**
+ * The ids of the customers a ticket search names (archived ones too): at most CUSTOMER_MATCH_CAP,
+ * the closest first (the shortest name holding the words), so pages of one search agree.
+ */
 export async function findCustomersNamedBy(db: Executor, q: string, defaultCountry: string): Promise<string[]> {
   const conditions = customerConditions(q, defaultCountry);
   if (conditions.length === 0) return [];
@@ -92,7 +97,10 @@ export async function findCustomersNamedBy(db: Executor, q: string, defaultCount
     .select({ id: customers.id })
     .from(customers)
     .where(or(...conditions))
-    .orderBy(asc(sql`lower(${customers.name})`), asc(customers.id))
+    // No index gives this order, so the planner reads the matches through their own indexes and
+    // sorts them. Ordered by lower(name) it walked customers_name_sort_idx instead, filtering
+    // 114,000 rows to find 200 "kevin"s (390 ms at 200,000 customers; docs/benchmarks.md).
+    .orderBy(asc(sql`length(${customers.name})`), asc(sql`lower(${customers.name})`), asc(customers.id))
     .limit(CUSTOMER_MATCH_CAP);
   return rows.map((row) => row.id);
 }
