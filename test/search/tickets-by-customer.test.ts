@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Customer } from "../../src/shared/customers.js";
-import type { TicketDetail, TicketList } from "../../src/shared/tickets.js";
+import { TICKET_SORTS, type TicketDetail, type TicketList } from "../../src/shared/tickets.js";
 import { DEMO, problemOf, type Session, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer } from "../support/factories/customers.js";
@@ -99,6 +99,19 @@ describe.each(testDatabaseKinds())("ticket search by customer on %s", (kind) => 
     const next = await search({ q: "lars", limit: "2", cursor: first.nextCursor ?? "" });
     const all = [...first.items, ...next.items].map((item) => item.id).sort();
     expect(all).toEqual([...larsIds(), olsenTicket.id].sort());
+  });
+
+  it("pages a customer search one ticket at a time in every sort, each ticket once", async () => {
+    for (const sort of TICKET_SORTS) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: TicketList = await search({ q: "lars", sort, limit: "1", ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor;
+      } while (cursor && seen.length < 10);
+      expect(seen.sort(), sort).toEqual([...larsIds(), olsenTicket.id].sort());
+    }
   });
 
   it("refuses a customerId that is no id with 422 naming the field", async () => {

@@ -156,10 +156,32 @@ export async function listTickets(
   const now = clock.now();
   const sort: TicketSort = query.sort;
   const descending = sort.startsWith("-");
-  const { keys, casts } = SORT_KEYS[descending ? sort.slice(1) : sort] ?? (SORT_KEYS.created as never);
+  const { keys: sortKeys, casts } = SORT_KEYS[descending ? sort.slice(1) : sort] ?? (SORT_KEYS.created as never);
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
   const customerIds = query.q ? await findCustomersNamedBy(db, query.q, context.defaultCountry) : [];
   const filters = filtersOf(query, context.actorId, now, customerIds);
+  const countMatches = async () => {
+    const [counted] = await db.select({ n: sql<number>`count(*)::int` }).from(
+      db
+        .select({ one: sql`1` })
+        .from(tickets)
+        .where(and(...filters))
+        .limit(COUNT_CAP + 1)
+        .as("capped"),
+    );
+    return counted?.n ?? 0;
+  };
+
+  // A search naming customers: the planner takes their tickets as spread evenly over time and,
+  // for a short page, walks the created/updated index backwards expecting to meet them soon (300
+  // ms for 5 tickets of 50 customers at 2 million tickets). When the capped count says the matches
+  // are few, sort keys no index holds make it read them through their bitmaps and sort them (a
+  // few ms); when they are many, walking the index in order meets them soon and stays the plan.
+  const matched = customerIds.length > 0 ? await countMatches() : undefined;
+  const keys =
+    matched !== undefined && matched <= COUNT_CAP
+      ? sortKeys.map((key, i) => (casts[i] === "timestamptz" ? sql`(${key} + interval '0 seconds')` : key))
+      : sortKeys;
 
   // Each value is checked for its cast, so a forged cursor gets a 400, never a database error.
   const cursorShape = z.tuple([
@@ -200,16 +222,9 @@ export async function listTickets(
     if (rows.length <= query.limit) {
       count = rows.length;
     } else {
-      const [counted] = await db.select({ n: sql<number>`count(*)::int` }).from(
-        db
-          .select({ one: sql`1` })
-          .from(tickets)
-          .where(and(...filters))
-          .limit(COUNT_CAP + 1)
-          .as("capped"),
-      );
-      count = Math.min(counted?.n ?? 0, COUNT_CAP);
-      countCapped = (counted?.n ?? 0) > COUNT_CAP;
+      const counted = matched ?? (await countMatches());
+      count = Math.min(counted, COUNT_CAP);
+      countCapped = counted > COUNT_CAP;
     }
   }
 
