@@ -17,6 +17,7 @@ const NewTicketPage = lazy(() => import("../tickets/new-ticket-page.js"));
 const SmsLogPage = lazy(() => import("../sms/sms-log-page.js"));
 const SettingsPage = lazy(() => import("../settings/settings-page.js"));
 const ProfilePage = lazy(() => import("../users/profile-page.js"));
+const CallPage = lazy(() => import("../call/call-page.js"));
 
 /** Signed-in pages: a 401 anywhere drops the session and lands here, which redirects to sign-in. */
 function RequireSession() {
@@ -70,6 +71,8 @@ const router = createBrowserRouter([
       { path: "sms", element: <SmsLogPage /> },
       { path: "settings/*", element: <SettingsPage /> },
       { path: "profile", element: <ProfilePage /> },
+      // The screen-pop a phone system opens on an incoming call (docs/screen-pop.md).
+      { path: "call", element: <CallPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -110,10 +110,13 @@ interface Base {
 /** Create or edit a customer, grouped the way staff think: contact, address, service, notes. */
 export function CustomerForm({
   customer,
+  prefill,
   onSaved,
   onCancel,
 }: {
   customer?: Customer;
+  /** A new customer's fields known already (the caller's number, from a screen-pop). */
+  prefill?: { phone?: string };
   onSaved: (saved: CustomerWithWarnings) => void;
   onCancel: () => void;
 }) {
@@ -124,7 +127,7 @@ export function CustomerForm({
   const plans = useServicePlans();
   const sites = useSites();
   const form = useForm<Values>({
-    initialValues: initialValues(customer),
+    initialValues: { ...initialValues(customer), ...prefill },
     validate: validateWith(ZCustomerForm),
     validateInputOnBlur: true,
   });

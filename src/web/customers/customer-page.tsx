@@ -16,36 +16,59 @@ import {
 } from "@mantine/core";
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
-import { IconArchive, IconEdit, IconMapPin, IconPlus, IconRestore } from "@tabler/icons-react";
+import {
+  IconAlertTriangle,
+  IconArchive,
+  IconEdit,
+  IconMapPin,
+  IconPhoneIncoming,
+  IconPlus,
+  IconRestore,
+} from "@tabler/icons-react";
 import { type ReactNode, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useLocation, useParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { OPEN_TICKET_STATUSES } from "../../shared/enums.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, SITE_KIND_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
-import { formatDateTime } from "../app/format.js";
+import { CopyValue } from "../app/copy-value.js";
+import { DateTime } from "../app/date-time.js";
 import { isNotFound, isRecordId, NotFoundPage } from "../app/pages.js";
-import { PhoneLink } from "../app/phone.js";
+import { formatPhone, PhoneWithCopy } from "../app/phone.js";
+import type { CallState } from "../call/call-page.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { SmsHistory } from "../sms/sms-history.js";
-import { useTicketQueue } from "../tickets/api.js";
+import { useSiteTickets, useTicketQueue } from "../tickets/api.js";
 import { OverdueBadge, PriorityBadge, StatusBadge } from "../tickets/ticket-badges.js";
 import { useArchiveCustomer, useCustomer, useRestoreCustomer } from "./api.js";
 import { CustomerStatusBadge } from "./customer-badges.js";
 import { CustomerForm } from "./customer-form.js";
 
-function Field({ label, children }: { label: string; children: ReactNode }) {
+/**
+ * A labelled value. `minWidth: 0` lets a grid cell shrink below its longest word, and long words
+ * (an email, a serial, an address without spaces) break, so neighbours never overprint.
+ */
+function Field({ label, children, copy }: { label: string; children: ReactNode; copy?: string | null }) {
+  const empty = children === null || children === undefined || children === "";
   return (
-    <div>
+    <div style={{ minWidth: 0 }}>
       <Text size="xs" c="dimmed">
         {label}
       </Text>
-      <Text size="sm">{children === null || children === undefined || children === "" ? "—" : children}</Text>
+      <Group gap={4} wrap="nowrap" align="flex-start">
+        <Text size="sm" component="div" style={{ overflowWrap: "anywhere", minWidth: 0 }}>
+          {empty ? "—" : children}
+        </Text>
+        {copy && <CopyValue value={copy} label={label} />}
+      </Group>
     </div>
   );
 }
+
+/** Two columns of fields where there is room, one on a phone. */
+const FIELD_COLUMNS = { base: 1, xs: 2 } as const;
 
 function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
@@ -72,7 +95,7 @@ function mapUrl(customer: Customer): string | null {
   return address ? `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}` : null;
 }
 
-const when = (iso: string | null) => (iso ? formatDateTime(iso) : "—");
+const when = (iso: string | null) => (iso ? <DateTime value={iso} /> : "—");
 const OPEN = new Set<string>(OPEN_TICKET_STATUSES);
 
 function CustomerTickets({ customerId, archived }: { customerId: string; archived: boolean }) {
@@ -110,7 +133,7 @@ function CustomerTickets({ customerId, archived }: { customerId: string; archive
         </Text>
       )}
       {rows.length > 0 && (
-        <Table.ScrollContainer minWidth={480}>
+        <Table.ScrollContainer minWidth={560}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>
@@ -118,7 +141,8 @@ function CustomerTickets({ customerId, archived }: { customerId: string; archive
                 <Table.Th>Subject</Table.Th>
                 <Table.Th>Status</Table.Th>
                 <Table.Th>Priority</Table.Th>
-                <Table.Th>Due</Table.Th>
+                <Table.Th>Opened</Table.Th>
+                <Table.Th>Closed</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -129,14 +153,19 @@ function CustomerTickets({ customerId, archived }: { customerId: string; archive
                       {ticket.number}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{ticket.subject}</Table.Td>
+                  <Table.Td style={{ overflowWrap: "anywhere" }}>{ticket.subject}</Table.Td>
                   <Table.Td>
-                    <StatusBadge status={ticket.status} />
+                    <Group gap={4}>
+                      <StatusBadge status={ticket.status} />
+                      {ticket.overdue && <OverdueBadge dueAt={ticket.dueAt} />}
+                    </Group>
                   </Table.Td>
                   <Table.Td>
                     <PriorityBadge priority={ticket.priority} />
                   </Table.Td>
-                  <Table.Td>{ticket.overdue ? <OverdueBadge dueAt={ticket.dueAt} /> : when(ticket.dueAt)}</Table.Td>
+                  <Table.Td>{when(ticket.createdAt)}</Table.Td>
+                  {/* A resolved ticket is done for the customer even before it is closed. */}
+                  <Table.Td>{when(ticket.closedAt ?? ticket.resolvedAt)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -149,6 +178,47 @@ function CustomerTickets({ customerId, archived }: { customerId: string; archive
         </Anchor>
       )}
     </Section>
+  );
+}
+
+/**
+ * Other customers' open tickets at this customer's site: a caller whose neighbours on the same
+ * tower report the same is likely part of one problem. Uplink has no incidents yet, so this says
+ * what it is, other open tickets, not an outage it cannot know of.
+ */
+function SiteTicketsNotice({ customerId }: { customerId: string }) {
+  const siteTickets = useSiteTickets(customerId);
+  const data = siteTickets.data;
+  if (!data?.site || data.count === 0) return null;
+  const others = data.count === 1 ? "1 other open ticket" : `${data.count} other open tickets`;
+  const customers = data.customerCount === 1 ? "1 other customer" : `${data.customerCount} other customers`;
+  return (
+    <Alert
+      color="orange"
+      icon={<IconAlertTriangle size={18} />}
+      title={`${others} at ${data.site.name}`}
+      role="region"
+      aria-label="Open tickets at this site"
+    >
+      <Text size="sm" mb="xs">
+        From {customers} on the same network site: a problem there may be what this customer has too.
+      </Text>
+      <Stack gap={4} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+        {data.items.map((ticket) => (
+          <Text size="sm" component="li" key={ticket.id} style={{ overflowWrap: "anywhere" }}>
+            <Anchor component={Link} to={`/tickets/${ticket.id}`} size="sm">
+              {ticket.number}
+            </Anchor>{" "}
+            {ticket.subject} · {ticket.customer.name} · opened <DateTime value={ticket.createdAt} />
+          </Text>
+        ))}
+      </Stack>
+      {data.count > data.items.length && (
+        <Text size="xs" c="dimmed" mt="xs">
+          The newest {data.items.length} of {data.count}.
+        </Text>
+      )}
+    </Alert>
   );
 }
 
@@ -173,6 +243,7 @@ function CustomerView({ id }: { id: string }) {
   const archive = useArchiveCustomer();
   const restore = useRestoreCustomer();
   const [editing, setEditing] = useState(false);
+  const call = useLocation().state as CallState | null;
 
   if (customer.isPending) {
     return (
@@ -229,9 +300,14 @@ function CustomerView({ id }: { id: string }) {
           <Anchor component={Link} to="/customers" size="sm">
             ← Customers
           </Anchor>
-          <Title order={2}>{c.name}</Title>
+          <Title order={2} style={{ overflowWrap: "anywhere" }}>
+            {c.name}
+          </Title>
           <Group gap="xs">
-            <Text c="dimmed">{c.accountNumber}</Text>
+            <Group gap={2} wrap="nowrap">
+              <Text c="dimmed">{c.accountNumber}</Text>
+              <CopyValue value={c.accountNumber} label="account number" />
+            </Group>
             {/* One state: an archived customer's service status is history, told in the banner below. */}
             {c.archivedAt ? (
               <Badge color="gray" variant="filled">
@@ -276,6 +352,17 @@ function CustomerView({ id }: { id: string }) {
           )}
         </Group>
       </Group>
+      {call?.call && (
+        <Alert
+          color="blue"
+          icon={<IconPhoneIncoming size={18} />}
+          title={`Call from ${formatPhone(c[call.matched] ?? call.call).display}`}
+        >
+          The caller id matches {c.name}'s {call.matched === "altPhone" ? "alternative" : "mobile"} phone. Their open
+          tickets are listed first below.
+        </Alert>
+      )}
+      <SiteTicketsNotice customerId={c.id} />
       {c.archivedAt && (
         <Alert color="gray" title="Archived customer">
           Archived on {when(c.archivedAt)}
@@ -287,9 +374,11 @@ function CustomerView({ id }: { id: string }) {
 
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title="Contact">
-          <SimpleGrid cols={2}>
-            <Field label="Mobile phone">{c.phone && <PhoneLink phone={c.phone} />}</Field>
-            <Field label="Alternative phone">{c.altPhone && <PhoneLink phone={c.altPhone} />}</Field>
+          <SimpleGrid cols={FIELD_COLUMNS}>
+            <Field label="Mobile phone">{c.phone && <PhoneWithCopy phone={c.phone} label="mobile phone" />}</Field>
+            <Field label="Alternative phone">
+              {c.altPhone && <PhoneWithCopy phone={c.altPhone} label="alternative phone" />}
+            </Field>
             <Field label="Email">{c.email && <Anchor href={`mailto:${c.email}`}>{c.email}</Anchor>}</Field>
             <Field label="SMS">
               {c.archivedAt ? "None while archived" : c.smsOptOut ? "Opted out" : "Receives updates"}
@@ -316,7 +405,7 @@ function CustomerView({ id }: { id: string }) {
         >
           <Stack gap="xs">
             <Field label="Street">{c.street}</Field>
-            <SimpleGrid cols={2}>
+            <SimpleGrid cols={FIELD_COLUMNS}>
               <Field label="City">{c.city}</Field>
               <Field label="Region">{c.region}</Field>
               <Field label="Postal code">{c.postalCode}</Field>
@@ -328,7 +417,7 @@ function CustomerView({ id }: { id: string }) {
           </Stack>
         </Section>
         <Section title="Service and connection">
-          <SimpleGrid cols={2}>
+          <SimpleGrid cols={FIELD_COLUMNS}>
             <Field label="Service plan">
               {plan ? `${plan.name} (${plan.downloadMbps}/${plan.uploadMbps} Mbit/s)` : c.servicePlanId ? "…" : null}
             </Field>
@@ -337,10 +426,16 @@ function CustomerView({ id }: { id: string }) {
               {site ? `${site.name} (${SITE_KIND_LABELS[site.kind]})` : c.siteId ? "…" : null}
             </Field>
             <Field label="Install date">{c.installDate}</Field>
-            <Field label="IP address">{c.ipAddress}</Field>
-            <Field label="MAC address">{c.macAddress}</Field>
+            <Field label="IP address" copy={c.ipAddress}>
+              {c.ipAddress}
+            </Field>
+            <Field label="MAC address" copy={c.macAddress}>
+              {c.macAddress}
+            </Field>
             <Field label="CPE / router model">{c.cpeModel}</Field>
-            <Field label="ONT / CPE serial">{c.cpeSerial}</Field>
+            <Field label="ONT / CPE serial" copy={c.cpeSerial}>
+              {c.cpeSerial}
+            </Field>
             <Field label="VLAN">{c.vlanId}</Field>
           </SimpleGrid>
         </Section>

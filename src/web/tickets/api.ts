@@ -4,6 +4,7 @@ import type {
   CreateComment,
   CreatedComment,
   CreateTicket,
+  SiteTickets,
   SlaHours,
   SlaSettingsPatch,
   SlaSettingsView,
@@ -141,5 +142,13 @@ export function useUpdateSlaSettings() {
       queryClient.setQueryData([...ticketsKey, "sla-settings"], saved);
       queryClient.setQueryData([...ticketsKey, "sla-hours"], saved.resolutionHours);
     },
+  });
+}
+
+/** Other customers' open tickets at this customer's network site (a problem there, until incidents exist). */
+export function useSiteTickets(customerId: string) {
+  return useQuery({
+    queryKey: [...ticketsKey, "site-of-customer", customerId],
+    queryFn: ({ signal }) => api<SiteTickets>(`/api/customers/${customerId}/site-tickets`, { signal }),
   });
 }
