@@ -10,6 +10,7 @@ import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import type { App, AppDeps } from "./deps.js";
 import { healthRoutes } from "./health/health.routes.js";
 import { AppError } from "./http/errors.js";
+import { registerIdempotency } from "./http/idempotency.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js";
 import { registerWeb } from "./http/web.js";
@@ -19,6 +20,7 @@ import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
 import { smsRoutes } from "./sms/sms.routes.js";
 import { smsWebhookRoutes } from "./sms/sms.webhooks.js";
 import { ticketsRoutes } from "./tickets/tickets.routes.js";
+import { tokensRoutes } from "./tokens/tokens.routes.js";
 import { fileInboundSms } from "./tickets/tickets.sms-replies.js";
 import { usersRoutes } from "./users/users.routes.js";
 
@@ -113,6 +115,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     strictTransportSecurity: deps.config.PUBLIC_URL?.startsWith("https://") ? undefined : false,
   });
   await app.register(fastifyCookie);
+  // Idempotency-Key on POST /api/…: its onSend hook must see the JSON text, before compression.
+  registerIdempotency(app);
   // API answers above 1 KB (JSON, problem+json, the CSV exports, streamed ones too) go out brotli-
   // or gzip-compressed to clients that accept it; before the routes, so it applies to all of them.
   // The built web files come precompressed (src/server/http/web.ts) and are left as they are.
@@ -154,6 +158,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(usersRoutes);
+  await app.register(tokensRoutes);
   await app.register(servicePlansRoutes);
   await app.register(sitesRoutes);
   await app.register(customersRoutes);

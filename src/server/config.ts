@@ -49,6 +49,16 @@ const ConfigSchema = z
       emptyAsUndefined,
       z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(30),
     ),
+    /** Requests per minute one API token may make (fixed window, counted in the database). */
+    API_TOKEN_RATE_LIMIT: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of requests per minute" })
+        .int()
+        .min(1, "must be at least 1")
+        .max(100_000, "must be at most 100000")
+        .default(600),
+    ),
     PUBLIC_URL: z.preprocess(
       emptyAsUndefined,
       z

@@ -23,6 +23,8 @@ export interface Actor {
   ip: string | null;
   /** The session the request came with (to keep it when ending the user's other sessions). */
   sessionId?: string;
+  /** The API token the request came with: audit rows name it. */
+  tokenId?: string;
 }
 
 /** The system acting on its own: an inbound SMS, a delivery receipt, the scheduler. */

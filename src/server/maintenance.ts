@@ -2,9 +2,12 @@ import { purgeExpiredSessions } from "./auth/sessions.service.js";
 import type { Clock } from "./clock.js";
 import type { DatabaseHandle } from "./db/client.js";
 import { embeddedStatisticsJob, type MaintenanceJob } from "./db/maintenance.js";
+import { purgeOldIdempotencyKeys } from "./http/idempotency.js";
 
 /** How often sessions past their idle or absolute timeout are deleted. */
 export const SESSION_PURGE_INTERVAL_MS = 15 * 60 * 1000;
+/** How often Idempotency-Key records past their 24 hours are deleted. */
+export const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** The app's housekeeping, each job from the feature that owns its table; main.ts schedules them. */
 export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock }): MaintenanceJob[] {
@@ -17,6 +20,15 @@ export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock }
       run: async () => {
         const purged = await purgeExpiredSessions(deps.database.db, deps.clock);
         return purged > 0 ? `${purged} expired sessions deleted` : undefined;
+      },
+    },
+    {
+      name: "old idempotency keys",
+      firstAfterMs: 45_000,
+      everyMs: IDEMPOTENCY_PURGE_INTERVAL_MS,
+      run: async () => {
+        const purged = await purgeOldIdempotencyKeys(deps.database.db, deps.clock);
+        return purged > 0 ? `${purged} idempotency keys older than 24 hours deleted` : undefined;
       },
     },
   ];

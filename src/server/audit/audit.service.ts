@@ -8,6 +8,8 @@ export interface AuditEntry {
   entityId?: string | null;
   data?: Record<string, unknown>;
   ip?: string | null;
+  /** The API token the change came through (`actor.tokenId`). */
+  tokenId?: string | null;
   at?: Date;
 }
 
@@ -20,6 +22,7 @@ export async function recordAudit(db: Executor, entry: AuditEntry): Promise<void
     entityId: entry.entityId ?? null,
     data: entry.data,
     ip: entry.ip ?? null,
+    tokenId: entry.tokenId ?? null,
     ...(entry.at ? { createdAt: entry.at } : {}),
   });
 }

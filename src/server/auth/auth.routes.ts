@@ -33,7 +33,7 @@ export async function authRoutes(app: App) {
   app.post(
     "/api/auth/login",
     {
-      config: { access: "public" },
+      config: { access: "public", sessionOnly: true },
       schema: {
         tags: ["auth"],
         summary: "Sign in; sets the session cookie and returns the CSRF token",
@@ -54,7 +54,7 @@ export async function authRoutes(app: App) {
   app.post(
     "/api/auth/logout",
     {
-      config: { access: "public" },
+      config: { access: "public", sessionOnly: true },
       schema: { tags: ["auth"], summary: "Sign out: ends the session", response: { 204: z.null() } },
     },
     async (request, reply) => {
@@ -69,7 +69,7 @@ export async function authRoutes(app: App) {
   app.get(
     "/api/auth/me",
     {
-      config: { access: "public" },
+      config: { access: "public", sessionOnly: true },
       schema: {
         tags: ["auth"],
         summary: "The signed-in user and the CSRF token, or 401",
@@ -87,7 +87,7 @@ export async function authRoutes(app: App) {
   app.get(
     "/api/setup",
     {
-      config: { access: "public" },
+      config: { access: "public", sessionOnly: true },
       schema: {
         tags: ["auth"],
         summary: "Whether first-run setup is still needed (no active admin yet): the sign-in page says so",
@@ -100,7 +100,7 @@ export async function authRoutes(app: App) {
   app.post(
     "/api/setup",
     {
-      config: { access: "public" },
+      config: { access: "public", sessionOnly: true },
       schema: {
         tags: ["auth"],
         summary:

@@ -281,6 +281,7 @@ export async function importCustomersCsv(
     }
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "customer.import",
       entityType: "customer",
       data: { rows: data.length, created: result.created, updated: result.updated, columns },

@@ -353,6 +353,7 @@ export async function createCustomer(
     if (!row) throw new Error("insert returned no row");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "customer.create",
       entityType: "customer",
       entityId: row.id,
@@ -418,6 +419,7 @@ export async function updateCustomer(
     }
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "customer.update",
       entityType: "customer",
       entityId: id,
@@ -465,6 +467,7 @@ async function setArchived(ctx: ServiceContext, actor: Actor, id: string, archiv
     if (!row) throw notFound("customer.not_found", "This customer");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: archive ? "customer.archive" : "customer.restore",
       entityType: "customer",
       entityId: id,
@@ -517,6 +520,7 @@ export async function setSmsOptOut(
     if (!row) throw notFound("customer.not_found", "This customer");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: input.optOut ? "customer.sms_opted_out" : "customer.sms_opted_in",
       entityType: "customer",
       entityId: customerId,

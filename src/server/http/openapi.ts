@@ -11,7 +11,7 @@ export async function registerOpenApi(app: App) {
       info: {
         title: "Uplink API",
         description:
-          "CRM and ticketing for Internet Service Providers. Sign in with POST /api/auth/login; send the session cookie and, on every state-changing request, the X-CSRF-Token header with the token it returned. Errors are application/problem+json (RFC 9457).",
+          "CRM and ticketing for Internet Service Providers. Sign in with POST /api/auth/login; send the session cookie and, on every state-changing request, the X-CSRF-Token header with the token it returned. Integrations use an API token instead (Authorization: Bearer upl_…). POST requests honour Idempotency-Key. Errors are application/problem+json (RFC 9457).",
         version: "0.1.0",
         license: { name: "AGPL-3.0-or-later", identifier: "AGPL-3.0-or-later" },
       },
@@ -19,9 +19,16 @@ export async function registerOpenApi(app: App) {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "uplink_session" },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+          bearer: {
+            type: "http",
+            scheme: "bearer",
+            description:
+              "An API token (`upl_…`, Settings → API tokens) in `Authorization: Bearer`: no cookie, no CSRF header. Scopes: read (GET), write (other methods), admin (admin-only routes). Sign-in, setup, one's own profile and the token routes need a session.",
+          },
         },
       },
-      security: [{ session: [], csrf: [] }],
+      // Either a session (with the CSRF header on writes) or an API token.
+      security: [{ session: [], csrf: [] }, { bearer: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -90,6 +90,7 @@ export async function createServicePlan(
     if (!row) throw new Error("insert returned no row");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "service_plan.create",
       entityType: "service_plan",
       entityId: row.id,
@@ -118,6 +119,7 @@ export async function updateServicePlan(
     if (!row) throw notFound("service_plan.not_found", "This service plan");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "service_plan.update",
       entityType: "service_plan",
       entityId: id,
@@ -151,6 +153,7 @@ export async function deleteServicePlan(ctx: ServiceContext, actor: Actor, id: s
     await tx.delete(servicePlans).where(eq(servicePlans.id, id));
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "service_plan.delete",
       entityType: "service_plan",
       entityId: id,

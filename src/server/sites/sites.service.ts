@@ -98,6 +98,7 @@ export async function createSite(ctx: ServiceContext, actor: Actor, input: Creat
     if (!row) throw new Error("insert returned no row");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "site.create",
       entityType: "site",
       entityId: row.id,
@@ -144,6 +145,7 @@ export async function updateSite(ctx: ServiceContext, actor: Actor, id: string, 
     if (!row) throw notFound("site.not_found", "This network site");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "site.update",
       entityType: "site",
       entityId: id,
@@ -177,6 +179,7 @@ export async function deleteSite(ctx: ServiceContext, actor: Actor, id: string):
     await tx.delete(networkSites).where(eq(networkSites.id, id));
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "site.delete",
       entityType: "site",
       entityId: id,

@@ -114,6 +114,7 @@ export async function sendManualSms(ctx: ServiceContext, actor: Actor, input: Se
     const row = await queueManualSms(tx, actor, { ticket, body: input.body });
     await recordAudit(tx.db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "sms.manual_send",
       entityType: "sms",
       entityId: row.id,
@@ -147,6 +148,7 @@ export async function retrySms(ctx: ServiceContext, actor: Actor, id: string): P
       .where(eq(smsLogs.id, id));
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "sms.retry",
       entityType: "sms",
       entityId: id,

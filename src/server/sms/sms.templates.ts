@@ -72,6 +72,7 @@ export async function updateSmsTemplate(
       });
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "sms_template.updated",
       entityType: "sms_template",
       data: { purpose: input.purpose, body: input.body },
@@ -92,6 +93,7 @@ export async function resetSmsTemplate(
     await tx.delete(smsTemplates).where(eq(smsTemplates.purpose, input.purpose));
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "sms_template.reset",
       entityType: "sms_template",
       data: { purpose: input.purpose },

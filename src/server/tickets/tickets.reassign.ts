@@ -38,6 +38,7 @@ export async function reassignOpenTickets(
     if (rows.length > 0) {
       await recordAudit(txCtx.db, {
         actorId: actor.id,
+        tokenId: actor.tokenId,
         action: "ticket.reassign_open",
         entityType: "user",
         entityId: input.fromUserId,

@@ -410,6 +410,7 @@ export async function createTicket(
     if (assignee) await queueTicketAssignedSms(txCtx, actor, ticket);
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "ticket.create",
       entityType: "ticket",
       entityId: row.id,
@@ -484,6 +485,7 @@ export async function updateTicket(
     if (row !== existing) {
       await recordAudit(tx, {
         actorId: actor.id,
+        tokenId: actor.tokenId,
         action: "ticket.update",
         entityType: "ticket",
         entityId: id,
@@ -526,6 +528,7 @@ export async function bulkUpdateTickets(ctx: ServiceContext, actor: Actor, input
     }
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "ticket.bulk_update",
       entityType: "ticket",
       data: { ids: unique, change },

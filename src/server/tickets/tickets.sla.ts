@@ -105,6 +105,7 @@ export async function updateSlaHours(ctx: ServiceContext, actor: Actor, hours: S
     await writeSetting(tx, SLA_SETTING_KEY, hours, actor, now);
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "settings.sla_hours",
       entityType: "settings",
       entityId: SLA_SETTING_KEY,
@@ -137,6 +138,7 @@ export async function updateSlaSettings(
     await writeSetting(tx, SLA_POLICY_KEY, policy, actor, now);
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "settings.sla",
       entityType: "settings",
       entityId: SLA_POLICY_KEY,

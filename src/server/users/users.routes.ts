@@ -47,6 +47,8 @@ export async function usersRoutes(app: App) {
   app.patch(
     "/api/users/me",
     {
+      // A leaked API token must not be able to change its owner's password.
+      config: { sessionOnly: true },
       schema: {
         tags: ["users"],
         summary: "Change your own name, phone or password (the current password is required for a new one)",

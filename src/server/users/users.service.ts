@@ -100,6 +100,7 @@ export async function createUser(ctx: ServiceContext, actor: Actor, input: Creat
     if (!row) throw new Error("insert returned no row");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "user.create",
       entityType: "user",
       entityId: row.id,
@@ -149,6 +150,7 @@ export async function updateUser(
     const changed = Object.keys(input).filter((key) => key !== "password");
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: passwordHash ? "user.password_reset" : "user.update",
       entityType: "user",
       entityId: id,
@@ -198,6 +200,7 @@ export async function updateProfile(
     if (passwordHash) await endUserSessions(tx, userId, actor.sessionId);
     await recordAudit(tx, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: passwordHash ? "user.password_change" : "user.profile_update",
       entityType: "user",
       entityId: actor.id,
