@@ -20,9 +20,11 @@ import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
 import { smsRoutes } from "./sms/sms.routes.js";
 import { smsWebhookRoutes } from "./sms/sms.webhooks.js";
 import { ticketsRoutes } from "./tickets/tickets.routes.js";
-import { tokensRoutes } from "./tokens/tokens.routes.js";
 import { fileInboundSms } from "./tickets/tickets.sms-replies.js";
+import { tokensRoutes } from "./tokens/tokens.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
+import { registerWebhookDispatcher } from "./webhooks/webhooks.dispatcher.js";
+import { webhooksRoutes } from "./webhooks/webhooks.routes.js";
 
 export interface BuildAppOptions {
   /** The process's pino logger; tests leave it out and log nothing. */
@@ -169,6 +171,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   // Sends the SMS outbox from every instance: started on ready, stopped on close.
   registerSmsDispatcher(app);
   await app.register(dashboardRoutes);
+  await app.register(webhooksRoutes);
+  // Delivers the webhook outbox from every instance: started on ready, stopped on close.
+  registerWebhookDispatcher(app);
 
   await registerWeb(app);
   return app;

@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 
@@ -127,6 +128,41 @@ const ConfigSchema = z
         .min(20, "must be at least 20 seconds (longer than the 15 s send timeout)")
         .max(3600, "must be at most 3600 seconds")
         .default(120),
+    ),
+    /**
+     * Addresses and CIDRs (comma-separated) webhooks may be delivered to although they are loopback,
+     * private, link-local, CGNAT or metadata addresses (see docs/webhooks.md). Empty: none.
+     */
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(",")
+            .map((entry) => entry.trim())
+            .filter((entry) => entry !== ""),
+        )
+        .superRefine((entries, ctx) => {
+          for (const entry of entries) {
+            if (!ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry)) {
+              ctx.addIssue({
+                code: "custom",
+                message: `has ${entry}, which is no IP address or CIDR (such as 10.0.0.0/8)`,
+              });
+            }
+          }
+        })
+        .default([]),
+    ),
+    /** How long a webhook delivery may take before it counts as failed (and is retried). */
+    WEBHOOK_TIMEOUT_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of seconds" })
+        .min(0.05, "must be at least 0.05 seconds")
+        .max(60, "must be at most 60 seconds")
+        .default(10),
     ),
   })
   .superRefine((config, ctx) => {

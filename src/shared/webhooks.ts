@@ -60,7 +60,10 @@ const ZEvents = z
   .max(WEBHOOK_EVENT_TYPES.length, "events lists an event twice")
   .refine((events) => new Set(events).size === events.length, "events lists an event twice");
 
-const ZDescription = z.string({ error: "Description must be text" }).trim().max(500, "Description is at most 500 characters");
+const ZDescription = z
+  .string({ error: "Description must be text" })
+  .trim()
+  .max(500, "Description is at most 500 characters");
 
 export const ZCreateWebhook = z
   .object({ url: ZWebhookUrl, events: ZEvents, description: ZDescription.optional() })

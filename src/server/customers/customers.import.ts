@@ -12,11 +12,12 @@ import {
 import { CONNECTION_TYPES, CUSTOMER_STATUSES } from "../../shared/enums.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
-import type { Executor } from "../db/client.js";
+import { type Executor, queryRows } from "../db/client.js";
 import { customers, networkSites, servicePlans } from "../db/schema/index.js";
 import { AppError } from "../http/errors.js";
+import { recordWebhookEvents } from "../webhooks/webhooks.service.js";
 import { fieldForHeader, unprotectCell } from "./customers.csv.js";
-import { addressTakenMessage, lockAllCustomerAddresses, parsePhones } from "./customers.service.js";
+import { addressTakenMessage, findCustomersByIds, lockAllCustomerAddresses, parsePhones } from "./customers.service.js";
 
 export const MAX_IMPORT_ROWS = 50_000;
 const WRITE_BATCH = 2000;
@@ -272,12 +273,15 @@ export async function importCustomersCsv(
     if (request.dryRun) return result;
 
     const now = ctx.clock.now();
+    const txCtx = { ...ctx, db: tx };
     for (let start = 0; start < toCreate.length; start += WRITE_BATCH) {
-      await insertBatch(tx, columns, toCreate.slice(start, start + WRITE_BATCH), now);
+      const ids = await insertBatch(tx, columns, toCreate.slice(start, start + WRITE_BATCH), now);
+      await recordWebhookEvents(txCtx, "customer.created", () => findCustomersByIds(tx, ids));
     }
     const toUpdate = planned.filter((p) => p.existingId);
     for (let start = 0; start < toUpdate.length; start += WRITE_BATCH) {
-      await updateBatch(tx, columns, toUpdate.slice(start, start + WRITE_BATCH), now);
+      const ids = await updateBatch(tx, columns, toUpdate.slice(start, start + WRITE_BATCH), now);
+      await recordWebhookEvents(txCtx, "customer.updated", () => findCustomersByIds(tx, ids));
     }
     await recordAudit(tx, {
       actorId: actor.id,
@@ -548,8 +552,9 @@ function recordsetOf(columns: Column[], rows: PlannedRow[], withId: boolean) {
   return sql`jsonb_to_recordset(${json}::jsonb) as r(${definition})`;
 }
 
-async function insertBatch(tx: Executor, columns: Column[], rows: PlannedRow[], now: Date) {
-  if (rows.length === 0) return;
+/** Inserts the rows; returns the new customers' ids. */
+async function insertBatch(tx: Executor, columns: Column[], rows: PlannedRow[], now: Date): Promise<string[]> {
+  if (rows.length === 0) return [];
   const names = columns.map((c) => COLUMNS[c][0]);
   const selected = columns.map((c) => {
     const name = COLUMNS[c][0];
@@ -557,14 +562,18 @@ async function insertBatch(tx: Executor, columns: Column[], rows: PlannedRow[], 
     if (c === "smsOptOut") return `coalesce(r.${name}, false)`;
     return `r.${name}`;
   });
-  await tx.execute(
+  const inserted = await queryRows<{ id: string }>(
+    tx,
     sql`insert into ${customers} (${sql.raw(names.join(", "))}, created_at, updated_at)
-        select ${sql.raw(selected.join(", "))}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz from ${recordsetOf(columns, rows, false)}`,
+        select ${sql.raw(selected.join(", "))}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz from ${recordsetOf(columns, rows, false)}
+        returning id`,
   );
+  return inserted.map((row) => row.id);
 }
 
-async function updateBatch(tx: Executor, columns: Column[], rows: PlannedRow[], now: Date) {
-  if (rows.length === 0) return;
+/** Updates the rows whose values differ; returns those customers' ids. */
+async function updateBatch(tx: Executor, columns: Column[], rows: PlannedRow[], now: Date): Promise<string[]> {
+  if (rows.length === 0) return [];
   const assignments = columns.map((c) => {
     const name = COLUMNS[c][0];
     return NOT_NULL.has(c) ? `${name} = coalesce(r.${name}, c.${name})` : `${name} = r.${name}`;
@@ -574,9 +583,12 @@ async function updateBatch(tx: Executor, columns: Column[], rows: PlannedRow[], 
     (c) =>
       `c.${COLUMNS[c][0]} is distinct from ${NOT_NULL.has(c) ? `coalesce(r.${COLUMNS[c][0]}, c.${COLUMNS[c][0]})` : `r.${COLUMNS[c][0]}`}`,
   );
-  await tx.execute(
+  const updated = await queryRows<{ id: string }>(
+    tx,
     sql`update ${customers} as c set ${sql.raw(assignments.join(", "))}, version = c.version + 1, updated_at = ${now.toISOString()}::timestamptz
         from ${recordsetOf(columns, rows, true)}
-        where c.id = r.id and (${sql.raw(differs.length ? differs.join(" or ") : "false")})`,
+        where c.id = r.id and (${sql.raw(differs.length ? differs.join(" or ") : "false")})
+        returning c.id`,
   );
+  return updated.map((row) => row.id);
 }

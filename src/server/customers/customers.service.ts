@@ -17,6 +17,7 @@ import type { Executor } from "../db/client.js";
 import { auditLog, customers, networkSites, servicePlans, users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
 import { encodeCursor } from "../http/pagination.js";
+import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { type CustomerFilter, filterConditions, sortPlan, WORD_SIMILARITY_THRESHOLD } from "./customers.search.js";
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -361,6 +362,7 @@ export async function createCustomer(
       ip: actor.ip,
       at: now,
     });
+    await recordWebhookEvent({ ...ctx, db: tx }, "customer.created", toCustomer(row));
     return { ...toCustomer(row), warnings: await findDuplicates(tx, row) };
   });
 }
@@ -427,6 +429,9 @@ export async function updateCustomer(
       ip: actor.ip,
       at: now,
     });
+    if (Object.keys(changes).length > 0) {
+      await recordWebhookEvent({ ...ctx, db: tx }, "customer.updated", { ...toCustomer(row), changes });
+    }
     return { ...toCustomer(row), warnings: await findDuplicates(tx, row) };
   });
 }
@@ -475,6 +480,7 @@ async function setArchived(ctx: ServiceContext, actor: Actor, id: string, archiv
       ip: actor.ip,
       at: now,
     });
+    await recordWebhookEvent({ ...ctx, db: tx }, archive ? "customer.archived" : "customer.restored", toCustomer(row));
     return toCustomer(row);
   });
 }
@@ -527,6 +533,10 @@ export async function setSmsOptOut(
       data: { keyword: input.keyword, from: input.from, smsId: input.smsId },
       ip: actor.ip,
       at: now,
+    });
+    await recordWebhookEvent({ ...ctx, db: tx }, "customer.updated", {
+      ...toCustomer(row),
+      changes: { smsOptOut: { from: !input.optOut, to: input.optOut } },
     });
     return toCustomer(row);
   });

@@ -3,10 +3,12 @@ import type { FastifyBaseLogger } from "fastify";
 import { TWILIO_ERROR_WORDS } from "../../shared/labels.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { type DatabaseHandle, queryRows } from "../db/client.js";
+import { type DatabaseHandle, type Executor, queryRows } from "../db/client.js";
 import { listen } from "../db/notify.js";
 import type { App } from "../deps.js";
+import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { SMS_OUTBOX_CHANNEL } from "./sms.outbox.js";
+import { getSmsLog } from "./sms.service.js";
 import { listTwilioMessages, sendTwilioMessage, type TwilioCredentials, twilioCredentials } from "./sms.twilio.js";
 
 declare module "fastify" {
@@ -300,11 +302,19 @@ export class SmsDispatcher {
     const reason = failure.final
       ? failure.message
       : `Attempt ${row.attempts} failed: ${failure.message}. Retrying at ${retryAt?.toISOString()}`;
-    await this.record(
-      row,
-      sql`status = ${failure.final ? "failed" : "queued"}, reason = ${reason}, error_code = ${failure.code},
-          next_attempt_at = ${retryAt}, updated_at = ${now}`,
-    );
+    const assignments = sql`status = ${failure.final ? "failed" : "queued"}, reason = ${reason}, error_code = ${failure.code},
+          next_attempt_at = ${retryAt}, updated_at = ${now}`;
+    if (!failure.final) {
+      await this.record(row, assignments);
+      return;
+    }
+    // Failed for good: the sms.failed webhook event commits with the row's new state.
+    const { database, config, clock } = this.deps;
+    await database.db.transaction(async (tx) => {
+      if (await this.record(row, assignments, tx)) {
+        await recordWebhookEvent({ db: tx, config, clock }, "sms.failed", await getSmsLog(tx, row.id));
+      }
+    });
   }
 
   /**
@@ -312,9 +322,13 @@ export class SmsDispatcher {
    * takeover the newer attempt owns the row. The ticket's timeline reads the row's state from
    * here (the dispatcher writes only its own table).
    */
-  private async record(row: ClaimedSms, assignments: SQL): Promise<void> {
-    await this.deps.database.db.execute(sql`update sms_logs set ${assignments}
-      where id = ${row.id} and status = 'sending' and attempts = ${row.attempts}`);
+  private async record(row: ClaimedSms, assignments: SQL, db: Executor = this.deps.database.db): Promise<boolean> {
+    const updated = await queryRows<{ id: string }>(
+      db,
+      sql`update sms_logs set ${assignments}
+        where id = ${row.id} and status = 'sending' and attempts = ${row.attempts} returning id`,
+    );
+    return updated.length > 0;
   }
 
   /** Exponential backoff with ±20 % jitter, so a burst of failures does not retry in lockstep. */

@@ -4,6 +4,8 @@ import { SMS_MAX_LENGTH } from "../../shared/sms.js";
 import { inTransaction, type ServiceContext } from "../context.js";
 import { queryRows } from "../db/client.js";
 import { smsLogs } from "../db/schema/index.js";
+import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
+import { getSmsLog } from "./sms.service.js";
 
 export interface InboundSms {
   messageSid: string;
@@ -66,6 +68,7 @@ export async function receiveInboundSms(
       .update(smsLogs)
       .set({ customerId: filing.customerId, ticketId: filing.ticketId })
       .where(eq(smsLogs.id, logged.id));
+    await recordWebhookEvent(tx, "sms.received", await getSmsLog(tx.db, logged.id));
     return filing.outcome;
   });
 }
@@ -98,16 +101,21 @@ export async function applyStatusCallback(ctx: ServiceContext, receipt: StatusCa
     ? `${words ?? "Twilio reported the message as not delivered"}${receipt.errorCode ? ` (error ${receipt.errorCode})` : ""}`
     : null;
   const now = ctx.clock.now();
-  // One statement: the row moves forward or stays. The ticket's timeline reads the new state from the row.
-  const updated = await queryRows<{ id: string }>(
-    ctx.db,
-    sql`update sms_logs
+  return inTransaction(ctx, async (tx) => {
+    // One statement: the row moves forward or stays. The ticket's timeline reads the new state from the row.
+    const updated = await queryRows<{ id: string }>(
+      tx.db,
+      sql`update sms_logs
         set status = ${status}, updated_at = ${now},
             error_code = coalesce(${receipt.errorCode}, error_code),
             reason = coalesce(${reason}, reason), next_attempt_at = null
         where provider_sid = ${receipt.messageSid} and direction = 'outbound'
           and (case status when 'queued' then 0 when 'sending' then 1 when 'sent' then 2 else 3 end) < ${rank}
         returning id`,
-  );
-  return updated.length > 0;
+    );
+    // A failure receipt is final (rows only move forward): the sms.failed event, with the failed row.
+    const [failedRow] = failed ? updated : [];
+    if (failedRow) await recordWebhookEvent(tx, "sms.failed", await getSmsLog(tx.db, failedRow.id));
+    return updated.length > 0;
+  });
 }

@@ -10,6 +10,7 @@ import { fieldError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
 import { queueTicketReplySms, type TicketForSms } from "../sms/sms.notifications.js";
 import { listTicketSms } from "../sms/sms.service.js";
+import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { recordTicketEvents } from "./tickets.events.js";
 import { findTicketRow } from "./tickets.service.js";
 
@@ -115,6 +116,7 @@ export async function addComment(
       });
       sms = toCommentSms(written);
     }
+    await recordWebhookEvent(txCtx, "ticket.commented", toComment(row));
     return { ...toComment(row), sms };
   });
 }

@@ -14,6 +14,7 @@ import {
   queueTicketStatusSms,
   type TicketForSms,
 } from "../sms/sms.notifications.js";
+import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { recordTicketEvents, type TicketEvent } from "./tickets.events.js";
 import { initialSla, readSlaPolicy, slaChange } from "./tickets.sla.js";
 
@@ -321,6 +322,7 @@ export async function applyTicketChange(
     .returning();
   if (!row) throw notFound("ticket.not_found", "This ticket");
   await recordTicketEvents(tx, events);
+  await recordTicketChangeWebhooks(ctx, existing, row, now);
 
   if ((assigneeChanged && assignee) || statusChanged) {
     // The SMS are built from what this change already holds; only what it did not read is read.
@@ -331,6 +333,37 @@ export async function applyTicketChange(
     if (statusChanged) await queueTicketStatusSms(ctx, actor, ticket);
   }
   return row;
+}
+
+/** The ticket's fields a webhook's `changes` lists (with their values before and after). */
+const WEBHOOK_TICKET_FIELDS = [
+  "status",
+  "priority",
+  "assigneeId",
+  "customerId",
+  "subject",
+  "category",
+  "description",
+] as const;
+
+/**
+ * The webhook events of a change, in its transaction: ticket.updated with every changed field,
+ * and ticket.status_changed and ticket.assigned for those changes (docs/webhooks.md).
+ */
+async function recordTicketChangeWebhooks(ctx: ServiceContext, before: TicketRow, after: TicketRow, now: Date) {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of WEBHOOK_TICKET_FIELDS) {
+    if (before[field] !== after[field]) changes[field] = { from: before[field], to: after[field] };
+  }
+  if (Object.keys(changes).length === 0) return;
+  const ticket = toTicket(after, now);
+  await recordWebhookEvent(ctx, "ticket.updated", { ...ticket, changes });
+  if (changes.status) {
+    await recordWebhookEvent(ctx, "ticket.status_changed", { ...ticket, changes: { status: changes.status } });
+  }
+  if (changes.assigneeId) {
+    await recordWebhookEvent(ctx, "ticket.assigned", { ...ticket, changes: { assigneeId: changes.assigneeId } });
+  }
 }
 
 async function findAssignee(db: Executor, id: string): Promise<Assignee | undefined> {
@@ -405,6 +438,14 @@ export async function createTicket(
           ]
         : []),
     ]);
+    const created = toTicket(row, now);
+    await recordWebhookEvent(txCtx, "ticket.created", created);
+    if (row.assigneeId) {
+      await recordWebhookEvent(txCtx, "ticket.assigned", {
+        ...created,
+        changes: { assigneeId: { from: null, to: row.assigneeId } },
+      });
+    }
     const ticket = ticketForSms(row, customer, assignee);
     await queueTicketCreatedSms(txCtx, actor, ticket);
     if (assignee) await queueTicketAssignedSms(txCtx, actor, ticket);
