@@ -11,6 +11,7 @@ const TABS = [
   { value: "sites", label: "Network sites", Panel: lazy(() => import("../sites/sites-settings.js")) },
   { value: "sla", label: "Ticket SLA", Panel: lazy(() => import("../tickets/sla-settings.js")) },
   { value: "sms-templates", label: "SMS templates", Panel: lazy(() => import("../sms/templates-settings.js")) },
+  { value: "webhooks", label: "Webhooks", Panel: lazy(() => import("../webhooks/webhooks-settings.js")) },
 ] as const;
 
 export default function SettingsPage() {
