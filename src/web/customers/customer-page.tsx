@@ -193,32 +193,28 @@ function SiteTicketsNotice({ customerId }: { customerId: string }) {
   const others = data.count === 1 ? "1 other open ticket" : `${data.count} other open tickets`;
   const customers = data.customerCount === 1 ? "1 other customer" : `${data.customerCount} other customers`;
   return (
-    <Alert
-      color="orange"
-      icon={<IconAlertTriangle size={18} />}
-      title={`${others} at ${data.site.name}`}
-      role="region"
-      aria-label="Open tickets at this site"
-    >
-      <Text size="sm" mb="xs">
-        From {customers} on the same network site: a problem there may be what this customer has too.
-      </Text>
-      <Stack gap={4} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
-        {data.items.map((ticket) => (
-          <Text size="sm" component="li" key={ticket.id} style={{ overflowWrap: "anywhere" }}>
-            <Anchor component={Link} to={`/tickets/${ticket.id}`} size="sm">
-              {ticket.number}
-            </Anchor>{" "}
-            {ticket.subject} · {ticket.customer.name} · opened <DateTime value={ticket.createdAt} />
-          </Text>
-        ))}
-      </Stack>
-      {data.count > data.items.length && (
-        <Text size="xs" c="dimmed" mt="xs">
-          The newest {data.items.length} of {data.count}.
+    <section aria-label="Open tickets at this site">
+      <Alert color="orange" icon={<IconAlertTriangle size={18} />} title={`${others} at ${data.site.name}`}>
+        <Text size="sm" mb="xs">
+          From {customers} on the same network site: a problem there may be what this customer has too.
         </Text>
-      )}
-    </Alert>
+        <Stack gap={4} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+          {data.items.map((ticket) => (
+            <Text size="sm" component="li" key={ticket.id} style={{ overflowWrap: "anywhere" }}>
+              <Anchor component={Link} to={`/tickets/${ticket.id}`} size="sm">
+                {ticket.number}
+              </Anchor>{" "}
+              {ticket.subject} · {ticket.customer.name} · opened <DateTime value={ticket.createdAt} />
+            </Text>
+          ))}
+        </Stack>
+        {data.count > data.items.length && (
+          <Text size="xs" c="dimmed" mt="xs">
+            The newest {data.items.length} of {data.count}.
+          </Text>
+        )}
+      </Alert>
+    </section>
   );
 }
 

@@ -117,7 +117,11 @@ export default function SmsLogPage() {
 
   const retryRow = (row: SmsLog) =>
     retry.mutate(row.id, {
-      onSuccess: () => notifications.show({ color: "green", message: `SMS to ${row.to} queued again` }),
+      onSuccess: () =>
+        notifications.show({
+          color: "green",
+          message: `SMS to ${row.to ? formatPhone(row.to).display : "the customer"} queued again`,
+        }),
       onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
     });
 
@@ -298,7 +302,7 @@ export default function SmsLogPage() {
                             onClick={() => retryRow(row)}
                             disabled={Boolean(cannotSend)}
                             loading={retry.isPending && retry.variables === row.id}
-                            aria-label={`Retry SMS to ${row.to}`}
+                            aria-label={`Retry SMS to ${row.to ? formatPhone(row.to).display : "the customer"}`}
                           >
                             Retry
                           </Button>

@@ -2,10 +2,13 @@ import { Select } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
 import type { Customer } from "../../shared/customers.js";
+import { formatPhone } from "../app/phone.js";
 import { useCustomer, useCustomerSearch } from "../customers/api.js";
 
 const labelOf = (customer: Pick<Customer, "name" | "accountNumber" | "phone">) =>
-  [customer.name, customer.accountNumber, customer.phone].filter(Boolean).join(" · ");
+  [customer.name, customer.accountNumber, customer.phone && formatPhone(customer.phone).display]
+    .filter(Boolean)
+    .join(" · ");
 
 /**
  * Search-as-you-type customer choice: name, account number, phone, address… whatever the

@@ -60,7 +60,7 @@ export function describeEvent(entry: EventEntry): string {
     case "commented":
       return `${who} commented`;
     case "sms_queued":
-      return `SMS (${purpose}) queued${typeof data.to === "string" ? ` to ${data.to}` : ""}`;
+      return `SMS (${purpose}) queued${typeof data.to === "string" ? ` to ${formatPhone(data.to).display}` : ""}`;
     case "sms_skipped":
       return `SMS (${purpose}) not sent${typeof data.reason === "string" ? `: ${data.reason}` : ""}`;
     case "sms_sent":
