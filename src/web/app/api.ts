@@ -36,7 +36,37 @@ export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined | null | readonly string[]>;
   signal?: AbortSignal;
+  /**
+   * Idempotency-Key of a creation (one per user action, from `idempotencyKeyFor`): the request is
+   * retried with the same key after a lost connection or a 502/503/504, and the server answers a
+   * repeat with the first answer instead of creating the record twice.
+   */
+  idempotencyKey?: string;
 }
+
+const actionKeys = new WeakMap<object, string>();
+/**
+ * The Idempotency-Key of one user action: the mutation's variables object. A retry of the same
+ * action (the same object) keeps its key; a new submission is a new object and a new key.
+ */
+export function idempotencyKeyFor(action: object): string {
+  let key = actionKeys.get(action);
+  if (!key) {
+    key = crypto.randomUUID();
+    actionKeys.set(action, key);
+  }
+  return key;
+}
+
+/** Answers worth retrying with the same Idempotency-Key: no answer, a gateway's, or the first still running. */
+const retryable = (error: unknown) =>
+  error instanceof ApiError &&
+  (error.status === 0 ||
+    error.status === 502 ||
+    error.status === 503 ||
+    error.status === 504 ||
+    error.problem.code === "idempotency.in_flight");
+const IDEMPOTENT_ATTEMPTS = 4;
 
 export function buildQuery(query: RequestOptions["query"]): string {
   if (!query) return "";
@@ -50,12 +80,28 @@ export function buildQuery(query: RequestOptions["query"]): string {
   return text ? `?${text}` : "";
 }
 
-/** The one way the web app talks to the API: JSON in and out, CSRF header on writes. */
+/**
+ * The one way the web app talks to the API: JSON in and out, CSRF header on writes, and a
+ * creation with an Idempotency-Key retried (same key) until it has an answer.
+ */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  if (!options.idempotencyKey) return send<T>(path, options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send<T>(path, options);
+    } catch (error) {
+      if (attempt >= IDEMPOTENT_ATTEMPTS || !retryable(error) || options.signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
+async function send<T>(path: string, options: RequestOptions): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
+  if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
   let response: Response;
   try {
     response = await fetch(`${path}${buildQuery(options.query)}`, {

@@ -1,5 +1,5 @@
 import { Avatar, Group, Menu, Text, UnstyledButton } from "@mantine/core";
-import { IconLogout, IconUser } from "@tabler/icons-react";
+import { IconKey, IconLogout, IconUser } from "@tabler/icons-react";
 import { Link, useNavigate } from "react-router";
 import { USER_ROLE_LABELS } from "../../shared/labels.js";
 import { useSignOut } from "../auth/api.js";
@@ -30,6 +30,9 @@ export default function UserMenu() {
         </Menu.Label>
         <Menu.Item component={Link} to="/profile" leftSection={<IconUser size={16} />}>
           Profile and password
+        </Menu.Item>
+        <Menu.Item component={Link} to="/settings/api-tokens" leftSection={<IconKey size={16} />}>
+          API tokens
         </Menu.Item>
         <Menu.Item
           onClick={() => signOut.mutate(undefined, { onSettled: () => navigate("/login") })}

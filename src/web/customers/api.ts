@@ -9,7 +9,7 @@ import type {
   ImportResult,
   UpdateCustomer,
 } from "../../shared/customers.js";
-import { api, buildQuery } from "../app/api.js";
+import { api, buildQuery, idempotencyKeyFor } from "../app/api.js";
 
 export const customersKey = ["customers"] as const;
 
@@ -75,7 +75,8 @@ export function usePhoneHolders(phone: string) {
 export function useCreateCustomer() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateCustomer) => api<CustomerWithWarnings>("/api/customers", { method: "POST", body }),
+    mutationFn: (body: CreateCustomer) =>
+      api<CustomerWithWarnings>("/api/customers", { method: "POST", body, idempotencyKey: idempotencyKeyFor(body) }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: customersKey }),
   });
 }

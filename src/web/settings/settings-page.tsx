@@ -11,16 +11,20 @@ const TABS = [
   { value: "sites", label: "Network sites", Panel: lazy(() => import("../sites/sites-settings.js")) },
   { value: "sla", label: "Ticket SLA", Panel: lazy(() => import("../tickets/sla-settings.js")) },
   { value: "sms-templates", label: "SMS templates", Panel: lazy(() => import("../sms/templates-settings.js")) },
+  { value: "api-tokens", label: "API tokens", Panel: lazy(() => import("../tokens/tokens-settings.js")) },
   { value: "webhooks", label: "Webhooks", Panel: lazy(() => import("../webhooks/webhooks-settings.js")) },
 ] as const;
+/** Every staff member manages their own API tokens; the other tabs are admins'. */
+const STAFF_TABS = TABS.filter((tab) => tab.value === "api-tokens");
 
 export default function SettingsPage() {
   const isAdmin = useIsAdmin();
   const navigate = useNavigate();
   const params = useParams();
-  const current = TABS.find((tab) => tab.value === params["*"])?.value ?? "staff";
+  const tabs = isAdmin ? TABS : STAFF_TABS;
+  const current = tabs.find((tab) => tab.value === params["*"])?.value ?? tabs[0]?.value ?? "staff";
 
-  if (!isAdmin) {
+  if (!isAdmin && params["*"] !== "api-tokens") {
     return (
       <Alert color="orange" title="Admins only">
         Settings can be changed by admin accounts only.
@@ -32,13 +36,13 @@ export default function SettingsPage() {
       <Title order={2}>Settings</Title>
       <Tabs value={current} onChange={(value) => value && navigate(`/settings/${value}`)} keepMounted={false}>
         <Tabs.List style={{ flexWrap: "wrap" }}>
-          {TABS.map((tab) => (
+          {tabs.map((tab) => (
             <Tabs.Tab key={tab.value} value={tab.value}>
               {tab.label}
             </Tabs.Tab>
           ))}
         </Tabs.List>
-        {TABS.map((tab) => (
+        {tabs.map((tab) => (
           <Tabs.Panel key={tab.value} value={tab.value} pt="md">
             <Suspense fallback={<PageLoader />}>
               <tab.Panel />

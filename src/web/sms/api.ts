@@ -8,7 +8,7 @@ import type {
   SmsTemplate,
   TemplatePurpose,
 } from "../../shared/sms.js";
-import { api } from "../app/api.js";
+import { api, idempotencyKeyFor } from "../app/api.js";
 
 export const smsKey = ["sms"] as const;
 const templatesKey = ["sms-templates"] as const;
@@ -46,7 +46,8 @@ export function useSmsStatus(ticketId?: string, options: { recipientKey?: string
 export function useSendSms() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: SendSms) => api<SmsLog>("/api/sms", { method: "POST", body }),
+    mutationFn: (body: SendSms) =>
+      api<SmsLog>("/api/sms", { method: "POST", body, idempotencyKey: idempotencyKeyFor(body) }),
     onSuccess: () => {
       queryClient.invalidateQueries({ queryKey: smsKey });
       queryClient.invalidateQueries({ queryKey: ["tickets"] });

@@ -14,7 +14,7 @@ import type {
   TimelineEntry,
   UpdateTicket,
 } from "../../shared/tickets.js";
-import { api } from "../app/api.js";
+import { api, idempotencyKeyFor } from "../app/api.js";
 
 export const ticketsKey = ["tickets"] as const;
 
@@ -80,7 +80,8 @@ export function useTimeline(id: string) {
 export function useCreateTicket() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateTicket) => api<TicketDetail>("/api/tickets", { method: "POST", body }),
+    mutationFn: (body: CreateTicket) =>
+      api<TicketDetail>("/api/tickets", { method: "POST", body, idempotencyKey: idempotencyKeyFor(body) }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ticketsKey }),
   });
 }
@@ -99,7 +100,12 @@ export function useUpdateTicket(id: string) {
 export function useAddComment(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateComment) => api<CreatedComment>(`/api/tickets/${id}/comments`, { method: "POST", body }),
+    mutationFn: (body: CreateComment) =>
+      api<CreatedComment>(`/api/tickets/${id}/comments`, {
+        method: "POST",
+        body,
+        idempotencyKey: idempotencyKeyFor(body),
+      }),
     onSuccess: (comment) => {
       queryClient.invalidateQueries({ queryKey: ticketsKey });
       if (comment.sms) queryClient.invalidateQueries({ queryKey: ["sms"] });

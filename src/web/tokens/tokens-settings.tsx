@@ -1,0 +1,258 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  Stack,
+  Text,
+  TextInput,
+  VisuallyHidden,
+} from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { modals } from "@mantine/modals";
+import { notifications } from "@mantine/notifications";
+import { DataTable } from "mantine-datatable";
+import { useState } from "react";
+import {
+  type ApiToken,
+  type CreatedApiToken,
+  scopesAllowedFor,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from "../../shared/tokens.js";
+import { ApiError, errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
+import { CopyValue } from "../app/copy-value.js";
+import { DateTime } from "../app/date-time.js";
+import { useApiTokens, useCreateApiToken, useRevokeApiToken } from "./api.js";
+
+const SCOPE_HELP: Record<TokenScope, string> = {
+  read: "Read: look things up (GET)",
+  write: "Write: create and change tickets, customers, SMS…",
+  admin: "Admin: admin-only settings (plans, sites, staff, templates)",
+};
+
+/** The form; on success it hands the created token (with its secret) up, to be shown once. */
+function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) => void }) {
+  const { user } = useSession();
+  const create = useCreateApiToken();
+  const allowed = scopesAllowedFor(user.role);
+  const form = useForm({
+    initialValues: { name: "", scopes: ["read"] as string[], expiresOn: "" },
+    validate: {
+      name: (value) => (value.trim() === "" ? "Name is required" : null),
+      scopes: (value) => (value.length === 0 ? "Choose at least one scope" : null),
+    },
+  });
+  const submit = form.onSubmit(async (values) => {
+    try {
+      const created = await create.mutateAsync({
+        name: values.name.trim(),
+        scopes: values.scopes as TokenScope[],
+        // The end of the chosen day, in the browser's time zone.
+        expiresAt: values.expiresOn ? new Date(`${values.expiresOn}T23:59:59`).toISOString() : null,
+      });
+      form.reset();
+      onCreated(created);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        const fields = error.fieldErrors();
+        form.setErrors({ ...fields, ...(fields.expiresAt ? { expiresOn: fields.expiresAt } : {}) });
+      }
+    }
+  });
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack>
+        <TextInput
+          label="Name"
+          description="What uses it, e.g. “Billing sync”"
+          required
+          {...form.getInputProps("name")}
+        />
+        <Checkbox.Group label="Scopes" required {...form.getInputProps("scopes")}>
+          <Stack gap={6} mt={6}>
+            {TOKEN_SCOPES.filter((scope) => allowed.includes(scope)).map((scope) => (
+              <Checkbox key={scope} value={scope} label={SCOPE_HELP[scope]} />
+            ))}
+          </Stack>
+        </Checkbox.Group>
+        <TextInput
+          type="date"
+          label="Expires on"
+          description="Leave empty for a token that lasts until revoked"
+          {...form.getInputProps("expiresOn")}
+        />
+        {create.error && !(create.error instanceof ApiError && create.error.problem.errors) && (
+          <Alert color="red">{errorMessage(create.error)}</Alert>
+        )}
+        <Group justify="flex-end">
+          <Button type="submit" loading={create.isPending}>
+            Create token
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** The secret, shown once right after creation. */
+function CreatedTokenNotice({ token, onClose }: { token: CreatedApiToken; onClose: () => void }) {
+  return (
+    <Stack>
+      <Alert color="orange" title="Copy the token now">
+        This is the only time Uplink shows it: only a hash is kept. Store it where your integration keeps secrets; if it
+        is lost, revoke it and create another.
+      </Alert>
+      <Group gap="xs" wrap="nowrap">
+        <Code style={{ wordBreak: "break-all" }} aria-label="New API token">
+          {token.token}
+        </Code>
+        <CopyValue value={token.token} label="the API token" />
+      </Group>
+      <Text size="sm">
+        Send it as <Code>Authorization: Bearer {token.token.slice(0, 8)}…</Code> (see “Using the API” in the docs).
+      </Text>
+      <Group justify="flex-end">
+        <Button onClick={onClose}>I have copied it</Button>
+      </Group>
+    </Stack>
+  );
+}
+
+function tokenState(token: ApiToken, now: number): { label: string; color: string } {
+  if (token.revokedAt) return { label: "Revoked", color: "gray" };
+  if (token.expiresAt && Date.parse(token.expiresAt) <= now) return { label: "Expired", color: "gray" };
+  return { label: "Active", color: "green" };
+}
+
+/** Settings → API tokens: list, create (shown once), revoke. */
+export default function TokensSettings() {
+  const { user } = useSession();
+  const tokens = useApiTokens();
+  const revoke = useRevokeApiToken();
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<CreatedApiToken | null>(null);
+  const now = Date.now();
+
+  const confirmRevoke = (token: ApiToken) =>
+    modals.openConfirmModal({
+      title: `Revoke “${token.name}”?`,
+      children: <Text size="sm">Anything using this token stops working at once. This cannot be undone.</Text>,
+      labels: { confirm: "Revoke", cancel: "Cancel" },
+      confirmProps: { color: "red" },
+      onConfirm: () =>
+        revoke.mutate(token.id, {
+          onSuccess: () => notifications.show({ color: "green", message: `Token “${token.name}” revoked` }),
+          onError: (error) => notifications.show({ color: "red", message: errorMessage(error) }),
+        }),
+    });
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed" maw={640}>
+          API tokens let other systems (billing, monitoring, provisioning) use Uplink's API as you, without a password.
+          A token can never do more than your account.
+        </Text>
+        <Button onClick={() => setCreating(true)}>New token</Button>
+      </Group>
+      {tokens.isPending ? (
+        <Loader aria-label="Loading API tokens" />
+      ) : tokens.isError ? (
+        <Alert color="red">{errorMessage(tokens.error)}</Alert>
+      ) : (
+        <DataTable
+          withTableBorder
+          records={tokens.data}
+          noRecordsText="No API tokens yet"
+          columns={[
+            { accessor: "name", title: "Name" },
+            ...(user.role === "admin" ? [{ accessor: "user.name", title: "Acts as" }] : []),
+            {
+              accessor: "scopes",
+              title: "Scopes",
+              render: (token: ApiToken) => (
+                <Group gap={4}>
+                  {token.scopes.map((scope) => (
+                    <Badge key={scope} variant="light" size="sm">
+                      {scope}
+                    </Badge>
+                  ))}
+                </Group>
+              ),
+            },
+            {
+              accessor: "state",
+              title: "State",
+              render: (token: ApiToken) => {
+                const state = tokenState(token, now);
+                return (
+                  <Badge color={state.color} variant="light">
+                    {state.label}
+                  </Badge>
+                );
+              },
+            },
+            {
+              accessor: "expiresAt",
+              title: "Expires",
+              render: (token: ApiToken) => (token.expiresAt ? <DateTime value={token.expiresAt} /> : "Never"),
+            },
+            {
+              accessor: "lastUsedAt",
+              title: "Last used",
+              render: (token: ApiToken) =>
+                token.lastUsedAt ? (
+                  <Stack gap={0}>
+                    <DateTime value={token.lastUsedAt} />
+                    <Text size="xs" c="dimmed">
+                      {token.lastUsedIp}
+                    </Text>
+                  </Stack>
+                ) : (
+                  "Never"
+                ),
+            },
+            {
+              accessor: "actions",
+              title: "",
+              textAlign: "right",
+              render: (token: ApiToken) =>
+                tokenState(token, now).label === "Active" ? (
+                  <Button size="xs" variant="subtle" color="red" onClick={() => confirmRevoke(token)}>
+                    Revoke<VisuallyHidden> {token.name}</VisuallyHidden>
+                  </Button>
+                ) : null,
+            },
+          ]}
+        />
+      )}
+      <Modal
+        opened={creating || created !== null}
+        onClose={() => {
+          setCreating(false);
+          setCreated(null);
+        }}
+        title={created ? "Your new API token" : "New API token"}
+        closeOnClickOutside={created === null}
+      >
+        {created ? (
+          <CreatedTokenNotice
+            token={created}
+            onClose={() => {
+              setCreated(null);
+              setCreating(false);
+            }}
+          />
+        ) : (
+          <CreateTokenForm onCreated={setCreated} />
+        )}
+      </Modal>
+    </Stack>
+  );
+}
