@@ -131,7 +131,8 @@ export default function SmsLogPage() {
       <Text c="dimmed" size="sm">
         Every text Uplink sent, skipped or received, newest first.
       </Text>
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 3, lg: 6 }}>
+      {/* Three across at most: six made the search and a date range too narrow to read at 1440 px. */}
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }}>
         <TextInput
           label="Search"
           placeholder="Text, number, ticket, customer"
@@ -224,7 +225,7 @@ export default function SmsLogPage() {
             accessor: "to",
             title: "Number",
             render: (row) => (
-              <Text size="sm" title={phone(row)?.e164}>
+              <Text size="sm" title={phone(row)?.e164} style={{ whiteSpace: "nowrap" }}>
                 {row.direction === "inbound" ? `from ${phone(row)?.display ?? "—"}` : (phone(row)?.display ?? "—")}
               </Text>
             ),
@@ -233,7 +234,9 @@ export default function SmsLogPage() {
             accessor: "body",
             title: "Message",
             render: (row) => (
-              <Text size="sm" lineClamp={3} style={{ overflowWrap: "anywhere", whiteSpace: "pre-wrap" }}>
+              // The whole text: the log is where people read what was sent. A readable width even on a
+              // phone, where the table scrolls sideways in its frame.
+              <Text size="sm" miw="14rem" style={{ overflowWrap: "anywhere", whiteSpace: "pre-wrap" }}>
                 {row.body}
               </Text>
             ),

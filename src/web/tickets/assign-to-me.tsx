@@ -29,6 +29,8 @@ export function AssignToMeButton({
     <Button
       size="compact-xs"
       variant="light"
+      // Never squeezed to "Ass…" in a crowded table row.
+      miw="max-content"
       onClick={() => onAssign(user.id)}
       loading={loading}
       disabled={disabled}

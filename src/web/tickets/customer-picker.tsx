@@ -39,7 +39,7 @@ export function CustomerPicker({
     <Select
       label={label}
       description={description}
-      placeholder="Search by name, account number, phone or address"
+      placeholder="Name, account, phone or address"
       searchable
       clearable
       value={value}

@@ -447,7 +447,9 @@ export default function TicketPage() {
         </Group>
       </Anchor>
       <Group justify="space-between" align="flex-start" wrap="wrap">
-        <Stack gap={4} style={{ minWidth: 0, flex: 1 }}>
+        {/* A 24rem basis: where the title and the actions do not fit side by side (a phone), the
+            actions wrap under the title instead of squeezing it to a column of letters. */}
+        <Stack gap={4} style={{ minWidth: 0, flex: "1 1 24rem" }}>
           <Group gap="xs">
             <Text c="dimmed" fw={600}>
               {current.number}

@@ -3,6 +3,7 @@ import {
   Anchor,
   Button,
   Card,
+  Collapse,
   Group,
   MultiSelect,
   Paper,
@@ -14,10 +15,10 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
-import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
+import { useDebouncedValue, useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
-import { IconPlus, IconSearch } from "@tabler/icons-react";
+import { IconAdjustmentsHorizontal, IconPlus, IconSearch } from "@tabler/icons-react";
 import { DataTable } from "mantine-datatable";
 import { useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -183,6 +184,7 @@ export default function TicketsPage() {
   const isPhone = useMediaQuery("(max-width: 48em)");
   const [search, setSearch] = useState(params.get("q") ?? "");
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
+  const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
   const [selected, setSelected] = useState<TicketListItem[]>([]);
 
   const update = (changes: Record<string, string | null>) => {
@@ -216,11 +218,68 @@ export default function TicketsPage() {
         ? `${first.count.toLocaleString()}+ tickets`
         : `${first.count.toLocaleString()} ticket${first.count === 1 ? "" : "s"}`;
 
+  // The filters a person set over the view's own (the phone's "Filters (n)" counts them).
+  const activeFilterCount = ["status", "priority", "category", "assigneeId"].filter((key) => params.get(key)).length;
+
   const assigneeOptions = [
     { value: "me", label: "Me" },
     { value: "none", label: "Unassigned" },
     ...(staff.data ?? []).map((u) => ({ value: u.id, label: u.name })),
   ];
+
+  const searchInput = (
+    <TextInput
+      label="Search tickets"
+      placeholder="Subject or number (T-000123)"
+      leftSection={<IconSearch size={16} />}
+      value={search}
+      onChange={(event) => setSearch(event.currentTarget.value)}
+    />
+  );
+  const filterInputs = (
+    <>
+      <MultiSelect
+        label="Status"
+        placeholder={filters.status ? undefined : "Any status"}
+        data={STATUS_OPTIONS}
+        value={filters.status ?? []}
+        onChange={(values) => update({ status: values.join(",") || null })}
+        clearable
+      />
+      <MultiSelect
+        label="Priority"
+        placeholder={filters.priority ? undefined : "Any priority"}
+        data={PRIORITY_OPTIONS}
+        value={filters.priority ?? []}
+        onChange={(values) => update({ priority: values.join(",") || null })}
+        clearable
+      />
+      <MultiSelect
+        label="Category"
+        placeholder={filters.category ? undefined : "Any category"}
+        data={CATEGORY_OPTIONS}
+        value={filters.category ?? []}
+        onChange={(values) => update({ category: values.join(",") || null })}
+        clearable
+      />
+      <Select
+        label="Assigned to"
+        placeholder="Anyone"
+        data={assigneeOptions}
+        value={filters.assigneeId ?? null}
+        onChange={(value) => update({ assigneeId: value })}
+        clearable
+        searchable
+      />
+      <Select
+        label="Sort by"
+        data={SORT_OPTIONS}
+        value={filters.sort ?? "-created"}
+        onChange={(value) => update({ sort: value })}
+        allowDeselect={false}
+      />
+    </>
+  );
 
   return (
     <Stack>
@@ -240,55 +299,30 @@ export default function TicketsPage() {
         onChange={(value) => update({ view: value, status: null, assigneeId: null, overdue: null, sort: null })}
       />
 
-      <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-        <TextInput
-          label="Search tickets"
-          placeholder="Subject or number (T-000123)"
-          leftSection={<IconSearch size={16} />}
-          value={search}
-          onChange={(event) => setSearch(event.currentTarget.value)}
-        />
-        <MultiSelect
-          label="Status"
-          placeholder={filters.status ? undefined : "Any status"}
-          data={STATUS_OPTIONS}
-          value={filters.status ?? []}
-          onChange={(values) => update({ status: values.join(",") || null })}
-          clearable
-        />
-        <MultiSelect
-          label="Priority"
-          placeholder={filters.priority ? undefined : "Any priority"}
-          data={PRIORITY_OPTIONS}
-          value={filters.priority ?? []}
-          onChange={(values) => update({ priority: values.join(",") || null })}
-          clearable
-        />
-        <MultiSelect
-          label="Category"
-          placeholder={filters.category ? undefined : "Any category"}
-          data={CATEGORY_OPTIONS}
-          value={filters.category ?? []}
-          onChange={(values) => update({ category: values.join(",") || null })}
-          clearable
-        />
-        <Select
-          label="Assigned to"
-          placeholder="Anyone"
-          data={assigneeOptions}
-          value={filters.assigneeId ?? null}
-          onChange={(value) => update({ assigneeId: value })}
-          clearable
-          searchable
-        />
-        <Select
-          label="Sort by"
-          data={SORT_OPTIONS}
-          value={filters.sort ?? "-created"}
-          onChange={(value) => update({ sort: value })}
-          allowDeselect={false}
-        />
-      </SimpleGrid>
+      {isPhone ? (
+        // On a phone the tickets come first: search stays, the other filters wait behind one button.
+        <Stack gap="xs">
+          {searchInput}
+          <Button
+            variant="default"
+            w="fit-content"
+            leftSection={<IconAdjustmentsHorizontal size={16} />}
+            onClick={toggleFilters}
+            aria-expanded={filtersOpen}
+            aria-controls="ticket-filters"
+          >
+            Filters ({activeFilterCount})
+          </Button>
+          <Collapse expanded={filtersOpen} id="ticket-filters" keepMountedMode="display-none">
+            <SimpleGrid cols={1}>{filterInputs}</SimpleGrid>
+          </Collapse>
+        </Stack>
+      ) : (
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+          {searchInput}
+          {filterInputs}
+        </SimpleGrid>
+      )}
 
       {filters.customerId && (
         <CustomerFilterChip customerId={filters.customerId} onRemove={() => update({ customerId: null })} />
@@ -344,6 +378,8 @@ export default function TicketsPage() {
             {
               accessor: "number",
               title: "Number",
+              // T-000123 is one word: never broken at its hyphen.
+              noWrap: true,
               render: (ticket) => (
                 <Anchor component={Link} to={`/tickets/${ticket.id}`} fw={600}>
                   {ticket.number}
@@ -354,7 +390,8 @@ export default function TicketsPage() {
               accessor: "subject",
               title: "Subject",
               render: (ticket) => (
-                <Anchor component={Link} to={`/tickets/${ticket.id}`} c="inherit">
+                // The subject is what people read: it keeps a readable width while the other columns wrap.
+                <Anchor component={Link} to={`/tickets/${ticket.id}`} c="inherit" display="block" miw="10rem">
                   {ticket.subject}
                 </Anchor>
               ),
@@ -384,7 +421,7 @@ export default function TicketsPage() {
               accessor: "assignee",
               title: "Assignee",
               render: (ticket) => (
-                <Group gap="xs" wrap="nowrap">
+                <Group gap="xs">
                   {ticket.assignee?.name ?? <Text c="dimmed">Unassigned</Text>}
                   <AssignToMeRowAction ticket={ticket} />
                 </Group>
