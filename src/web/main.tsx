@@ -43,7 +43,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError } from "./app/api.js";
 import { AppRouter } from "./app/router.js";
-import { theme } from "./app/theme.js";
+import { cssVariablesResolver, theme } from "./app/theme.js";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -60,7 +60,7 @@ const root = document.getElementById("root");
 if (!root) throw new Error("no #root element");
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <ModalsProvider>

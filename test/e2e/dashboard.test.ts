@@ -77,7 +77,7 @@ describeBrowser("the dashboard in Chromium", () => {
     expect(await mine.first().textContent()).toContain("Whole street offline");
     // The queue comes before the team's numbers.
     const queueBox = await myQueue.boundingBox();
-    const teamBox = await page.getByRole("link", { name: /^Open tickets \d+$/ }).boundingBox();
+    const teamBox = await page.getByRole("link", { name: /^Open tickets \d+ / }).boundingBox();
     expect(queueBox && teamBox && queueBox.y < teamBox.y).toBe(true);
     // Nothing spills sideways on a phone.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

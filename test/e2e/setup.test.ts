@@ -103,10 +103,10 @@ describeBrowser("first run and roles in Chromium", () => {
     const row = page.getByRole("row").filter({ hasText: "Router keeps rebooting" });
     await row.waitFor();
     // Already mine: no button on that row.
-    expect(await page.getByRole("button", { name: `Assign ${held.number} to me` }).count()).toBe(0);
-    await row.getByRole("button", { name: `Assign ${free.number} to me` }).click();
+    expect(await page.getByRole("button", { name: `Assign to me: ${held.number}` }).count()).toBe(0);
+    await row.getByRole("button", { name: `Assign to me: ${free.number}` }).click();
     await page.getByText(`${free.number} is now yours`).waitFor();
-    await expect.poll(() => row.getByRole("button", { name: `Assign ${free.number} to me` }).count()).toBe(0);
+    await expect.poll(() => row.getByRole("button", { name: `Assign to me: ${free.number}` }).count()).toBe(0);
     await expect.poll(async () => (await admin.get(`/api/tickets/${free.id}`)).json().assignee?.id).toBe(admin.user.id);
   });
 

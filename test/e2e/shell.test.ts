@@ -1,7 +1,35 @@
 import { sql } from "drizzle-orm";
+import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
-import { DEMO } from "../support/app.js";
+import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { makeCustomer } from "../support/factories/customers.js";
+import { makeTicket } from "../support/factories/tickets.js";
+
+/** What has focus: its tag, its text and whether it is inside <main>. */
+function focused(page: Page) {
+  return page.evaluate(() => {
+    const active = document.activeElement;
+    return {
+      tag: active?.tagName.toLowerCase() ?? "",
+      text: active?.textContent?.trim() ?? "",
+      role: active?.getAttribute("role") ?? "",
+      inMain: Boolean(active?.closest("main")),
+    };
+  });
+}
+
+/** Waits until the page's h1 says `text` and has focus (it may come after its data). */
+async function headingFocused(page: Page, text: string) {
+  await page.waitForFunction(
+    (want) => document.activeElement?.tagName === "H1" && document.activeElement.textContent?.trim() === want,
+    text,
+  );
+  expect(await page.locator("h1").count()).toBe(1);
+}
+
+const titled = (page: Page, title: string) =>
+  page.waitForFunction((want) => document.title === want, title).then(() => page.title());
 
 describeBrowser("the web shell in Chromium", () => {
   const h = useBrowserApp();
@@ -147,5 +175,98 @@ describeBrowser("the web shell in Chromium", () => {
       next,
     );
     expect(await scheme()).toBe(next);
+  }, 120_000);
+
+  it("names every page in the title, moves focus to its heading after navigation, and skips to content", async () => {
+    const admin = await signIn(h().testApp.app, DEMO.admin);
+    const customer = await makeCustomer(admin, { name: "Lars Mills" });
+    const ticket = await makeTicket(admin, { customerId: customer.id, subject: "Cannot connect" });
+    const page = await h().newPage();
+    await page.goto("/login");
+    expect(await titled(page, "Sign in · Uplink")).toBe("Sign in · Uplink");
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await titled(page, "Dashboard · Uplink");
+    await page.getByRole("heading", { level: 1, name: "Dashboard" }).waitFor();
+    expect(await page.locator("h1").count()).toBe(1);
+
+    // A fresh page load: the first Tab reaches "Skip to content", shown while focused; it moves
+    // focus to <main>, so the next Tab lands in the page, not in the header or the navigation.
+    await page.goto("/tickets");
+    await page.getByRole("heading", { level: 1, name: "Tickets" }).waitFor();
+    await titled(page, "Tickets · Uplink");
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toMatchObject({ tag: "a", text: "Skip to content" });
+    const skipBox = await page.getByRole("link", { name: "Skip to content" }).boundingBox();
+    expect(skipBox?.width ?? 0).toBeGreaterThan(50);
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    expect(new URL(page.url()).pathname).toBe("/tickets");
+    await page.keyboard.press("Tab");
+    expect((await focused(page)).inMain).toBe(true);
+    // Once focus has left it, the skip link is out of sight again.
+    expect((await page.getByRole("link", { name: "Skip to content" }).boundingBox())?.width ?? 0).toBeLessThanOrEqual(
+      1,
+    );
+
+    // In-app navigation: focus moves to the new page's h1 (after its data, for a record).
+    const nav = page.getByRole("navigation", { name: "Main navigation" });
+    await nav.getByRole("link", { name: "SMS log" }).click();
+    await headingFocused(page, "SMS log");
+    await titled(page, "SMS log · Uplink");
+    expect(await nav.getByRole("link", { name: "SMS log" }).getAttribute("aria-current")).toBe("page");
+
+    await nav.getByRole("link", { name: "Tickets" }).click();
+    await headingFocused(page, "Tickets");
+    await page.getByRole("link", { name: "Cannot connect" }).first().click();
+    await headingFocused(page, "Cannot connect");
+    await titled(page, `${ticket.number} Cannot connect · Uplink`);
+
+    await page.getByRole("link", { name: "Lars Mills" }).first().click();
+    await headingFocused(page, "Lars Mills");
+    await titled(page, "Lars Mills · Uplink");
+
+    // The settings tabs are in the path, yet a tab switch keeps focus on the tab.
+    await nav.getByRole("link", { name: "Settings" }).click();
+    await headingFocused(page, "Settings");
+    await titled(page, "Staff · Settings · Uplink");
+    await page.getByRole("tab", { name: "Service plans" }).click();
+    await titled(page, "Service plans · Settings · Uplink");
+    expect(await focused(page)).toMatchObject({ role: "tab", text: "Service plans" });
+
+    await page.getByRole("button", { name: "Account menu" }).click();
+    await page.getByRole("menuitem", { name: "Profile and password" }).click();
+    await headingFocused(page, "Your account");
+    await titled(page, "Your account · Uplink");
+
+    await page.goto("/no-such-page");
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    await titled(page, "Page not found · Uplink");
+  }, 120_000);
+
+  it("follows the system's colour scheme until someone picks one in the account menu, and remembers the choice", async () => {
+    const context = await h().browser.newContext({ baseURL: h().baseUrl, colorScheme: "dark" });
+    try {
+      const page = await context.newPage();
+      const scheme = () => page.evaluate(() => document.documentElement.getAttribute("data-mantine-color-scheme"));
+      await signInThroughUi(page, DEMO.jane.email, DEMO.jane.password);
+      expect(await scheme()).toBe("dark");
+      const choose = async (name: string) => {
+        await page.getByRole("button", { name: "Account menu" }).click();
+        await page.getByRole("menuitem", { name, exact: true }).click();
+      };
+      await choose("Light");
+      expect(await scheme()).toBe("light");
+      await page.reload();
+      await page.getByRole("button", { name: "Account menu" }).waitFor();
+      expect(await scheme()).toBe("light");
+      await page.getByRole("button", { name: "Account menu" }).click();
+      await page.getByRole("menuitem", { name: "Light (chosen)" }).waitFor();
+      expect(await page.getByRole("menuitem", { name: "Dark", exact: true }).count()).toBe(1);
+      await page.keyboard.press("Escape");
+      await choose("Match the system");
+      expect(await scheme()).toBe("dark");
+    } finally {
+      await context.close();
+    }
   }, 120_000);
 });

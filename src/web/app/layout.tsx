@@ -20,11 +20,12 @@ import {
   IconTicket,
   IconUsers,
 } from "@tabler/icons-react";
-import { lazy, type ReactNode, Suspense, use } from "react";
+import { lazy, type ReactNode, Suspense, use, useRef } from "react";
 import { Link, useLocation } from "react-router";
 import { PaletteLauncher } from "../search/palette-launcher.js";
 import { SmsOffBanner } from "../sms/sms-off-banner.js";
 import { useSession } from "./auth.js";
+import { MAIN_ID, SkipLink, useFocusHeadingOnNavigation } from "./page-title.js";
 import { PageLoader } from "./pages.js";
 
 // The account menu needs the floating-dropdown code (about 25 KB gzip); it loads just after the
@@ -81,6 +82,8 @@ export function AppLayout({ children }: { children: ReactNode }) {
   const location = useLocation();
   const isActive = (to: string, exact?: boolean) =>
     exact ? location.pathname === to : location.pathname === to || location.pathname.startsWith(`${to}/`);
+  const main = useRef<HTMLElement>(null);
+  useFocusHeadingOnNavigation(main);
 
   return (
     <AppShell
@@ -88,10 +91,18 @@ export function AppLayout({ children }: { children: ReactNode }) {
       navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }}
       padding="md"
     >
+      <SkipLink />
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Toggle navigation"
+              aria-expanded={opened}
+            />
             <Text component={Link} to="/" fw={700} size="lg" style={{ textDecoration: "none", color: "inherit" }}>
               Uplink
             </Text>
@@ -114,6 +125,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
             label={item.label}
             leftSection={<item.icon size={18} />}
             active={isActive(item.to, "exact" in item ? item.exact : false)}
+            aria-current={isActive(item.to, "exact" in item ? item.exact : false) ? "page" : undefined}
             onClick={close}
           />
         ))}
@@ -124,11 +136,13 @@ export function AppLayout({ children }: { children: ReactNode }) {
             label="Settings"
             leftSection={<IconSettings size={18} />}
             active={isActive("/settings")}
+            aria-current={isActive("/settings") ? "page" : undefined}
             onClick={close}
           />
         )}
       </AppShell.Navbar>
-      <AppShell.Main>
+      {/* Focused by the skip link; its outline would frame the whole page. */}
+      <AppShell.Main id={MAIN_ID} ref={main} tabIndex={-1} style={{ outline: "none" }}>
         {user.role === "admin" && <DefaultPasswordWarning />}
         {user.role === "admin" && <SmsOffBanner />}
         <Suspense fallback={<PageLoader />}>

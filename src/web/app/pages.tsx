@@ -1,6 +1,7 @@
-import { Alert, Button, Center, Loader, Stack, Text, Title } from "@mantine/core";
+import { Alert, Button, Center, Loader, Stack, Text } from "@mantine/core";
 import { Link, useRouteError } from "react-router";
 import { ApiError, errorMessage } from "./api.js";
+import { PageHeading, usePageTitle } from "./page-title.js";
 
 export function PageLoader() {
   return (
@@ -12,6 +13,7 @@ export function PageLoader() {
 
 export function ErrorPage({ error }: { error?: unknown }) {
   const routeError = useRouteError();
+  usePageTitle("Error");
   return (
     <Center p="xl">
       <Alert color="red" title="This page could not be shown" maw={520}>
@@ -41,9 +43,10 @@ export function NotFoundPage({
   backTo?: string;
   backLabel?: string;
 }) {
+  usePageTitle(title);
   return (
     <Stack align="center" p="xl">
-      <Title order={2}>{title}</Title>
+      <PageHeading ta="center">{title}</PageHeading>
       <Text c="dimmed" ta="center">
         {message}
       </Text>

@@ -1,14 +1,96 @@
-import { createTheme } from "@mantine/core";
+import {
+  type CSSVariablesResolver,
+  createTheme,
+  DEFAULT_THEME,
+  darken,
+  luminance,
+  type MantineColorsTuple,
+  toRgba,
+} from "@mantine/core";
+
+// Contrast (WCAG 2.2 AA: 4.5:1 for text) is settled here, for both colour schemes, and nowhere
+// else: pages use Mantine's colours and variants as they are. Mantine's default palettes are too
+// light for that: white on a filled blue button is 3.6:1, the light badges' text on their tint as
+// low as 3.6:1, dimmed grey text 3.3:1, and in the dark scheme dimmed text, placeholders and
+// error messages are below 4.5:1 too. test/e2e/accessibility.test.ts holds every main page to it.
+
+/** The WCAG contrast ratio of two colours (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const [lighter, darker] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (lighter + 0.05) / (darker + 0.05);
+}
+
+function toHex(color: string): string {
+  const { r, g, b } = toRgba(color);
+  return `#${[r, g, b].map((channel) => Math.round(channel).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The colour darkened in small steps until it reaches `ratio` against `background`. */
+function darkenUntil(color: string, background: string, ratio: number): string {
+  let result = color;
+  for (let step = 1; contrastRatio(result, background) < ratio && step <= 50; step += 1) {
+    result = toHex(darken(color, step * 0.02));
+  }
+  return result;
+}
+
+/**
+ * A palette whose dark end is dark enough for text: shade 8 (filled buttons and badges carry white
+ * text on it in both schemes; in the light scheme it is also the colour of `c="red"` text, outline
+ * badges and links, on white or the grey of a table row) and shade 9 (the text of light badges,
+ * alerts and subtle buttons, on the palette's tint, shade 1). The light end stays Mantine's.
+ */
+function readablePalette(shades: MantineColorsTuple): MantineColorsTuple {
+  const white = "#ffffff";
+  const tableRowGrey = DEFAULT_THEME.colors.gray[1];
+  const shade8 = darkenUntil(darkenUntil(shades[8], white, 4.6), tableRowGrey, 4.6);
+  const shade9 = darkenUntil(darkenUntil(shades[9], shades[1], 4.6), white, contrastRatio(shade8, white) + 0.5);
+  return [...shades.slice(0, 8), shade8, shade9] as unknown as MantineColorsTuple;
+}
+
+// "dark" is the dark scheme's surfaces, not a colour things are drawn in.
+const readableColors = Object.fromEntries(
+  Object.entries(DEFAULT_THEME.colors)
+    .filter(([name]) => name !== "dark")
+    .map(([name, shades]) => [name, readablePalette(shades)]),
+);
+
+/**
+ * The scheme colours Mantine takes from its light end: grey text (`c="dimmed"`, descriptions),
+ * placeholders and field errors. Each is at least 4.6:1 on the surfaces it is drawn on (light: white,
+ * the grey of table rows, the tint of a blue alert; dark: the body, cards and inputs).
+ */
+export const cssVariablesResolver: CSSVariablesResolver = (theme) => ({
+  variables: {},
+  light: {
+    // Shade 9: a link inside an alert sits on the alert's tint, not on white.
+    "--mantine-color-anchor": `var(--mantine-color-${theme.primaryColor}-9)`,
+    "--mantine-color-dimmed": "#5f666d",
+    "--mantine-color-placeholder": "#6c757d",
+    "--mantine-color-error": "var(--mantine-color-red-8)",
+  },
+  dark: {
+    "--mantine-color-dimmed": "#a6a6a6",
+    "--mantine-color-placeholder": "#a6a6a6",
+    "--mantine-color-error": "var(--mantine-color-red-4)",
+  },
+});
 
 export const theme = createTheme({
   primaryColor: "blue",
+  // Filled buttons and badges, links and coloured text use shade 8 (see readablePalette).
+  primaryShade: { light: 8, dark: 8 },
+  colors: readableColors,
   defaultRadius: "md",
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
   components: {
+    // A link is told from the text around it by more than its colour (WCAG 1.4.1).
+    Anchor: { defaultProps: { underline: "always" } },
+    // Mantine's close buttons are an icon only: give each a name (confirmation dialogs included).
+    Modal: { defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } },
+    Notification: { defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } } },
+    Alert: { defaultProps: { closeButtonLabel: "Dismiss" } },
     // Comfortable tap targets for technicians on phones.
     Button: { defaultProps: { size: "sm" } },
-    // A badge is a word or two that must read whole: Mantine's lets a squeezed table cell or row
-    // cut it to "WAITING ON CU…"; at its text's width it wraps to the next line instead.
-    Badge: { styles: { root: { minWidth: "max-content" } } },
   },
 });

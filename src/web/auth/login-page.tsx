@@ -6,6 +6,7 @@ import { ApiError, errorMessage } from "../app/api.js";
 import { useSessionQuery } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
 import { ThemeToggle } from "../app/layout.js";
+import { usePageTitle } from "../app/page-title.js";
 import { useSetupStatus, useSignIn } from "./api.js";
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
@@ -23,6 +24,7 @@ export function LoginPage() {
   });
   const login = useSignIn();
   const setup = useSetupStatus();
+  usePageTitle("Sign in");
 
   if (session.data) return <Navigate to={safeNext(params.get("next"))} replace />;
 

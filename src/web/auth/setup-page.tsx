@@ -6,6 +6,7 @@ import { ZSetup } from "../../shared/auth.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSessionQuery } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
+import { usePageTitle } from "../app/page-title.js";
 import { PageLoader } from "../app/pages.js";
 import { useCompleteSetup, useSetupStatus } from "./api.js";
 
@@ -25,6 +26,7 @@ export default function SetupPage() {
   const status = useSetupStatus();
   const setup = useCompleteSetup();
   const tokenFromLink = params.get("token") ?? "";
+  usePageTitle("First-run setup");
   const form = useForm({
     initialValues: { token: tokenFromLink, name: "", email: "", password: "", confirm: "" },
     validate: validateWith(ZSetupForm),

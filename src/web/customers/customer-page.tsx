@@ -34,6 +34,7 @@ import { errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
 import { CopyValue } from "../app/copy-value.js";
 import { DateTime } from "../app/date-time.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, isRecordId, NotFoundPage } from "../app/pages.js";
 import { formatPhone, PhoneWithCopy } from "../app/phone.js";
 import type { CallState } from "../call/call-page.js";
@@ -239,6 +240,7 @@ function CustomerView({ id }: { id: string }) {
   const archive = useArchiveCustomer();
   const restore = useRestoreCustomer();
   const [editing, setEditing] = useState(false);
+  usePageTitle(customer.data?.name);
   const call = useLocation().state as CallState | null;
 
   if (customer.isPending) {
@@ -296,9 +298,7 @@ function CustomerView({ id }: { id: string }) {
           <Anchor component={Link} to="/customers" size="sm">
             ← Customers
           </Anchor>
-          <Title order={2} style={{ overflowWrap: "anywhere" }}>
-            {c.name}
-          </Title>
+          <PageHeading style={{ overflowWrap: "anywhere" }}>{c.name}</PageHeading>
           <Group gap="xs">
             <Group gap={2} wrap="nowrap">
               <Text c="dimmed">{c.accountNumber}</Text>

@@ -1,28 +1,16 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Modal,
-  Select,
-  SimpleGrid,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-} from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconDownload, IconPlus, IconSearch, IconUpload } from "@tabler/icons-react";
 import { DataTable, type DataTableSortStatus } from "mantine-datatable";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { PhoneText } from "../app/phone.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
@@ -66,6 +54,18 @@ export default function CustomersPage() {
   }
   const cursor = cursors.at(-1);
   const list = useCustomers(filter, cursor, PAGE_SIZE);
+  usePageTitle("Customers");
+
+  // Enter in the search opens the first hit: at once when the list already shows this search's
+  // answer, else as soon as it arrives (the search is debounced, so Enter may beat it).
+  const [openFirstHitOf, setOpenFirstHitOf] = useState<string | null>(null);
+  const answered = !list.isPlaceholderData && !list.isFetching && q === openFirstHitOf;
+  const firstHit = answered ? list.data?.items[0] : undefined;
+  useEffect(() => {
+    if (!answered) return;
+    setOpenFirstHitOf(null);
+    if (firstHit) navigate(`/customers/${firstHit.id}`);
+  }, [answered, firstHit, navigate]);
 
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params);
@@ -85,7 +85,7 @@ export default function CustomersPage() {
   return (
     <Stack>
       <Group justify="space-between" wrap="wrap">
-        <Title order={2}>Customers</Title>
+        <PageHeading>Customers</PageHeading>
         <Group gap="xs">
           <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
             New customer
@@ -114,8 +114,15 @@ export default function CustomersPage() {
         value={search}
         onChange={(event) => {
           setSearch(event.currentTarget.value);
+          setOpenFirstHitOf(null);
           setParam("q", event.currentTarget.value.trim() || null);
         }}
+        onKeyDown={(event) => {
+          if (event.key !== "Enter" || event.nativeEvent.isComposing) return;
+          event.preventDefault();
+          if (search.trim()) setOpenFirstHitOf(search.trim());
+        }}
+        description="Enter opens the first match"
         autoFocus
         type="search"
       />

@@ -24,6 +24,7 @@ import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { formatDay, formatDuration, formatTime } from "../app/format.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { queueUrl } from "../tickets/queue-url.js";
 import { describeActivity } from "./activity.js";
 import { useDashboard } from "./api.js";
@@ -38,7 +39,7 @@ function StatCard(props: {
   alert?: boolean;
 }) {
   return (
-    <UnstyledButton component={Link} to={props.to} aria-label={`${props.label} ${props.value}`}>
+    <UnstyledButton component={Link} to={props.to}>
       <Card withBorder padding="md" radius="md" h="100%">
         <Group justify="space-between" align="flex-start" wrap="nowrap">
           <Stack gap={2}>
@@ -67,7 +68,7 @@ function Section({ title, children, action }: { title: string; children: ReactNo
   return (
     <Card withBorder radius="md" padding="md" h="100%" component="section" aria-label={title}>
       <Group justify="space-between" mb="sm">
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           {title}
         </Title>
         {action}
@@ -297,6 +298,7 @@ function TrendChart({ dashboard }: { dashboard: Dashboard }) {
           tickLine="y"
           gridAxis="y"
           fillOpacity={0.15}
+          role="figure"
           aria-label="Tickets created and resolved per day over the last 30 days"
         />
       )}
@@ -332,6 +334,7 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
                 { name: "Overdue", color: "red.6" },
               ]}
               gridAxis="x"
+              role="figure"
               aria-label="Open and overdue tickets per technician"
             />
           )}
@@ -448,7 +451,7 @@ function FirstSteps() {
   return (
     <Paper withBorder radius="md" p="xl">
       <Stack align="flex-start" gap="sm">
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           No tickets yet
         </Title>
         <Text c="dimmed" maw={640}>
@@ -486,10 +489,11 @@ export default function DashboardPage() {
   const query = useDashboard();
   const dashboard = query.data;
   const isTechnician = user.role === "technician";
+  usePageTitle("Dashboard");
 
   const header = (
     <Group justify="space-between" align="center">
-      <Title order={2}>Dashboard</Title>
+      <PageHeading>Dashboard</PageHeading>
       {dashboard && (
         <Group gap="xs">
           <Text size="xs" c="dimmed">

@@ -1,7 +1,8 @@
-import { Alert, Stack, Tabs, Title } from "@mantine/core";
+import { Alert, Stack, Tabs } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { useNavigate, useParams } from "react-router";
 import { useIsAdmin } from "../app/auth.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { PageLoader } from "../app/pages.js";
 
 // Each tab belongs to its feature; the page only arranges them.
@@ -22,7 +23,8 @@ export default function SettingsPage() {
   const navigate = useNavigate();
   const params = useParams();
   const tabs = isAdmin ? TABS : STAFF_TABS;
-  const current = tabs.find((tab) => tab.value === params["*"])?.value ?? tabs[0]?.value ?? "staff";
+  const current = tabs.find((tab) => tab.value === params["*"]) ?? tabs[0] ?? TABS[0];
+  usePageTitle(`${current.label} · Settings`);
 
   if (!isAdmin && params["*"] !== "api-tokens") {
     return (
@@ -33,8 +35,8 @@ export default function SettingsPage() {
   }
   return (
     <Stack>
-      <Title order={2}>Settings</Title>
-      <Tabs value={current} onChange={(value) => value && navigate(`/settings/${value}`)} keepMounted={false}>
+      <PageHeading>Settings</PageHeading>
+      <Tabs value={current.value} onChange={(value) => value && navigate(`/settings/${value}`)} keepMounted={false}>
         <Tabs.List style={{ flexWrap: "wrap" }}>
           {tabs.map((tab) => (
             <Tabs.Tab key={tab.value} value={tab.value}>

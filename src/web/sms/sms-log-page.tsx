@@ -1,16 +1,4 @@
-import {
-  Alert,
-  Anchor,
-  Button,
-  Group,
-  Select,
-  SimpleGrid,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-  Tooltip,
-} from "@mantine/core";
+import { Alert, Anchor, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Tooltip } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
@@ -29,6 +17,7 @@ import type { SmsLog, SmsLogQuery } from "../../shared/sms.js";
 import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { formatPhone } from "../app/phone.js";
 import { useRetrySms, useSmsLog, useSmsStatus } from "./api.js";
 import { SmsStatusBadge } from "./sms-status-badge.js";
@@ -65,6 +54,7 @@ export default function SmsLogPage() {
   // Admins and office agents.
   const canRetry = useIsOffice();
   const smsStatus = useSmsStatus();
+  usePageTitle("SMS log");
   // The filters live in the URL (?status=failed&purpose=ticket_reply&from=2026-01-01&to=…&q=…), so
   // a reload, the back button and a shared link keep them.
   const [params, setParams] = useSearchParams();
@@ -127,7 +117,7 @@ export default function SmsLogPage() {
 
   return (
     <Stack>
-      <Title order={2}>SMS log</Title>
+      <PageHeading>SMS log</PageHeading>
       <Text c="dimmed" size="sm">
         Every text Uplink sent, skipped or received, newest first.
       </Text>

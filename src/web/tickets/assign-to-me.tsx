@@ -51,7 +51,7 @@ export function AssignToMeRowAction({ ticket }: { ticket: TicketListItem }) {
   return (
     <AssignToMeButton
       assigneeId={ticket.assignee?.id ?? null}
-      label={`Assign ${ticket.number} to me`}
+      label={`Assign to me: ${ticket.number}`}
       loading={update.isPending}
       onAssign={(myId) =>
         update.mutate(

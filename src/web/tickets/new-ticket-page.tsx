@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, Select, SimpleGrid, Stack, Textarea, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Group, Paper, Select, SimpleGrid, Stack, Textarea, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { Link, useNavigate, useSearchParams } from "react-router";
@@ -6,6 +6,7 @@ import type { TicketCategory, TicketPriority } from "../../shared/enums.js";
 import { ZCreateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { validateWith } from "../app/forms.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { useCreateTicket, useSlaSettings } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerPicker } from "./customer-picker.js";
@@ -20,6 +21,7 @@ export default function NewTicketPage() {
   const prefilled = params.get("customerId");
   const create = useCreateTicket();
   const sla = useSlaSettings();
+  usePageTitle("New ticket");
   const form = useForm({
     initialValues: {
       customerId: prefilled && UUID.test(prefilled) ? prefilled : (null as string | null),
@@ -59,7 +61,7 @@ export default function NewTicketPage() {
   const cancelTo = prefilled && UUID.test(prefilled) ? `/customers/${prefilled}` : "/tickets";
   return (
     <Stack maw={760}>
-      <Title order={2}>New ticket</Title>
+      <PageHeading>New ticket</PageHeading>
       <Paper withBorder p="md">
         <form onSubmit={submit} noValidate>
           <Stack>

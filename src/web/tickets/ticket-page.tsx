@@ -40,6 +40,7 @@ import {
   undecided,
 } from "../app/merge.js";
 import { MergeConflict, type MergeFieldInfos } from "../app/merge-conflict.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
@@ -351,6 +352,7 @@ export default function TicketPage() {
   const [conflict, setConflict] = useState<ControlConflict | null>(null);
   const [savingConflict, setSavingConflict] = useState(false);
   const [editing, setEditing] = useState(false);
+  usePageTitle(ticket.data ? `${ticket.data.number} ${ticket.data.subject}` : undefined);
 
   if (ticket.isPending) {
     return (
@@ -466,9 +468,7 @@ export default function TicketPage() {
               </Badge>
             )}
           </Group>
-          <Title order={2} style={{ overflowWrap: "anywhere" }}>
-            {current.subject}
-          </Title>
+          <PageHeading style={{ overflowWrap: "anywhere" }}>{current.subject}</PageHeading>
           <Text size="sm" c="dimmed">
             {CATEGORY_LABELS[current.category]} · opened <DateTime value={current.createdAt} />
             {current.createdBy ? ` by ${current.createdBy.name}` : ""}

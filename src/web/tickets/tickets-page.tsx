@@ -13,7 +13,6 @@ import {
   Stack,
   Text,
   TextInput,
-  Title,
 } from "@mantine/core";
 import { useDebouncedValue, useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { modals } from "@mantine/modals";
@@ -28,6 +27,7 @@ import type { TicketListItem } from "../../shared/tickets.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
 import { AssignToMeRowAction } from "./assign-to-me.js";
@@ -76,7 +76,6 @@ function TicketCard({ ticket }: { ticket: TicketListItem }) {
       component={Link}
       to={`/tickets/${ticket.id}`}
       padding="sm"
-      aria-label={`${ticket.number} ${ticket.subject}`}
       style={ticket.overdue ? { borderColor: "var(--mantine-color-red-filled)", borderWidth: 2 } : undefined}
     >
       <Stack gap={6}>
@@ -186,6 +185,7 @@ export default function TicketsPage() {
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
   const [selected, setSelected] = useState<TicketListItem[]>([]);
+  usePageTitle("Tickets");
 
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -284,7 +284,7 @@ export default function TicketsPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Tickets</Title>
+        <PageHeading>Tickets</PageHeading>
         <Button component={Link} to="/tickets/new" leftSection={<IconPlus size={16} />}>
           New ticket
         </Button>

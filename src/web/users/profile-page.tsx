@@ -7,6 +7,7 @@ import { ZCreateUser, ZPassword } from "../../shared/users.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { useUpdateProfile } from "./api.js";
 
 /** Name and phone follow the same rules as on a staff account. */
@@ -43,7 +44,9 @@ function ProfileForm() {
       noValidate
     >
       <Stack>
-        <Title order={3}>Profile</Title>
+        <Title order={2} size="h3">
+          Profile
+        </Title>
         <Text size="sm" c="dimmed">
           {user.email} · {USER_ROLE_LABELS[user.role]}
         </Text>
@@ -86,7 +89,9 @@ function PasswordForm() {
       noValidate
     >
       <Stack>
-        <Title order={3}>Change password</Title>
+        <Title order={2} size="h3">
+          Change password
+        </Title>
         {update.error && !(update.error instanceof ApiError && update.error.problem.errors) && (
           <Alert color="red">{errorMessage(update.error)}</Alert>
         )}
@@ -119,9 +124,10 @@ function PasswordForm() {
 }
 
 export default function ProfilePage() {
+  usePageTitle("Your account");
   return (
     <Stack maw={560}>
-      <Title order={2}>Your account</Title>
+      <PageHeading>Your account</PageHeading>
       <Paper withBorder p="md">
         <ProfileForm />
       </Paper>
