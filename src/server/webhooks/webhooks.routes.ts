@@ -29,6 +29,8 @@ const ZWebhookId = z.object({ id: z.uuid("id must be a webhook id (UUID)") });
 const ZDeliveryParams = ZWebhookId.extend({ deliveryId: z.uuid("deliveryId must be a delivery id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
 const admins = { access: ["admin"] as const };
+/** Answers that hold a secret are never kept for Idempotency-Key replays (http/idempotency.ts). */
+const adminsAnsweringSecrets = { ...admins, idempotency: false };
 const tags = ["webhooks"];
 
 /** Outbound webhooks (Standard Webhooks 1.0), admins only: docs/webhooks.md. */
@@ -48,7 +50,7 @@ export async function webhooksRoutes(app: App) {
   app.post(
     "/api/webhooks",
     {
-      config: admins,
+      config: adminsAnsweringSecrets,
       schema: {
         tags,
         summary: "Add a webhook endpoint (admins); the answer holds its secret, shown this once",
@@ -108,7 +110,7 @@ export async function webhooksRoutes(app: App) {
   app.post(
     "/api/webhooks/:id/rotate-secret",
     {
-      config: admins,
+      config: adminsAnsweringSecrets,
       schema: {
         tags,
         summary: "A new secret, shown this once; the old one keeps signing beside it for 24 h (admins)",

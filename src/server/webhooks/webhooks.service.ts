@@ -159,6 +159,7 @@ export async function createWebhook(
     if (!row) throw new Error("insert returned no row");
     await recordAudit(db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "webhook.create",
       entityType: "webhook",
       entityId: row.id,
@@ -207,6 +208,7 @@ export async function updateWebhook(
     if (!row) throw notFound("webhook.not_found", "This webhook");
     await recordAudit(db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "webhook.update",
       entityType: "webhook",
       entityId: id,
@@ -225,6 +227,7 @@ export async function deleteWebhook(ctx: ServiceContext, actor: Actor, id: strin
     await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
     await recordAudit(db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "webhook.delete",
       entityType: "webhook",
       entityId: id,
@@ -254,6 +257,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, actor: Actor, id:
     if (!row) throw notFound("webhook.not_found", "This webhook");
     await recordAudit(db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "webhook.rotate_secret",
       entityType: "webhook",
       entityId: id,
@@ -393,6 +397,7 @@ export async function redeliverWebhook(
     await notify(db, WEBHOOK_OUTBOX_CHANNEL);
     await recordAudit(db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "webhook.redeliver",
       entityType: "webhook",
       entityId: endpointId,
@@ -429,6 +434,7 @@ export async function sendTestEvent(ctx: ServiceContext, actor: Actor, endpointI
     if (!deliveryId) throw new Error("queueing the test event returned no delivery");
     await recordAudit(db, {
       actorId: actor.id,
+      tokenId: actor.tokenId,
       action: "webhook.test",
       entityType: "webhook",
       entityId: endpointId,
