@@ -109,7 +109,8 @@ export default function CustomersPage() {
 
       <TextInput
         label="Search customers"
-        placeholder="Name, phone, email, account number, IP, MAC, serial or street"
+        // A description, not a placeholder: it wraps on a phone and stays while the person types.
+        description="Name, phone, email, account number, IP, MAC, serial or street; Enter opens the first match"
         leftSection={<IconSearch size={16} />}
         value={search}
         onChange={(event) => {
@@ -122,7 +123,6 @@ export default function CustomersPage() {
           event.preventDefault();
           if (search.trim()) setOpenFirstHitOf(search.trim());
         }}
-        description="Enter opens the first match"
         autoFocus
         type="search"
       />
