@@ -244,6 +244,33 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     url: `/api/tickets/${w.ticket.id}`,
     body: { subject: `Subject ${nextUnique()}`, version: await currentVersion(w.admin, `/api/tickets/${w.ticket.id}`) },
   }),
+  "POST /api/tokens": async () => ({ url: "/api/tokens", body: { name: `Token ${nextUnique()}`, scopes: ["read"] } }),
+  // The agent's token: the agent (its owner) and admins (anyone's) may revoke it.
+  "DELETE /api/tokens/:id": async (w) => {
+    const token = await expectCreated(
+      w.admin.post("/api/tokens", { name: `Token ${nextUnique()}`, scopes: ["read"], userId: w.agent.user.id }),
+    );
+    return { url: `/api/tokens/${token.id}` };
+  },
+  "POST /api/webhooks": async () => ({
+    url: "/api/webhooks",
+    body: { url: `https://hooks.example.test/${nextUnique()}`, events: ["ticket.created"] },
+  }),
+  "PATCH /api/webhooks/:id": async (w) => ({
+    url: `/api/webhooks/${w.webhook.id}`,
+    body: { description: `Hooks ${nextUnique()}` },
+  }),
+  "DELETE /api/webhooks/:id": async (w) => {
+    const webhook = await expectCreated(
+      w.admin.post("/api/webhooks", { url: "https://hooks.example.test/gone", events: ["sms.failed"] }),
+    );
+    return { url: `/api/webhooks/${webhook.id}` };
+  },
+  "POST /api/webhooks/:id/rotate-secret": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/rotate-secret` }),
+  "POST /api/webhooks/:id/test": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/test` }),
+  "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
+    url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
+  }),
   "POST /api/tickets/:id/comments": async (w) => ({
     url: `/api/tickets/${w.ticket.id}/comments`,
     body: { body: `Comment ${nextUnique()}` },
@@ -350,7 +377,47 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "DELETE /api/sms/templates/:purpose": ADMIN,
 
   "GET /api/dashboard": ALL,
+
+  // Each staff member their own; admins anyone's (the service checks ownership). Session only.
+  "GET /api/tokens": ALL,
+  "POST /api/tokens": ALL,
+  "DELETE /api/tokens/:id": ALL,
 };
+
+/**
+ * Routes an API token may never call, whatever its scopes (`config.sessionOnly`): signing in and
+ * out, setup, one's own profile and password, and the tokens themselves (a leaked token must not
+ * mint another or outlive its revocation).
+ */
+export const SESSION_ONLY_ROUTES: readonly string[] = [
+  "POST /api/auth/login",
+  "POST /api/auth/logout",
+  "GET /api/auth/me",
+  "GET /api/setup",
+  "POST /api/setup",
+  "PATCH /api/users/me",
+  "GET /api/tokens",
+  "POST /api/tokens",
+  "DELETE /api/tokens/:id",
+];
+
+/**
+ * The scope an API token needs for a route, from the tables above: none on session-only routes
+ * ("session": refused), any valid token on public ones, `admin` on admin-only routes, `read` for
+ * GET/HEAD, `write` for the rest.
+ */
+export function expectedTokenAccess(route: {
+  method: string;
+  pattern: string;
+}): "session" | "any" | "read" | "write" | "admin" {
+  const method = route.method === "HEAD" ? "GET" : route.method;
+  if (SESSION_ONLY_ROUTES.includes(`${method} ${route.pattern}`)) return "session";
+  const roles = expectedRoles(route);
+  if (roles === undefined) throw new Error(`${routeName(route)} is not in ROLE_TABLE`);
+  if (roles === "public") return "any";
+  if (roles.every((role) => role === "admin")) return "admin";
+  return method === "GET" ? "read" : "write";
+}
 
 /** The roles the table lets call a route ("public": all of them, and anonymous clients). */
 export function expectedRoles(route: { method: string; pattern: string }): "public" | readonly UserRole[] | undefined {
