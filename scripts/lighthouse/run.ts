@@ -76,6 +76,11 @@ function failedRequests(lhr: Result): string[] {
     .map((item) => `${String(item.url)} (${String(item.statusCode)})`);
 }
 
+/** Lighthouse ran but could not measure the page (its runtimeError). */
+class LighthouseRunError extends Error {
+  override name = "LighthouseRunError";
+}
+
 /** One Lighthouse run in a fresh headless Chromium (nothing cached, nothing left from the last run). */
 async function auditOnce(options: LighthouseOptions, url: string, cookie: string | undefined): Promise<Result> {
   // Lighthouse's own launcher, as its CLI starts Chrome (a browser launched by Playwright painted
@@ -95,7 +100,7 @@ async function auditOnce(options: LighthouseOptions, url: string, cookie: string
     });
     if (!result) throw new Error(`Lighthouse returned nothing for ${url}`);
     if (result.lhr.runtimeError) {
-      throw new Error(
+      throw new LighthouseRunError(
         `Lighthouse failed on ${url}: ${result.lhr.runtimeError.code} ${result.lhr.runtimeError.message}`,
       );
     }
@@ -200,11 +205,22 @@ async function main(): Promise<number> {
           }
           if (rebuiltSinceStart()) throw new Error("The web app was rebuilt during the run.");
         } catch (error) {
-          if (!rebuiltSinceStart() || restarts >= 3) throw error;
-          restarts++;
-          log(`  ${id.padEnd(10)} run ${i}: the web app was rebuilt meanwhile; restarting the app and measuring again`);
-          await startApp();
-          continue;
+          if (restarts >= 3) throw error;
+          if (rebuiltSinceStart()) {
+            restarts++;
+            log(
+              `  ${id.padEnd(10)} run ${i}: the web app was rebuilt meanwhile; restarting the app and measuring again`,
+            );
+            await startApp();
+            continue;
+          }
+          // Lighthouse's own advice for a lost trace (NO_NAVSTART, NO_FCP on a busy machine): run again.
+          if (error instanceof LighthouseRunError) {
+            restarts++;
+            log(`  ${id.padEnd(10)} run ${i}: ${error.message}; measuring again`);
+            continue;
+          }
+          throw error;
         }
         const summary = summarize(lhr);
         log(

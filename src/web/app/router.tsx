@@ -6,18 +6,73 @@ import { ErrorPage, NotFoundPage, PageLoader } from "./pages.js";
 
 // Each page loads on demand: the first screen downloads only what it shows (sign-in included,
 // so a signed-in user never downloads the sign-in form's code).
-const LoginPage = lazy(() => import("../auth/login-page.js").then((m) => ({ default: m.LoginPage })));
-const SetupPage = lazy(() => import("../auth/setup-page.js"));
-const DashboardPage = lazy(() => import("../dashboard/dashboard-page.js"));
-const CustomersPage = lazy(() => import("../customers/customers-page.js"));
-const CustomerPage = lazy(() => import("../customers/customer-page.js"));
-const TicketsPage = lazy(() => import("../tickets/tickets-page.js"));
-const TicketPage = lazy(() => import("../tickets/ticket-page.js"));
-const NewTicketPage = lazy(() => import("../tickets/new-ticket-page.js"));
-const SmsLogPage = lazy(() => import("../sms/sms-log-page.js"));
-const SettingsPage = lazy(() => import("../settings/settings-page.js"));
-const ProfilePage = lazy(() => import("../users/profile-page.js"));
-const CallPage = lazy(() => import("../call/call-page.js"));
+const pageCode = {
+  login: () => import("../auth/login-page.js").then((m) => ({ default: m.LoginPage })),
+  setup: () => import("../auth/setup-page.js"),
+  dashboard: () => import("../dashboard/dashboard-page.js"),
+  customers: () => import("../customers/customers-page.js"),
+  customer: () => import("../customers/customer-page.js"),
+  tickets: () => import("../tickets/tickets-page.js"),
+  ticket: () => import("../tickets/ticket-page.js"),
+  newTicket: () => import("../tickets/new-ticket-page.js"),
+  sms: () => import("../sms/sms-log-page.js"),
+  settings: () => import("../settings/settings-page.js"),
+  profile: () => import("../users/profile-page.js"),
+  call: () => import("../call/call-page.js"),
+};
+const LoginPage = lazy(pageCode.login);
+const SetupPage = lazy(pageCode.setup);
+const DashboardPage = lazy(pageCode.dashboard);
+const CustomersPage = lazy(pageCode.customers);
+const CustomerPage = lazy(pageCode.customer);
+const TicketsPage = lazy(pageCode.tickets);
+const TicketPage = lazy(pageCode.ticket);
+const NewTicketPage = lazy(pageCode.newTicket);
+const SmsLogPage = lazy(pageCode.sms);
+const SettingsPage = lazy(pageCode.settings);
+const ProfilePage = lazy(pageCode.profile);
+const CallPage = lazy(pageCode.call);
+
+/** The page code the app opens on (a path the router below maps to a page; null: none). */
+function firstPageCode(pathname: string): (() => Promise<unknown>) | null {
+  const [first = "", second, third] = pathname.split("/").filter(Boolean);
+  if (third !== undefined && first !== "settings") return null;
+  switch (first) {
+    case "":
+      return pageCode.dashboard;
+    case "login":
+      return second === undefined ? pageCode.login : null;
+    case "setup":
+      return second === undefined ? pageCode.setup : null;
+    case "customers":
+      return second === undefined ? pageCode.customers : pageCode.customer;
+    case "tickets":
+      return second === undefined ? pageCode.tickets : second === "new" ? pageCode.newTicket : pageCode.ticket;
+    case "sms":
+      return second === undefined ? pageCode.sms : null;
+    case "settings":
+      return pageCode.settings;
+    case "profile":
+      return second === undefined ? pageCode.profile : null;
+    case "call":
+      return second === undefined ? pageCode.call : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * On the first load, the page's code and (after sign-in) the pages' styles are fetched at once,
+ * while the session is asked for: left to rendering, each waited for the one before (session, then
+ * styles, then the page's code, then its data), a round trip each on a phone's network. A failure
+ * is the page's to report when it renders (lazy imports again).
+ */
+function preloadFirstPage(pathname: string) {
+  const ignore = () => undefined;
+  firstPageCode(pathname)?.().catch(ignore);
+  if (pathname !== "/login" && pathname !== "/setup") import("./page-styles.js").catch(ignore);
+}
+preloadFirstPage(window.location.pathname);
 
 /** Signed-in pages: a 401 anywhere drops the session and lands here, which redirects to sign-in. */
 function RequireSession() {
