@@ -469,6 +469,19 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     }),
   );
   if (inbound.statusCode !== 200) throw new Error(`fixture: inbound SMS failed: ${inbound.statusCode} ${inbound.body}`);
+  // A webhook on loopback, which the SSRF guard refuses (no WEBHOOK_ALLOW_PRIVATE_NETWORKS here): its
+  // test event is tried once, then the dispatcher stops like the SMS one. Nothing the fuzz creates
+  // is ever sent anywhere.
+  const webhook = await ok(
+    admin.post("/api/webhooks", { url: "http://127.0.0.1:9/hooks", events: ["ticket.created", "sms.failed"] }),
+    "webhook",
+  );
+  const webhookTest = await ok(admin.post(`/api/webhooks/${webhook.id}/test`), "webhook test");
+  await eventually(async () => {
+    const page = await ok(admin.get(`/api/webhooks/${webhook.id}/deliveries`), "deliveries");
+    return page.items.some((d: { attempts: number; status: string }) => d.attempts === 1 && d.status === "pending");
+  });
+  await t.app.webhookDispatcher.stop();
   const sms = (await ok(admin.get("/api/sms?limit=200"), "sms list")).items as {
     id: string;
     providerSid: string | null;
@@ -482,6 +495,7 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     comment: comments.map((c) => c.id as string),
     sms: sms.map((s) => s.id),
     user: [spare.id as string],
+    webhook: [webhook.id as string, webhookTest.id as string],
   };
 
   const cursors = new Set<string>();

@@ -73,11 +73,13 @@ export interface FuzzFixture {
   messageSids: string[];
 }
 
-export type IdKind = "customer" | "ticket" | "plan" | "site" | "sms" | "user" | "comment";
+export type IdKind = "customer" | "ticket" | "plan" | "site" | "sms" | "user" | "comment" | "webhook";
 
 /** The kind of row a field or path names: `customerId`, `/api/customers/:id`… */
 function idKindOf(text: string): IdKind | undefined {
   const lower = text.toLowerCase();
+  // Before "sms": a webhook endpoint and its deliveries (/api/webhooks/:id/deliveries/:deliveryId).
+  if (lower.includes("webhook") || lower.includes("deliver")) return "webhook";
   if (lower.includes("customer")) return "customer";
   if (lower.includes("ticket") || lower === "ids") return "ticket";
   if (lower.includes("plan")) return "plan";

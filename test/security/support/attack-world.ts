@@ -9,6 +9,7 @@ import type { Customer } from "../../../src/shared/customers.js";
 import type { UserRole } from "../../../src/shared/enums.js";
 import type { SmsLog } from "../../../src/shared/sms.js";
 import type { TicketDetail } from "../../../src/shared/tickets.js";
+import { WEBHOOK_EVENT_TYPES } from "../../../src/shared/webhooks.js";
 import type { RegisteredRoute } from "../../http/routes.js";
 import { createTestApp, DEMO, type Session, signIn, type TestApp } from "../../support/app.js";
 import type { DatabaseKind } from "../../support/databases.js";
@@ -36,6 +37,8 @@ export interface World {
   ticket: TicketDetail;
   otherTicket: TicketDetail;
   sms: SmsLog;
+  /** A webhook endpoint (on loopback, which the SSRF guard refuses here) and the delivery of its test event. */
+  webhook: { id: string; deliveryId: string };
 }
 
 let unique = 0;
@@ -68,6 +71,10 @@ export function useWorld(kind: DatabaseKind): () => World {
     const ticket = await makeTicket(admin, { customerId: customer.id, assigneeId: john.user.id });
     const otherTicket = await makeTicket(admin, { customerId: otherCustomer.id });
     const sms = (await expectCreated(admin.post("/api/sms", { ticketId: ticket.id, body: "Hello" }))) as SmsLog;
+    const webhook = await expectCreated(
+      admin.post("/api/webhooks", { url: "http://127.0.0.1:9/hooks", events: WEBHOOK_EVENT_TYPES }),
+    );
+    const webhookTest = (await admin.post(`/api/webhooks/${webhook.id}/test`)).json() as { id: string };
     world = {
       t,
       twilio,
@@ -82,6 +89,7 @@ export function useWorld(kind: DatabaseKind): () => World {
       ticket,
       otherTicket,
       sms,
+      webhook: { id: webhook.id, deliveryId: webhookTest.id },
     };
     await quiesce(world);
   }, 120_000);
@@ -104,13 +112,16 @@ export async function expectCreated(
   return res.json();
 }
 
-/** Waits until the SMS dispatcher has nothing in flight, so the database holds still between snapshots. */
+/** Waits until the SMS and webhook dispatchers have nothing in flight, so the database holds still between snapshots. */
 export async function quiesce(world: World): Promise<void> {
   await eventually(async () => {
     world.t.app.smsDispatcher?.wake();
+    world.t.app.webhookDispatcher.wake();
     const [row] = await queryRows<{ n: number }>(
       world.t.database.handle.db,
-      sql`select count(*)::int as n from sms_logs where status in ('queued', 'sending')`,
+      sql`select (select count(*)::int from sms_logs where status in ('queued', 'sending'))
+        + (select count(*)::int from webhook_deliveries
+           where status = 'sending' or (status = 'pending' and next_attempt_at <= ${world.t.clock.now()})) as n`,
     );
     return row?.n === 0;
   }, 20_000);
@@ -271,6 +282,25 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
   "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
     url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
   }),
+  "POST /api/webhooks": async () => ({
+    url: "/api/webhooks",
+    body: { url: `https://hooks.example.test/${nextUnique()}`, events: ["ticket.created"] },
+  }),
+  "PATCH /api/webhooks/:id": async (w) => ({
+    url: `/api/webhooks/${w.webhook.id}`,
+    body: { description: `Hooks ${nextUnique()}` },
+  }),
+  "DELETE /api/webhooks/:id": async (w) => {
+    const webhook = await expectCreated(
+      w.admin.post("/api/webhooks", { url: "https://hooks.example.test/gone", events: ["sms.failed"] }),
+    );
+    return { url: `/api/webhooks/${webhook.id}` };
+  },
+  "POST /api/webhooks/:id/rotate-secret": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/rotate-secret` }),
+  "POST /api/webhooks/:id/test": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/test` }),
+  "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
+    url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
+  }),
   "POST /api/tickets/:id/comments": async (w) => ({
     url: `/api/tickets/${w.ticket.id}/comments`,
     body: { body: `Comment ${nextUnique()}` },
@@ -287,6 +317,7 @@ export function readUrl(route: RegisteredRoute, w: World): string {
     [/^\/api\/sms\//, w.sms.id],
     [/^\/api\/customers\//, w.customer.id],
     [/^\/api\/tickets\//, w.ticket.id],
+    [/^\/api\/webhooks\//, w.webhook.id],
   ];
   const id = idFor.find(([prefix]) => prefix.test(route.pattern))?.[1];
   if (route.pattern.includes(":") && !id) throw new Error(`no world row for ${route.pattern}: add one to readUrl`);
@@ -377,6 +408,17 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "DELETE /api/sms/templates/:purpose": ADMIN,
 
   "GET /api/dashboard": ALL,
+
+  // Outbound webhooks: admins only.
+  "GET /api/webhooks": ADMIN,
+  "POST /api/webhooks": ADMIN,
+  "GET /api/webhooks/:id": ADMIN,
+  "PATCH /api/webhooks/:id": ADMIN,
+  "DELETE /api/webhooks/:id": ADMIN,
+  "POST /api/webhooks/:id/rotate-secret": ADMIN,
+  "GET /api/webhooks/:id/deliveries": ADMIN,
+  "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": ADMIN,
+  "POST /api/webhooks/:id/test": ADMIN,
 
   // Each staff member their own; admins anyone's (the service checks ownership). Session only.
   "GET /api/tokens": ALL,
