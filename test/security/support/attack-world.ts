@@ -282,25 +282,6 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
   "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
     url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
   }),
-  "POST /api/webhooks": async () => ({
-    url: "/api/webhooks",
-    body: { url: `https://hooks.example.test/${nextUnique()}`, events: ["ticket.created"] },
-  }),
-  "PATCH /api/webhooks/:id": async (w) => ({
-    url: `/api/webhooks/${w.webhook.id}`,
-    body: { description: `Hooks ${nextUnique()}` },
-  }),
-  "DELETE /api/webhooks/:id": async (w) => {
-    const webhook = await expectCreated(
-      w.admin.post("/api/webhooks", { url: "https://hooks.example.test/gone", events: ["sms.failed"] }),
-    );
-    return { url: `/api/webhooks/${webhook.id}` };
-  },
-  "POST /api/webhooks/:id/rotate-secret": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/rotate-secret` }),
-  "POST /api/webhooks/:id/test": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/test` }),
-  "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
-    url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
-  }),
   "POST /api/tickets/:id/comments": async (w) => ({
     url: `/api/tickets/${w.ticket.id}/comments`,
     body: { body: `Comment ${nextUnique()}` },
