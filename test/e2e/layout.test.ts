@@ -29,8 +29,8 @@ interface ClippedText {
 /**
  * Every visible element whose text is cut off: it clips its overflow (hidden, clip, or an
  * ellipsis) and its content is wider than its box, or a line clamp hides lines; also text fields
- * whose value or placeholder is wider than the field. Visually hidden helpers (1 px boxes) are not
- * text anyone reads.
+ * whose value or placeholder is wider than the field, and chart labels running past their SVG's
+ * edge. Visually hidden helpers (1 px boxes) are not text anyone reads.
  */
 function findClippedText(page: Page): Promise<ClippedText[]> {
   return page.evaluate(() => {
@@ -83,6 +83,17 @@ function findClippedText(page: Page): Promise<ClippedText[]> {
       if (clipsX && widthCut) clipped.push({ selector, text: text.slice(0, 80), how: wide });
       if (style.webkitLineClamp !== "none" && element.scrollHeight > element.clientHeight + 1) {
         clipped.push({ selector, text: text.slice(0, 80), how: `clamped to ${style.webkitLineClamp} lines` });
+      }
+    }
+    // Chart labels are SVG text: cut where they run past the edge of their drawing.
+    for (const label of document.body.querySelectorAll<SVGTextElement>("svg text")) {
+      const svg = label.closest("svg");
+      const text = (label.textContent ?? "").trim();
+      if (!svg || !text) continue;
+      const box = label.getBoundingClientRect();
+      const frame = svg.getBoundingClientRect();
+      if (box.width > 0 && (box.left < frame.left - 1 || box.right > frame.right + 1)) {
+        clipped.push({ selector: describe(label), text, how: "runs past its chart's edge" });
       }
     }
     return clipped;

@@ -306,6 +306,17 @@ function TrendChart({ dashboard }: { dashboard: Dashboard }) {
   );
 }
 
+/**
+ * "Maximilian Oberhauser-Lindqvist" → "Maximilian O.": the chart's axis has 110 px, where a full
+ * name was cut at its left edge; the full names and counts are listed under the chart.
+ */
+function axisName(name: string): string {
+  // "(inactive)" is said in the list below.
+  const [first = "", ...rest] = name.split(/\s+/).filter((word) => word && !word.startsWith("("));
+  const last = rest.at(-1);
+  return last ? `${first} ${last.charAt(0)}.` : first;
+}
+
 function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
   const people = dashboard.technicians;
   const data = people.map((person) => ({
@@ -327,7 +338,7 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
               data={data}
               dataKey="name"
               orientation="vertical"
-              yAxisProps={{ width: 110 }}
+              yAxisProps={{ width: 110, tickFormatter: axisName }}
               xAxisProps={{ allowDecimals: false }}
               series={[
                 { name: "Open", color: "blue.6" },
