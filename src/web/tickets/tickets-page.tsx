@@ -183,8 +183,8 @@ export default function TicketsPage() {
   const isPhone = useMediaQuery("(max-width: 48em)");
   const [search, setSearch] = useState(params.get("q") ?? "");
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
-  const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
   const [selected, setSelected] = useState<TicketListItem[]>([]);
+  const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
   usePageTitle("Tickets");
 
   const update = (changes: Record<string, string | null>) => {
