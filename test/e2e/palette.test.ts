@@ -35,6 +35,13 @@ async function arrowTo(page: Page, text: string) {
 
 const isFocused = (page: Page) => searchBox(page).evaluate((input) => input === document.activeElement);
 
+/** Presses the shortcut and waits until the search field has the focus (keys typed go there). */
+async function openPalette(page: Page, key: string) {
+  await page.keyboard.press(key);
+  await searchBox(page).waitFor();
+  await page.waitForFunction(() => document.activeElement?.getAttribute("role") === "combobox");
+}
+
 describeBrowser("command palette in Chromium", () => {
   const h = useBrowserApp();
 
@@ -47,8 +54,7 @@ describeBrowser("command palette in Chromium", () => {
     await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
 
     // Ctrl+K from the dashboard: the search field has the focus at once.
-    await page.keyboard.press("Control+k");
-    await searchBox(page).waitFor();
+    await openPalette(page, "Control+k");
     expect(await isFocused(page)).toBe(true);
     await page.keyboard.type(national(phone));
     const customerOption = palette(page)
@@ -62,8 +68,7 @@ describeBrowser("command palette in Chromium", () => {
     await palette(page).waitFor({ state: "hidden" });
 
     // `/` outside a field opens it too; the customer's name finds his ticket.
-    await page.keyboard.press("/");
-    await searchBox(page).waitFor();
+    await openPalette(page, "/");
     expect(await isFocused(page)).toBe(true);
     expect(await searchBox(page).inputValue()).toBe("");
     await page.keyboard.type("Lars Mills");
@@ -99,8 +104,7 @@ describeBrowser("command palette in Chromium", () => {
       [customer.accountNumber, `/customers/${customer.id}`],
       [ticket.number, `/tickets/${ticket.id}`],
     ] as const) {
-      await page.keyboard.press("Control+k");
-      await searchBox(page).waitFor();
+      await openPalette(page, "Control+k");
       await page.keyboard.type(text);
       await palette(page)
         .getByRole("option", { name: new RegExp(text) })
@@ -109,6 +113,8 @@ describeBrowser("command palette in Chromium", () => {
       await arrowTo(page, text);
       await page.keyboard.press("Enter");
       await page.waitForURL(`**${path}`);
+      // The page has loaded (its heading takes the focus after navigation) before the next search.
+      await page.getByRole("heading", { level: 1 }).waitFor();
     }
 
     // Kept across a reload (localStorage): the ticket first, then the customer.
@@ -144,8 +150,7 @@ describeBrowser("command palette in Chromium", () => {
     await page.keyboard.type("12/3");
     expect(await search.inputValue()).toBe("12/3");
     expect(await palette(page).count()).toBe(0);
-    await page.keyboard.press("Control+k");
-    await searchBox(page).waitFor();
+    await openPalette(page, "Control+k");
     expect(await isFocused(page)).toBe(true);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { Box, Group, Loader, Modal, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconBuildingBroadcastTower, IconSearch, IconTicket, IconUser, IconUserCircle } from "@tabler/icons-react";
-import { type KeyboardEvent, useEffect, useId, useState } from "react";
+import { type FocusEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { CUSTOMER_STATUS_LABELS, SITE_KIND_LABELS, STATUS_LABELS, USER_ROLE_LABELS } from "../../shared/labels.js";
 import { useSession } from "../app/auth.js";
@@ -93,6 +93,16 @@ export default function CommandPalette({ opened, onClose }: { opened: boolean; o
   const [recent, setRecent] = useState<RecentItem[]>(() => readRecent(user.id));
   const results = usePaletteSearch(debounced, { staff: user.role === "admin" });
   const baseId = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+  // A page that finished loading behind the palette may move the focus to its heading (focus after
+  // navigation); while the palette is open the keys belong to its field, so the focus comes back.
+  const keepFocus = (event: FocusEvent<HTMLInputElement>) => {
+    const next = event.relatedTarget;
+    const dialog = event.currentTarget.closest('[role="dialog"]');
+    if (opened && next instanceof HTMLElement && dialog && !dialog.contains(next)) {
+      requestAnimationFrame(() => inputRef.current?.focus());
+    }
+  };
   const listId = `${baseId}-results`;
 
   const groups: OptionGroup[] = debounced
@@ -108,11 +118,13 @@ export default function CommandPalette({ opened, onClose }: { opened: boolean; o
   // biome-ignore lint/correctness/useExhaustiveDependencies: the list's identity is its keys, not the array
   useEffect(() => setActive(0), [optionsKey]);
   useEffect(() => {
-    if (opened) {
-      setText("");
-      setRecent(readRecent(user.id));
-    }
+    if (opened) setRecent(readRecent(user.id));
   }, [opened, user.id]);
+  // Emptied on closing, not on opening: an effect after opening could wipe the first keys typed.
+  const close = () => {
+    setText("");
+    onClose();
+  };
   useEffect(() => {
     document.getElementById(optionId(active))?.scrollIntoView({ block: "nearest" });
   });
@@ -120,7 +132,7 @@ export default function CommandPalette({ opened, onClose }: { opened: boolean; o
   const open = (item: RecentItem | undefined) => {
     if (!item) return;
     setRecent(rememberRecent(user.id, item));
-    onClose();
+    close();
     navigate(item.href);
   };
 
@@ -158,9 +170,21 @@ export default function CommandPalette({ opened, onClose }: { opened: boolean; o
 
   let index = -1;
   return (
-    <Modal opened={opened} onClose={onClose} title="Find anything" size="lg" yOffset="8vh">
+    // No transition: it shows the moment the shortcut is pressed, and each opening has a fresh
+    // field (a field kept through a closing animation would count as focus nobody moved, and the
+    // page opened just before may then take the focus to its heading once it has loaded).
+    <Modal
+      opened={opened}
+      onClose={close}
+      title="Find anything"
+      size="lg"
+      yOffset="8vh"
+      transitionProps={{ duration: 0 }}
+    >
       <TextInput
         data-autofocus
+        ref={inputRef}
+        onBlur={keepFocus}
         label="Search customers, tickets, sites and staff"
         placeholder="Name, phone, account, IP, MAC, street, T-012000…"
         value={text}
