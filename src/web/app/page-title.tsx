@@ -41,7 +41,8 @@ const isFormField = (element: Element | null) =>
  * would start a screen reader at the top: otherwise focus stays on the link just used (or falls to
  * the body when that link went away) and the new page goes unannounced. The heading may come only
  * once the page's code and data have loaded, so it waits for it (10 s at most). A page that puts
- * focus in a field itself (the customer search) keeps it there; so does someone who already moved on.
+ * focus in a field itself (the customer search) keeps it there; so does someone who already moved on
+ * or into a dialog.
  * The first page of a visit is left alone.
  */
 export function useFocusHeadingOnNavigation(main: RefObject<HTMLElement | null>) {
@@ -58,7 +59,10 @@ export function useFocusHeadingOnNavigation(main: RefObject<HTMLElement | null>)
       const active = document.activeElement;
       // Someone already moved on, or the page put focus in one of its fields: leave it there.
       const movedOn = active !== focusedAtNavigation && active !== document.body && active !== null;
-      if (movedOn || (isFormField(active) && container.contains(active))) return true;
+      // A dialog opened over the loading page (the command palette) keeps focus: taking it would
+      // drop what is typed there next.
+      const inDialog = active instanceof Element && active.closest('[role="dialog"]') !== null;
+      if (movedOn || inDialog || (isFormField(active) && container.contains(active))) return true;
       const heading = container.querySelector("h1");
       if (!heading) return false;
       if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
