@@ -1,10 +1,11 @@
 import { Alert, Anchor, Badge, Button, Card, Center, Group, Loader, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconPhoneIncoming, IconSearch, IconUserPlus } from "@tabler/icons-react";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useState } from "react";
 import { Link, Navigate, useSearchParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { formatPhone } from "../app/phone.js";
 import { CustomerStatusBadge } from "../customers/customer-badges.js";
 import { CustomerForm } from "../customers/customer-form.js";
@@ -52,9 +53,7 @@ export default function CallPage() {
   const callerId = callerIdOf(params);
   const matches = useCallerMatches(callerId);
 
-  useEffect(() => {
-    document.title = `Call from ${callerId ? shown(callerId) : "unknown number"} · Uplink`;
-  }, [callerId]);
+  usePageTitle(`Call from ${callerId ? shown(callerId) : "unknown number"}`);
 
   if (!callerId) {
     return (
@@ -133,9 +132,7 @@ function CallLayout({ heading, children }: { heading: string; children: ReactNod
     <Stack maw={760}>
       <Group gap="xs" wrap="nowrap">
         <IconPhoneIncoming size={24} aria-hidden />
-        <Title order={1} size="h2" style={{ overflowWrap: "anywhere" }}>
-          {heading}
-        </Title>
+        <PageHeading style={{ overflowWrap: "anywhere" }}>{heading}</PageHeading>
       </Group>
       {children}
     </Stack>
