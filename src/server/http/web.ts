@@ -19,6 +19,8 @@ export async function registerWeb(app: App) {
       // The build writes a brotli and a gzip copy of every text file above 1 KB (vite.config.ts):
       // each browser gets the smallest it accepts, with Vary: Accept-Encoding for caches.
       preCompressed: true,
+      // …but those copies are not URLs of their own (`/index.html.gz` is no page of the app).
+      globIgnore: ["**/*.br", "**/*.gz"],
       cacheControl: false,
       // Hashed asset names never change content: cache them for a year. Anything else (index.html,
       // favicon.svg) is revalidated, so a deploy is picked up at once.
