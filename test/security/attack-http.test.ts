@@ -433,6 +433,9 @@ describe.each(testDatabaseKinds())("HTTP attacks (%s)", (kind) => {
         await app.ready();
         const login = await app.inject({ method: "POST", url: "/api/auth/login", payload: DEMO.admin });
         const cookie = `uplink_session=${cookieAttributes(sessionSetCookie(login)).value}`;
+        // The webhook dispatcher holds a pooled connection for LISTEN, and closing a pool waits for
+        // every client it lent: stop it first, as main.ts does when it closes the app before the database.
+        await app.webhookDispatcher.stop();
         await database.handle.close();
         const requests: [string, InjectOptions][] = [
           ["a list", { method: "GET", url: "/api/customers", headers: { cookie } }],
