@@ -23,6 +23,7 @@ import {
 import { lazy, type ReactNode, Suspense, use, useRef } from "react";
 import { Link, useLocation } from "react-router";
 import { PaletteLauncher } from "../search/palette-launcher.js";
+import { useSmsStatus } from "../sms/api.js";
 import { SmsOffBanner } from "../sms/sms-off-banner.js";
 import { useSession } from "./auth.js";
 import { MAIN_ID, SkipLink, useFocusHeadingOnNavigation } from "./page-title.js";
@@ -63,6 +64,16 @@ export function ThemeToggle() {
       {scheme === "dark" ? <IconSun size={18} /> : <IconMoon size={18} />}
     </ActionIcon>
   );
+}
+
+/**
+ * An admin's page waits for the SMS status (asked in parallel with the page's code) so that the
+ * "SMS is off" notice does not appear above a page already drawn and push it down as it is read.
+ */
+function AfterAdminNotices({ isAdmin, children }: { isAdmin: boolean; children: ReactNode }) {
+  const smsStatus = useSmsStatus(undefined, { enabled: isAdmin });
+  if (isAdmin && smsStatus.isPending) return <PageLoader />;
+  return children;
 }
 
 function DefaultPasswordWarning() {
@@ -146,7 +157,9 @@ export function AppLayout({ children }: { children: ReactNode }) {
         {user.role === "admin" && <DefaultPasswordWarning />}
         {user.role === "admin" && <SmsOffBanner />}
         <Suspense fallback={<PageLoader />}>
-          <PageStyles>{children}</PageStyles>
+          <AfterAdminNotices isAdmin={user.role === "admin"}>
+            <PageStyles>{children}</PageStyles>
+          </AfterAdminNotices>
         </Suspense>
       </AppShell.Main>
     </AppShell>

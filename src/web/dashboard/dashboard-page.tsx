@@ -1,4 +1,3 @@
-import { AreaChart, BarChart } from "@mantine/charts";
 import {
   Alert,
   Anchor,
@@ -16,7 +15,7 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { IconAlertTriangle, IconClockHour4, IconInbox, IconRefresh, IconUserQuestion } from "@tabler/icons-react";
-import type { ReactNode } from "react";
+import { lazy, type ReactNode, Suspense } from "react";
 import { Link } from "react-router";
 import type { ActivityEvent, Dashboard } from "../../shared/dashboard.js";
 import { CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
@@ -270,6 +269,10 @@ function Median(props: { label: string; seconds: number | null; sample: number; 
   );
 }
 
+// Loaded after the counts paint (see charts.tsx); the skeleton holds the chart's height meanwhile.
+const TrendAreaChart = lazy(() => import("./charts.js").then((charts) => ({ default: charts.TrendAreaChart })));
+const TechnicianBarChart = lazy(() => import("./charts.js").then((charts) => ({ default: charts.TechnicianBarChart })));
+
 function TrendChart({ dashboard }: { dashboard: Dashboard }) {
   const data = dashboard.daily.map((day) => ({
     day: formatDay(day.date),
@@ -284,23 +287,9 @@ function TrendChart({ dashboard }: { dashboard: Dashboard }) {
           No tickets were created or resolved in the last 30 days.
         </Text>
       ) : (
-        <AreaChart
-          h={260}
-          data={data}
-          dataKey="day"
-          series={[
-            { name: "Created", color: "blue.6" },
-            { name: "Resolved", color: "teal.6" },
-          ]}
-          curveType="monotone"
-          withLegend
-          withDots={false}
-          tickLine="y"
-          gridAxis="y"
-          fillOpacity={0.15}
-          role="figure"
-          aria-label="Tickets created and resolved per day over the last 30 days"
-        />
+        <Suspense fallback={<Skeleton h={260} />}>
+          <TrendAreaChart data={data} />
+        </Suspense>
       )}
     </Section>
   );
@@ -324,6 +313,7 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
     Open: person.open,
     Overdue: person.overdue,
   }));
+  const chartHeight = Math.max(120, people.length * 36 + 40);
   return (
     <Section title="Open tickets per technician">
       {people.length === 0 ? (
@@ -333,21 +323,9 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
       ) : (
         <Stack gap="sm">
           {people.some((person) => person.open > 0) && (
-            <BarChart
-              h={Math.max(120, people.length * 36 + 40)}
-              data={data}
-              dataKey="name"
-              orientation="vertical"
-              yAxisProps={{ width: 110, tickFormatter: axisName }}
-              xAxisProps={{ allowDecimals: false }}
-              series={[
-                { name: "Open", color: "blue.6" },
-                { name: "Overdue", color: "red.6" },
-              ]}
-              gridAxis="x"
-              role="figure"
-              aria-label="Open and overdue tickets per technician"
-            />
+            <Suspense fallback={<Skeleton h={chartHeight} />}>
+              <TechnicianBarChart data={data} height={chartHeight} axisName={axisName} />
+            </Suspense>
           )}
           <Stack gap={6}>
             {people.map((person) => (

@@ -34,8 +34,9 @@ export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refet
  * Whether SMS can be sent at all and, with a ticket, whether its customer can be texted now (the
  * server applies the same rules as when it writes a message). Refreshed with the ticket's data.
  */
-export function useSmsStatus(ticketId?: string, options: { recipientKey?: string } = {}) {
+export function useSmsStatus(ticketId?: string, options: { recipientKey?: string; enabled?: boolean } = {}) {
   return useQuery({
+    enabled: options.enabled ?? true,
     // recipientKey (e.g. the customer's id and phone): asks again when the ticket's customer changes.
     queryKey: [...smsKey, "status", ticketId ?? null, options.recipientKey ?? null],
     queryFn: ({ signal }) => api<SmsStatusInfo>("/api/sms/status", { query: { ticketId }, signal }),
