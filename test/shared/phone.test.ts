@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizePhone } from "../../src/shared/phone.js";
+import { normalizeCallerId, normalizePhone } from "../../src/shared/phone.js";
 
 const ok = (e164: string) => ({ ok: true, e164 });
 
@@ -32,14 +32,33 @@ describe("normalizePhone", () => {
     ["020 7183 8750", "+442071838750"],
     ["+44 20 7183 8750", "+442071838750"],
     ["00442071838750", "+442071838750"],
+    // The UK's own country code without "+": libphonenumber reads it as a national number.
     ["442071838750", "+442071838750"],
-    // Foreign callers to a UK ISP: the UK's own prefix "00", and a bare country code.
+    // Foreign callers to a UK ISP: the UK's own prefix "00".
     ["0012015550142", "+12015550142"],
-    ["12015550142", "+12015550142"],
     // A Leeds number starts with 011: national numbers win over the North American prefix.
     ["0113 496 0000", "+441134960000"],
   ])("reads %j as %s for a UK ISP", (input, e164) => {
     expect(normalizePhone(input, "GB")).toEqual(ok(e164));
+    expect(normalizeCallerId(input, "GB")).toEqual(ok(e164));
+  });
+
+  it.each([
+    ["12015550142", "+12015550142"],
+    ["4930123456789", "+4930123456789"],
+  ])("reads the caller id %j (a '+' lost in a URL) as %s for a UK ISP, but never stores it so", (input, e164) => {
+    expect(normalizeCallerId(input, "GB")).toEqual(ok(e164));
+    expect(normalizePhone(input, "GB")).toEqual({ ok: false, message: "not a valid number for GB" });
+  });
+
+  it("keeps a typo an error when storing: one digit too many is no Swiss number", () => {
+    // 415-555-01422 reads as +41 55 550 14 22 only if a bare country code is tried.
+    expect(normalizePhone("415-555-01422", "US")).toEqual({ ok: false, message: "not a valid number for US" });
+  });
+
+  it("does not take a short local number for a foreign one when looking a caller up", () => {
+    // 690-2345 would be a Tokelau number (+690 2345) read with a bare country code.
+    expect(normalizeCallerId("690-2345", "US")).toEqual({ ok: false, message: "not a valid number for US" });
   });
 
   it.each([

@@ -10,7 +10,7 @@ import type {
   DuplicateWarning,
   UpdateCustomerParsed,
 } from "../../shared/customers.js";
-import { normalizePhone } from "../../shared/phone.js";
+import { normalizeCallerId, normalizePhone } from "../../shared/phone.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
@@ -311,7 +311,7 @@ export async function listCustomers(ctx: ServiceContext, options: ListCustomersO
 /** The `phone` filter as typed, read like a customer's phone (so "(201) 555-0142" finds +12015550142). */
 function phoneFilter(phone: string | undefined, ctx: ServiceContext): string | undefined {
   if (phone === undefined) return undefined;
-  const result = normalizePhone(phone, ctx.config.DEFAULT_COUNTRY);
+  const result = normalizeCallerId(phone, ctx.config.DEFAULT_COUNTRY);
   if (!result.ok) throw fieldError("customer.phone_invalid", "phone", `phone: ${result.message}`);
   return result.e164;
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { OPEN_TICKET_STATUSES, TICKET_PRIORITIES } from "../../shared/enums.js";
-import { normalizePhone, phoneDigits } from "../../shared/phone.js";
+import { normalizeCallerId, phoneDigits } from "../../shared/phone.js";
 import type { TicketList, TicketListQuery, TicketSort } from "../../shared/tickets.js";
 import type { Clock } from "../clock.js";
 import type { Executor } from "../db/client.js";
@@ -63,7 +63,7 @@ function customerConditions(q: string, defaultCountry: string): SQL[] {
   if (account?.[1]) conditions.push(eq(customers.accountNumber, `C-${account[1].padStart(6, "0")}`));
   const digits = phoneDigits(text);
   if (/^[\d\s().+\-/]+$/.test(text) && digits.length >= MIN_PHONE_DIGITS) {
-    const phone = normalizePhone(text, defaultCountry);
+    const phone = normalizeCallerId(text, defaultCountry);
     if (phone.ok) {
       // customers_phone_idx and customers_alt_phone_suffix_idx (equality of the reversed text).
       conditions.push(
