@@ -33,7 +33,9 @@ export async function usersRoutes(app: App) {
   app.post(
     "/api/users",
     {
-      config: { access: ["admin"] },
+      // Staff accounts carry passwords and roles: an API token that leaks must not be able to
+      // make an admin with a known password or reset its owner's (see docs/security.md).
+      config: { access: ["admin"], sessionOnly: true },
       schema: {
         tags: ["users"],
         summary: "Create a staff account (admins)",
@@ -79,7 +81,7 @@ export async function usersRoutes(app: App) {
   app.patch(
     "/api/users/:id",
     {
-      config: { access: ["admin"] },
+      config: { access: ["admin"], sessionOnly: true },
       schema: {
         tags: ["users"],
         summary:

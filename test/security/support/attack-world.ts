@@ -419,6 +419,9 @@ export const SESSION_ONLY_ROUTES: readonly string[] = [
   "GET /api/setup",
   "POST /api/setup",
   "PATCH /api/users/me",
+  // Staff accounts (passwords, roles): a leaked admin token must not take an account over.
+  "POST /api/users",
+  "PATCH /api/users/:id",
   "GET /api/tokens",
   "POST /api/tokens",
   "DELETE /api/tokens/:id",
