@@ -6,6 +6,7 @@ import { API_TOKEN_PATTERN } from "../../src/shared/tokens.js";
 import { DEMO, problemOf, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeCustomer, uniquePhone } from "../support/factories/customers.js";
+import { makeStaff } from "../support/factories/users.js";
 import { makeToken, tokenClient } from "../support/tokens.js";
 
 const sha256Hex = async (value: string) =>
@@ -93,6 +94,11 @@ describe.each(testDatabaseKinds())("API tokens on %s", (kind) => {
     // John sees it among his own; he cannot list someone else's.
     expect(((await john.get("/api/tokens")).json().items as { id: string }[]).map((i) => i.id)).toContain(forJohn.id);
     expect((await john.get(`/api/tokens?userId=${admin.user.id}`)).statusCode).toBe(403);
+    // Nor for another admin: the token would act in that admin's name.
+    const otherAdmin = await makeStaff(admin, { role: "admin" });
+    const forOtherAdmin = await admin.post("/api/tokens", { name: "Theirs", scopes: ["read"], userId: otherAdmin.id });
+    expect(forOtherAdmin.statusCode).toBe(403);
+    expect((await admin.get(`/api/tokens?userId=${otherAdmin.id}`)).json().items).toEqual([]);
   });
 
   it("keeps a technician's token out of admin routes whatever it holds, and lets an admin token in", async () => {

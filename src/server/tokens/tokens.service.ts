@@ -80,6 +80,10 @@ export async function createApiToken(
       .limit(1);
     if (!owner) throw fieldError("token.user_not_found", "userId", "userId: no staff member has this id");
     if (!owner.active) throw fieldError("token.user_inactive", "userId", "userId: this staff account is deactivated");
+    // A token acts as its owner in the audit log: one admin must not be able to act as another.
+    if (owner.id !== caller.actor.id && owner.role === "admin") {
+      throw forbidden("Admins create their own tokens; a token for another admin would act in their name.");
+    }
     const allowed = scopesAllowedFor(owner.role);
     const refused = input.scopes.filter((scope) => !allowed.includes(scope));
     if (refused.length > 0) {
