@@ -26,6 +26,12 @@ export interface DatabaseHandle {
   /** Runs a trivial query; rejects when the database is unreachable. */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Runs `hook` at the start of `close()` (server): a LISTEN connection held for the app's life
+   * gives itself back here, since closing a pool waits for every client it lent. Returns the
+   * hook's removal.
+   */
+  beforeClose?(hook: () => Promise<void>): () => void;
   /** The pg pool (server) — for LISTEN/NOTIFY and advisory locks; undefined on PGlite. */
   pool?: pg.Pool;
   /** The PGlite instance — for dumps; undefined on a server. */
@@ -126,6 +132,7 @@ export async function openPostgres(options: ServerOptions): Promise<DatabaseHand
   }) as typeof pool.query;
 
   const db = guardTransactions(drizzlePg(pool, { schema }) as unknown as Database);
+  const closeHooks = new Set<() => Promise<void>>();
   const target = new URL(options.connectionString ?? "postgres://");
   const description = `PostgreSQL server ${target.hostname || process.env.PGHOST || "localhost"}:${target.port || process.env.PGPORT || 5432}/${target.pathname.slice(1) || process.env.PGDATABASE || ""}`;
   return {
@@ -141,7 +148,13 @@ export async function openPostgres(options: ServerOptions): Promise<DatabaseHand
         client.release();
       }
     },
+    beforeClose(hook) {
+      closeHooks.add(hook);
+      return () => closeHooks.delete(hook);
+    },
     async close() {
+      await Promise.allSettled([...closeHooks].map((hook) => hook()));
+      closeHooks.clear();
       await pool.end();
     },
   };

@@ -66,8 +66,9 @@ export async function listen(
     }
   };
   await connect();
-  return async () => {
+  const unlisten = async () => {
     stopped = true;
+    removeCloseHook?.();
     clearTimeout(retry);
     if (!client) return;
     const listening = client;
@@ -79,4 +80,7 @@ export async function listen(
       listening.release(true);
     }
   };
+  // Closing the database (a shutdown, or a test taking it away) must not wait on this connection.
+  const removeCloseHook = database.beforeClose?.(unlisten);
+  return unlisten;
 }
