@@ -476,10 +476,15 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     admin.post("/api/webhooks", { url: "http://127.0.0.1:9/hooks", events: ["ticket.created", "sms.failed"] }),
     "webhook",
   );
+  // Two test events, so the deliveries list has a next page to follow.
   const webhookTest = await ok(admin.post(`/api/webhooks/${webhook.id}/test`), "webhook test");
+  await ok(admin.post(`/api/webhooks/${webhook.id}/test`), "second webhook test");
   await eventually(async () => {
     const page = await ok(admin.get(`/api/webhooks/${webhook.id}/deliveries`), "deliveries");
-    return page.items.some((d: { attempts: number; status: string }) => d.attempts === 1 && d.status === "pending");
+    const tried = page.items.filter(
+      (d: { attempts: number; status: string }) => d.attempts === 1 && d.status === "pending",
+    );
+    return tried.length >= 2;
   });
   await t.app.webhookDispatcher.stop();
   const sms = (await ok(admin.get("/api/sms?limit=200"), "sms list")).items as {

@@ -924,7 +924,9 @@ export function pagingRequests(routes: FuzzRoute[], fixture: FuzzFixture): FuzzR
     .filter((route) => route.documented && route.method === "GET" && "cursor" in route.query)
     .flatMap((route) => {
       const sorts = (route.query.sort?.enum ?? [undefined]) as (string | undefined)[];
-      const path = route.pattern.replace(/:[A-Za-z0-9_]+/g, () => fixture.idsByKind.ticket[0] ?? UNKNOWN_ID);
+      // A list under a webhook endpoint (its deliveries) pages through that endpoint's rows.
+      const owner = idKindOf(route.pattern) === "webhook" ? fixture.idsByKind.webhook : fixture.idsByKind.ticket;
+      const path = route.pattern.replace(/:[A-Za-z0-9_]+/g, () => owner[0] ?? UNKNOWN_ID);
       return sorts.map(
         (sort): FuzzRequest => ({
           target: `${route.method} ${route.pattern}`,
