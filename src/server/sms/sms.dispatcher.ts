@@ -4,7 +4,7 @@ import { TWILIO_ERROR_WORDS } from "../../shared/labels.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { type DatabaseHandle, type Executor, queryRows } from "../db/client.js";
-import { listen } from "../db/notify.js";
+import { OutboxDispatcher } from "../db/outbox-dispatcher.js";
 import type { App } from "../deps.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { SMS_OUTBOX_CHANNEL } from "./sms.outbox.js";
@@ -82,12 +82,7 @@ export function registerSmsDispatcher(app: App): void {
  * and a lease, so instances never take the same row at once, and a row whose instance died
  * mid-send is taken over when the lease runs out (at-least-once: see docs/sms.md).
  */
-export class SmsDispatcher {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeRequested = false;
-  private wakeUp: (() => void) | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
+export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
   readonly options: SmsDispatcherOptions;
 
   constructor(
@@ -100,65 +95,15 @@ export class SmsDispatcher {
     },
     options: Partial<SmsDispatcherOptions> = {},
   ) {
+    super({ database: deps.database, channel: SMS_OUTBOX_CHANNEL, log: deps.log, name: "SMS dispatcher" });
     this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...options };
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    await this.listen();
-    this.loop = this.run();
+  protected pollIntervalMs(): number {
+    return this.options.pollIntervalMs;
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
-    await this.unlisten?.().catch(() => {});
-  }
-
-  /** Reads the outbox now (a NOTIFY arrived, or an admin asked for a retry). */
-  wake(): void {
-    this.wakeRequested = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.wakeRequested = false;
-      try {
-        await this.drain();
-      } catch (error) {
-        // A database outage: the poll tries again; the rows stay in the outbox meanwhile.
-        this.deps.log.error({ err: error }, "SMS dispatcher: reading the outbox failed");
-      }
-      if (!this.running) break;
-      if (this.wakeRequested) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
-    }
-  }
-
-  /** Sends every due row, a batch at a time. */
-  async drain(): Promise<number> {
-    let sent = 0;
-    while (this.running) {
-      const batch = await this.claim();
-      if (batch.length === 0) break;
-      await Promise.all(batch.map((row) => this.deliver(row)));
-      sent += batch.length;
-    }
-    return sent;
-  }
-
-  private async claim(): Promise<ClaimedSms[]> {
+  protected async claim(): Promise<ClaimedSms[]> {
     const now = this.deps.clock.now();
     const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
     // The partial index sms_logs_outbox_idx serves the inner select. A row still `sending` whose
@@ -180,7 +125,7 @@ export class SmsDispatcher {
     );
   }
 
-  private async deliver(row: ClaimedSms): Promise<void> {
+  protected async deliver(row: ClaimedSms): Promise<void> {
     const { config } = this.deps;
     if (row.attempts > this.options.maxAttempts) {
       await this.recordFailure(row, {
@@ -338,12 +283,4 @@ export class SmsDispatcher {
   }
 
   /** NOTIFY on commit wakes every instance at once; the poll is the fallback. */
-  private async listen(): Promise<void> {
-    this.unlisten = await listen(this.deps.database, SMS_OUTBOX_CHANNEL, () => this.wake(), {
-      retryMs: this.options.pollIntervalMs,
-      log: this.deps.log,
-      // Rows queued while the connection was down: the poll would find them too, but sooner is better.
-      onConnected: () => this.wake(),
-    });
-  }
 }

@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import { type Clock, HOUR } from "../clock.js";
 import type { Config } from "../config.js";
 import { type DatabaseHandle, type Executor, queryRows } from "../db/client.js";
-import { listen } from "../db/notify.js";
+import { OutboxDispatcher } from "../db/outbox-dispatcher.js";
 import { webhookAttempts, webhookEndpoints } from "../db/schema/index.js";
 import type { App } from "../deps.js";
 import { AddressPolicy, type PostResult, WebhookClient } from "./webhooks.network.js";
@@ -100,13 +100,7 @@ export function registerWebhookDispatcher(app: App): void {
  * mid-send is taken over when the lease runs out (at-least-once; receivers deduplicate by
  * webhook-id, as Standard Webhooks expects).
  */
-export class WebhookDispatcher {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeRequested = false;
-  private wakeUp: (() => void) | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
-
+export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
   constructor(
     private readonly deps: {
       database: DatabaseHandle;
@@ -116,69 +110,21 @@ export class WebhookDispatcher {
       client: WebhookClient;
     },
     readonly options: WebhookDispatcherOptions,
-  ) {}
-
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.unlisten = await listen(this.deps.database, WEBHOOK_OUTBOX_CHANNEL, () => this.wake(), {
-      retryMs: this.options.pollIntervalMs,
-      log: this.deps.log,
-      onConnected: () => this.wake(),
-    });
-    this.loop = this.run();
+  ) {
+    super({ database: deps.database, channel: WEBHOOK_OUTBOX_CHANNEL, log: deps.log, name: "Webhook dispatcher" });
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
-    await this.unlisten?.().catch(() => {});
+  protected pollIntervalMs(): number {
+    return this.options.pollIntervalMs;
+  }
+
+  /** Stops after the deliveries in flight, then closes the HTTP client's connections. */
+  override async stop(): Promise<void> {
+    await super.stop();
     this.deps.client.close();
   }
 
-  /** Reads the outbox now (a NOTIFY arrived, or a test moved the clock past a retry). */
-  wake(): void {
-    this.wakeRequested = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.wakeRequested = false;
-      try {
-        await this.drain();
-      } catch (error) {
-        // A database outage: the poll tries again; the rows stay in the outbox meanwhile.
-        this.deps.log.error({ err: error }, "Webhook dispatcher: reading the outbox failed");
-      }
-      if (!this.running) break;
-      if (this.wakeRequested) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
-    }
-  }
-
-  /** Delivers every due row, a batch at a time. */
-  async drain(): Promise<number> {
-    let delivered = 0;
-    while (this.running) {
-      const batch = await this.claim();
-      if (batch.length === 0) break;
-      await Promise.all(batch.map((row) => this.deliver(row)));
-      delivered += batch.length;
-    }
-    return delivered;
-  }
-
-  private async claim(): Promise<ClaimedDelivery[]> {
+  protected async claim(): Promise<ClaimedDelivery[]> {
     const now = this.deps.clock.now();
     const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
     // The partial index webhook_deliveries_outbox_idx serves the inner select. A row still
@@ -205,7 +151,7 @@ export class WebhookDispatcher {
     );
   }
 
-  private async deliver(row: ClaimedDelivery): Promise<void> {
+  protected async deliver(row: ClaimedDelivery): Promise<void> {
     try {
       if (!row.enabled) {
         await this.recordOutcome(row, { kind: "gave_up", error: "Not sent: the endpoint is disabled", status: null });
