@@ -57,6 +57,8 @@ export const TICKET_EVENT_KINDS = [
   "customer_opted_in",
   "sla_paused",
   "sla_resumed",
+  "incident_linked",
+  "incident_unlinked",
 ] as const;
 export type TicketEventKind = (typeof TICKET_EVENT_KINDS)[number];
 
@@ -84,3 +86,37 @@ export const SMS_STATUSES = [
   "received",
 ] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
+
+export const INCIDENT_KINDS = ["outage", "degraded", "maintenance"] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+export const INCIDENT_SEVERITIES = ["minor", "major", "critical"] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+
+/** scheduled → investigating → identified → monitoring → resolved, or cancelled (docs/incidents.md). */
+export const INCIDENT_STATUSES = [
+  "scheduled",
+  "investigating",
+  "identified",
+  "monitoring",
+  "resolved",
+  "cancelled",
+] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** An incident in these statuses is going on now: new tickets of its customers link to it. */
+export const ACTIVE_INCIDENT_STATUSES = ["investigating", "identified", "monitoring"] as const;
+/** Over: no further change but its notes. */
+export const CLOSED_INCIDENT_STATUSES = ["resolved", "cancelled"] as const;
+
+export const INCIDENT_EVENT_KINDS = [
+  "created",
+  "updated",
+  "status_changed",
+  "public_update",
+  "activated",
+  "ticket_linked",
+  "ticket_unlinked",
+  "resolved",
+] as const;
+export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];

@@ -40,5 +40,9 @@ export function describeActivity(event: ActivityEvent): string {
       return "paused the SLA clock on";
     case "sla_resumed":
       return "resumed the SLA clock on";
+    case "incident_linked":
+      return "linked an incident to";
+    case "incident_unlinked":
+      return "unlinked an incident from";
   }
 }

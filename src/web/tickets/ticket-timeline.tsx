@@ -83,6 +83,10 @@ export function describeEvent(entry: EventEntry): string {
       return "The customer opted out of SMS";
     case "customer_opted_in":
       return "The customer opted back in to SMS";
+    case "incident_linked":
+      return `${data.automatic === true ? "Linked automatically" : `${who} linked it`} to the incident${typeof data.title === "string" ? ` "${data.title}"` : ""}`;
+    case "incident_unlinked":
+      return `${who} unlinked it from the incident${typeof data.title === "string" ? ` "${data.title}"` : ""}`;
     default:
       return `${who}: ${String(entry.kind).replace(/_/g, " ")}`;
   }
