@@ -61,8 +61,7 @@ interface ClaimedDelivery {
   url: string;
   enabled: boolean;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | string | null;
+  previous_secrets: { secret: string; expiresAt: string }[];
   body: string;
 }
 
@@ -144,7 +143,7 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
             where d.id = due.id
             returning d.id, d.endpoint_id, d.event_id, d.attempts, d.created_at
           )
-          select claimed.*, e.url, e.enabled, e.secret, e.previous_secret, e.previous_secret_expires_at, ev.body
+          select claimed.*, e.url, e.enabled, e.secret, e.previous_secrets, ev.body
           from claimed
           join webhook_endpoints e on e.id = claimed.endpoint_id
           join webhook_events ev on ev.id = claimed.event_id`,
@@ -158,11 +157,7 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
         return;
       }
       const secrets = signingSecrets(
-        {
-          secret: row.secret,
-          previousSecret: row.previous_secret,
-          previousSecretExpiresAt: row.previous_secret_expires_at ? new Date(row.previous_secret_expires_at) : null,
-        },
+        { secret: row.secret, previousSecrets: row.previous_secrets },
         this.deps.clock.now(),
       );
       // The receiver compares webhook-timestamp with its own clock (Standard Webhooks: ±5 min), so

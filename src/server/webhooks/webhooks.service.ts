@@ -27,6 +27,13 @@ export const WEBHOOK_OUTBOX_CHANNEL = "webhook_outbox";
 
 /** How long the secret replaced by a rotation keeps signing. */
 export const SECRET_OVERLAP_MS = 24 * HOUR;
+/**
+ * Replaced secrets that may sign at once beside the current one. Each rotation's old secret keeps
+ * signing for its whole overlap (a receiver mid-rotation still verifies with it), so rotations
+ * within a day add signatures; this bounds the header. A rotation that would push out a secret
+ * still inside its overlap is refused (409) until the oldest one expires.
+ */
+export const MAX_PREVIOUS_SECRETS = 4;
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 
@@ -40,7 +47,8 @@ export function toWebhook(row: EndpointRow): Webhook {
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt?.toISOString() ?? null,
     failingSince: row.failingSince?.toISOString() ?? null,
-    previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null,
+    // The last of the replaced secrets to stop signing (they stop in the order they were replaced).
+    previousSecretExpiresAt: row.previousSecrets.at(-1)?.expiresAt ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -238,18 +246,35 @@ export async function deleteWebhook(ctx: ServiceContext, actor: Actor, id: strin
   });
 }
 
-/** A new secret, shown once; the one it replaces keeps signing for 24 h beside it. */
+/**
+ * A new secret, shown once; the one it replaces keeps signing for 24 h beside it, and so do the
+ * secrets of earlier rotations still inside their own 24 h (never dropped early: a receiver that
+ * has not switched yet would reject every delivery). At most MAX_PREVIOUS_SECRETS at once.
+ */
 export async function rotateWebhookSecret(ctx: ServiceContext, actor: Actor, id: string): Promise<WebhookWithSecret> {
   return inTransaction(ctx, async ({ db }) => {
     const existing = await findEndpointRow(db, id, { lock: true });
     const now = ctx.clock.now();
+    const stillSigning = liveSecrets(existing.previousSecrets, now);
+    const oldest = stillSigning[0];
+    if (stillSigning.length >= MAX_PREVIOUS_SECRETS && oldest) {
+      throw new AppError(
+        409,
+        "webhook.rotation_limit",
+        `This webhook already has ${stillSigning.length} replaced secrets that still sign (each for 24 hours after its rotation). Rotate again after ${oldest.expiresAt}, when the oldest one stops signing.`,
+        { possibleAt: oldest.expiresAt },
+        { "retry-after": String(Math.max(1, Math.ceil((Date.parse(oldest.expiresAt) - now.getTime()) / 1000))) },
+      );
+    }
     const secret = generateWebhookSecret();
     const [row] = await db
       .update(webhookEndpoints)
       .set({
         secret,
-        previousSecret: existing.secret,
-        previousSecretExpiresAt: new Date(now.getTime() + SECRET_OVERLAP_MS),
+        previousSecrets: [
+          ...stillSigning,
+          { secret: existing.secret, expiresAt: new Date(now.getTime() + SECRET_OVERLAP_MS).toISOString() },
+        ],
         updatedAt: now,
       })
       .where(eq(webhookEndpoints.id, id))
@@ -261,6 +286,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, actor: Actor, id:
       action: "webhook.rotate_secret",
       entityType: "webhook",
       entityId: id,
+      data: { previousSecretsSigning: stillSigning.length + 1 },
       ip: actor.ip,
       at: now,
     });
@@ -268,16 +294,23 @@ export async function rotateWebhookSecret(ctx: ServiceContext, actor: Actor, id:
   });
 }
 
-/** The secrets that sign now: the current one, and the previous one during a rotation's overlap. */
+type PreviousSecret = { secret: string; expiresAt: string };
+
+function liveSecrets(previous: readonly PreviousSecret[], now: Date): PreviousSecret[] {
+  return previous.filter((entry) => Date.parse(entry.expiresAt) > now.getTime());
+}
+
+/** The secrets that sign now: the current one, then every replaced one still in its overlap, newest first. */
 export function signingSecrets(
-  row: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null },
+  row: { secret: string; previousSecrets: readonly PreviousSecret[] },
   now: Date,
 ): string[] {
-  const previous =
-    row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > now.getTime()
-      ? [row.previousSecret]
-      : [];
-  return [row.secret, ...previous];
+  return [
+    row.secret,
+    ...liveSecrets(row.previousSecrets, now)
+      .reverse()
+      .map((entry) => entry.secret),
+  ];
 }
 
 const deliveryColumns = {

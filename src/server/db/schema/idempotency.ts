@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Idempotency-Key records (owned by http/idempotency.ts): per caller and key, the request's
@@ -16,6 +16,11 @@ export const idempotencyKeys = pgTable(
     state: text("state").notNull(),
     /** An in-flight claim older than this was lost (a crash between effect and record): a retry may take it. */
     lockedUntil: timestamp("locked_until", { withTimezone: true }).notNull(),
+    /**
+     * Which request holds the claim: a new one at every claim and takeover. Only the holder may
+     * store its answer or release the key, so a request whose claim was taken over cannot.
+     */
+    claimToken: uuid("claim_token").notNull().defaultRandom(),
     responseStatus: integer("response_status"),
     responseHeaders: text("response_headers"),
     responseBody: text("response_body"),

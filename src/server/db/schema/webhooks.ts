@@ -16,9 +16,15 @@ export const webhookEndpoints = pgTable(
     events: text("events").array().notNull(),
     enabled: boolean("enabled").notNull().default(true),
     secret: text("secret").notNull(),
-    /** The secret before the last rotation: it signs too until previous_secret_expires_at. */
-    previousSecret: text("previous_secret"),
-    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
+    /**
+     * The secrets replaced by rotations, each signing beside the current one until its `expiresAt`
+     * (24 h after the rotation that replaced it), oldest first: a second rotation within a day keeps
+     * the first one's secret, which receivers may still be verifying with.
+     */
+    previousSecrets: jsonb("previous_secrets")
+      .$type<{ secret: string; expiresAt: string }[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     disabledReason: text("disabled_reason"),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
     failingSince: timestamp("failing_since", { withTimezone: true }),
@@ -72,6 +78,8 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_endpoint_id_idx").on(t.endpointId, t.createdAt, t.id),
     // FK index (deleting old events).
     index("webhook_deliveries_event_id_idx").on(t.eventId),
+    // The retention job deletes finished deliveries older than WEBHOOK_LOG_RETENTION_DAYS.
+    index("webhook_deliveries_finished_idx").on(t.updatedAt).where(sql`${t.status} in ('delivered', 'failed')`),
   ],
 );
 
