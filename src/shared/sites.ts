@@ -12,6 +12,11 @@ export const ZSite = z
     longitude: z.number().nullable(),
     notes: z.string().nullable(),
     active: z.boolean(),
+    /**
+     * The name the public status page may show for this site ("North Boulder"); null keeps the
+     * site private, and the page says "part of our network" instead.
+     */
+    publicName: z.string().nullable(),
     /** Customers (archived included) behind this site: a site in use cannot be deleted. */
     customerCount: z.number().int(),
     createdAt: z.iso.datetime({ offset: true }),
@@ -49,6 +54,7 @@ const siteFields = {
   longitude: coordinate("Longitude", 180),
   notes: text("Notes", 5000),
   active: z.boolean({ error: "Active must be true or false" }).optional(),
+  publicName: text("Public name", 100),
 };
 
 export const ZCreateSite = z.object(siteFields).strict().superRefine(refineCoordinatePair);

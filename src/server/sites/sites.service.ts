@@ -24,6 +24,7 @@ function toSite(row: SiteRow & { customerCount: number }): Site {
     longitude: row.longitude,
     notes: row.notes,
     active: row.active,
+    publicName: row.publicName,
     customerCount: Number(row.customerCount),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -48,8 +49,9 @@ export async function findSite(db: Executor, id: string): Promise<Site> {
 }
 
 function siteColumns() {
-  const { id, name, kind, address, latitude, longitude, notes, active, createdAt, updatedAt } = networkSites;
-  return { id, name, kind, address, latitude, longitude, notes, active, createdAt, updatedAt };
+  const { id, name, kind, address, latitude, longitude, notes, active, publicName, createdAt, updatedAt } =
+    networkSites;
+  return { id, name, kind, address, latitude, longitude, notes, active, publicName, createdAt, updatedAt };
 }
 
 export async function listSites(
@@ -90,6 +92,7 @@ export async function createSite(ctx: ServiceContext, actor: Actor, input: Creat
         longitude: input.longitude ?? null,
         notes: input.notes ?? null,
         active: input.active ?? true,
+        publicName: input.publicName ?? null,
         createdAt: now,
         updatedAt: now,
       })
@@ -137,6 +140,7 @@ export async function updateSite(ctx: ServiceContext, actor: Actor, id: string, 
         longitude: input.longitude,
         notes: input.notes,
         active: input.active,
+        publicName: input.publicName,
         updatedAt: now,
       })
       .where(eq(networkSites.id, id))

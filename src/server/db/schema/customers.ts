@@ -44,6 +44,11 @@ export const networkSites = pgTable(
     longitude: doublePrecision("longitude"),
     notes: text("notes"),
     active: boolean("active").notNull().default(true),
+    /**
+     * The name the public status page may show ("North Boulder"); null keeps the site private
+     * (tower locations are not published by default).
+     */
+    publicName: text("public_name"),
     ...timestamps,
   },
   (t) => [uniqueIndex("network_sites_name_lower_key").on(sql`lower(${t.name})`)],

@@ -4,6 +4,10 @@ import {
   COMMENT_VISIBILITIES,
   CONNECTION_TYPES,
   CUSTOMER_STATUSES,
+  INCIDENT_EVENT_KINDS,
+  INCIDENT_KINDS,
+  INCIDENT_SEVERITIES,
+  INCIDENT_STATUSES,
   SITE_KINDS,
   SMS_DIRECTIONS,
   SMS_PURPOSES,
@@ -28,3 +32,7 @@ export const ticketEventKind = pgEnum("ticket_event_kind", TICKET_EVENT_KINDS);
 export const smsDirection = pgEnum("sms_direction", SMS_DIRECTIONS);
 export const smsPurpose = pgEnum("sms_purpose", SMS_PURPOSES);
 export const smsStatus = pgEnum("sms_status", SMS_STATUSES);
+export const incidentKind = pgEnum("incident_kind", INCIDENT_KINDS);
+export const incidentSeverity = pgEnum("incident_severity", INCIDENT_SEVERITIES);
+export const incidentStatus = pgEnum("incident_status", INCIDENT_STATUSES);
+export const incidentEventKind = pgEnum("incident_event_kind", INCIDENT_EVENT_KINDS);

@@ -2,6 +2,7 @@ export * from "./customers.js";
 export * from "./dashboard.js";
 export * from "./enums.js";
 export * from "./idempotency.js";
+export * from "./incidents.js";
 export * from "./sms.js";
 export * from "./tickets.js";
 export * from "./tokens.js";

@@ -20,6 +20,7 @@ import {
   ticketPriority,
   ticketStatus,
 } from "./enums.js";
+import { incidents } from "./incidents.js";
 import { users } from "./users.js";
 
 // Ticket numbers come from a sequence: unique across instances, never reused.
@@ -50,9 +51,14 @@ export const tickets = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     version: integer("version").notNull().default(1),
+    /** The incident this ticket is about (linked by hand, or automatically while it is active). */
+    incidentId: uuid("incident_id").references(() => incidents.id),
   },
   (t) => [
     uniqueIndex("tickets_number_key").on(t.number),
+    // FK index; an incident's linked tickets (its counts, resolving them) and the queue's
+    // incidentId filter, newest first.
+    index("tickets_incident_id_idx").on(t.incidentId, t.createdAt, t.id).where(sql`${t.incidentId} is not null`),
     // FK index; a customer's tickets on the customer page.
     index("tickets_customer_id_idx").on(t.customerId, t.updatedAt),
     // FK index; "my open" and per-technician workload.
