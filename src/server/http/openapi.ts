@@ -2,9 +2,13 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 import type { App } from "../deps.js";
+import { describeOperations, OPENAPI_TAGS, type RouteFacts, recordRouteFacts } from "./openapi.operations.js";
 
 /** The OpenAPI document is generated from the same zod schemas that validate requests. */
 export async function registerOpenApi(app: App) {
+  // What each route declared beyond its schemas (access, body limit, Idempotency-Key), keyed
+  // "METHOD /path/{param}": read while the document is built, by describeOperations.
+  const routeFacts = new Map<string, RouteFacts>();
   await app.register(fastifySwagger, {
     openapi: {
       openapi: "3.1.0",
@@ -19,6 +23,13 @@ export async function registerOpenApi(app: App) {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "uplink_session" },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+          twilioSignature: {
+            type: "apiKey",
+            in: "header",
+            name: "X-Twilio-Signature",
+            description:
+              "Twilio's HMAC-SHA1 of PUBLIC_URL + path and the sorted form fields, keyed with TWILIO_AUTH_TOKEN: anything else gets 403.",
+          },
           bearer: {
             type: "http",
             scheme: "bearer",
@@ -27,11 +38,16 @@ export async function registerOpenApi(app: App) {
           },
         },
       },
-      // Either a session (with the CSRF header on writes) or an API token.
+      // The default; every operation declares its own (openapi.operations.ts).
       security: [{ session: [], csrf: [] }, { bearer: [] }],
+      tags: OPENAPI_TAGS,
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: (input) => {
+      recordRouteFacts(routeFacts, app, input.route);
+      return jsonSchemaTransform(input);
+    },
+    transformObject: (input) =>
+      describeOperations(jsonSchemaTransformObject(input) as Parameters<typeof describeOperations>[0], routeFacts),
     // The SPA fallback and static files are not part of the API.
     hiddenTag: "hidden",
   });
