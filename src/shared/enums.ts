@@ -72,6 +72,13 @@ export const SMS_PURPOSES = [
   "manual",
   "inbound",
   "ticket_reply",
+  // A message to the customers an incident affects (rows carry incident_id); the four below are
+  // its templates' purposes (sms_templates is keyed by purpose), never a row's.
+  "incident",
+  "incident_started",
+  "incident_update",
+  "incident_resolved",
+  "maintenance_notice",
 ] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
@@ -84,6 +91,8 @@ export const SMS_STATUSES = [
   "undelivered",
   "failed",
   "received",
+  // Stopped before it was sent (an incident message cancelled while queued).
+  "cancelled",
 ] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
 
@@ -118,5 +127,11 @@ export const INCIDENT_EVENT_KINDS = [
   "ticket_linked",
   "ticket_unlinked",
   "resolved",
+  // A message to the affected customers was queued, or its unsent part cancelled (incidents.messages.ts).
+  "message_queued",
+  "message_cancelled",
+  // An alert from network monitoring fired or resolved (integrations/, docs/integrations-alerts.md).
+  "alert_firing",
+  "alert_resolved",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
