@@ -139,6 +139,8 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
   const h = useBrowserApp();
   const SUBJECT = "Intermittent packet loss on the evening peak since Monday 18:00"; // 60+ characters
   const CUSTOMER = "Bartholomew Alexander Montgomery-Featherstonehaugh";
+  const TOKEN_NAME = "Splynx billing synchronisation (nightly invoices)";
+  const WEBHOOK_DESCRIPTION = "Provisioning: suspends the CPE of archived customers";
   let admin: StaffAccount;
   let agent: StaffAccount;
   let technician: StaffAccount;
@@ -180,6 +182,24 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
     // A few more rows, in every status the queue and the tables show.
     await makeTicket(session, { customerId, subject: `${SUBJECT} (second site)`, status: "in_progress" });
     await makeTicket(session, { customerId, subject: "Router reboots nightly", priority: "urgent" });
+    // The integrations settings, with long names: a token that expires and has been used, a webhook.
+    const token = await session.post("/api/tokens", {
+      name: TOKEN_NAME,
+      scopes: ["read", "write", "admin"],
+      expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    });
+    if (token.statusCode !== 201) throw new Error(`token: ${token.statusCode} ${token.body}`);
+    await h().testApp.app.inject({
+      method: "GET",
+      url: "/api/tickets?limit=1",
+      headers: { authorization: `Bearer ${token.json().token}` },
+    });
+    const webhook = await session.post("/api/webhooks", {
+      url: "https://provisioning.longdomainexample.co.uk/integrations/uplink/webhooks/customer-events",
+      description: WEBHOOK_DESCRIPTION,
+      events: ["customer.archived", "customer.restored", "ticket.created", "ticket.status_changed"],
+    });
+    if (webhook.statusCode !== 201) throw new Error(`webhook: ${webhook.statusCode} ${webhook.body}`);
   }, 90_000);
 
   /** The main pages: a heading to wait for, and text that shows once the data is in. */
@@ -192,6 +212,8 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
     { name: "customer page", path: `/customers/${customerId}`, heading: CUSTOMER, text: SUBJECT },
     { name: "SMS log", path: "/sms", heading: "SMS log", text: CUSTOMER },
     { name: "settings", path: "/settings", heading: "Settings", text: "Staff" },
+    { name: "API tokens", path: "/settings/api-tokens", heading: "Settings", text: TOKEN_NAME },
+    { name: "webhooks", path: "/settings/webhooks", heading: "Settings", text: WEBHOOK_DESCRIPTION },
   ];
 
   for (const size of SIZES) {

@@ -2,6 +2,7 @@ import {
   Alert,
   Badge,
   Button,
+  Card,
   Checkbox,
   Code,
   Group,
@@ -13,6 +14,7 @@ import {
   VisuallyHidden,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
+import { useMediaQuery } from "@mantine/hooks";
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { DataTable } from "mantine-datatable";
@@ -130,6 +132,84 @@ function tokenState(token: ApiToken, now: number): { label: string; color: strin
   return { label: "Active", color: "green" };
 }
 
+function ScopeBadges({ token }: { token: ApiToken }) {
+  return (
+    <Group gap={4}>
+      {token.scopes.map((scope) => (
+        <Badge key={scope} variant="light" size="sm">
+          {scope}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
+
+function StateBadge({ token, now }: { token: ApiToken; now: number }) {
+  const state = tokenState(token, now);
+  return (
+    <Badge color={state.color} variant="light">
+      {state.label}
+    </Badge>
+  );
+}
+
+function LastUsed({ token }: { token: ApiToken }) {
+  if (!token.lastUsedAt) return "Never";
+  return (
+    <Stack gap={0}>
+      <DateTime value={token.lastUsedAt} />
+      <Text size="xs" c="dimmed">
+        {token.lastUsedIp}
+      </Text>
+    </Stack>
+  );
+}
+
+function RevokeButton({ token, now, onRevoke }: { token: ApiToken; now: number; onRevoke: (token: ApiToken) => void }) {
+  if (tokenState(token, now).label !== "Active") return null;
+  return (
+    <Button size="xs" variant="subtle" color="red" onClick={() => onRevoke(token)}>
+      Revoke<VisuallyHidden> {token.name}</VisuallyHidden>
+    </Button>
+  );
+}
+
+/**
+ * Phone layout: one card per token with everything the table shows, stacked, since seven columns
+ * cannot fit 390 px without the page scrolling sideways.
+ */
+function TokenCard(props: { token: ApiToken; now: number; showOwner: boolean; onRevoke: (token: ApiToken) => void }) {
+  const { token, now } = props;
+  return (
+    <Card withBorder padding="sm" role="group" aria-label={`API token ${token.name}`}>
+      <Stack gap={6}>
+        <Group justify="space-between" wrap="nowrap" gap="xs" align="flex-start">
+          <Text fw={600} style={{ overflowWrap: "anywhere" }}>
+            {token.name}
+          </Text>
+          <StateBadge token={token} now={now} />
+        </Group>
+        {props.showOwner && (
+          <Text size="sm" c="dimmed" style={{ overflowWrap: "anywhere" }}>
+            Acts as {token.user.name}
+          </Text>
+        )}
+        <ScopeBadges token={token} />
+        <Text size="sm">Expires: {token.expiresAt ? <DateTime value={token.expiresAt} /> : "Never"}</Text>
+        <Group gap={4} align="flex-start" wrap="nowrap">
+          <Text size="sm">Last used:</Text>
+          <Text size="sm" component="div">
+            <LastUsed token={token} />
+          </Text>
+        </Group>
+        <Group justify="flex-end">
+          <RevokeButton token={token} now={now} onRevoke={props.onRevoke} />
+        </Group>
+      </Stack>
+    </Card>
+  );
+}
+
 /** Settings → API tokens: list, create (shown once), revoke. */
 export default function TokensSettings() {
   const { user } = useSession();
@@ -137,6 +217,7 @@ export default function TokensSettings() {
   const revoke = useRevokeApiToken();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
+  const isPhone = useMediaQuery("(max-width: 48em)");
   const now = Date.now();
 
   const confirmRevoke = (token: ApiToken) =>
@@ -165,6 +246,19 @@ export default function TokensSettings() {
         <Loader aria-label="Loading API tokens" />
       ) : tokens.isError ? (
         <Alert color="red">{errorMessage(tokens.error)}</Alert>
+      ) : isPhone ? (
+        <Stack gap="sm">
+          {tokens.data.length === 0 && <Text size="sm">No API tokens yet</Text>}
+          {tokens.data.map((token) => (
+            <TokenCard
+              key={token.id}
+              token={token}
+              now={now}
+              showOwner={user.role === "admin"}
+              onRevoke={confirmRevoke}
+            />
+          ))}
+        </Stack>
       ) : (
         <DataTable
           withTableBorder
@@ -173,61 +267,19 @@ export default function TokensSettings() {
           columns={[
             { accessor: "name", title: "Name" },
             ...(user.role === "admin" ? [{ accessor: "user.name", title: "Acts as" }] : []),
-            {
-              accessor: "scopes",
-              title: "Scopes",
-              render: (token: ApiToken) => (
-                <Group gap={4}>
-                  {token.scopes.map((scope) => (
-                    <Badge key={scope} variant="light" size="sm">
-                      {scope}
-                    </Badge>
-                  ))}
-                </Group>
-              ),
-            },
-            {
-              accessor: "state",
-              title: "State",
-              render: (token: ApiToken) => {
-                const state = tokenState(token, now);
-                return (
-                  <Badge color={state.color} variant="light">
-                    {state.label}
-                  </Badge>
-                );
-              },
-            },
+            { accessor: "scopes", title: "Scopes", render: (token: ApiToken) => <ScopeBadges token={token} /> },
+            { accessor: "state", title: "State", render: (token: ApiToken) => <StateBadge token={token} now={now} /> },
             {
               accessor: "expiresAt",
               title: "Expires",
               render: (token: ApiToken) => (token.expiresAt ? <DateTime value={token.expiresAt} /> : "Never"),
             },
-            {
-              accessor: "lastUsedAt",
-              title: "Last used",
-              render: (token: ApiToken) =>
-                token.lastUsedAt ? (
-                  <Stack gap={0}>
-                    <DateTime value={token.lastUsedAt} />
-                    <Text size="xs" c="dimmed">
-                      {token.lastUsedIp}
-                    </Text>
-                  </Stack>
-                ) : (
-                  "Never"
-                ),
-            },
+            { accessor: "lastUsedAt", title: "Last used", render: (token: ApiToken) => <LastUsed token={token} /> },
             {
               accessor: "actions",
               title: "",
               textAlign: "right",
-              render: (token: ApiToken) =>
-                tokenState(token, now).label === "Active" ? (
-                  <Button size="xs" variant="subtle" color="red" onClick={() => confirmRevoke(token)}>
-                    Revoke<VisuallyHidden> {token.name}</VisuallyHidden>
-                  </Button>
-                ) : null,
+              render: (token: ApiToken) => <RevokeButton token={token} now={now} onRevoke={confirmRevoke} />,
             },
           ]}
         />
