@@ -119,10 +119,16 @@ const camel = (words: string[]) =>
     .map((word, i) => (i === 0 ? word.toLowerCase() : word[0]?.toUpperCase() + word.slice(1).toLowerCase()))
     .join("");
 
-/** "POST /api/incidents/{id}/close" → "postIncidentsClose" for a route not yet in OPERATION_IDS. */
-export const operationIdFor = (method: string, path: string) =>
-  OPERATION_IDS[`${method} ${path}`] ??
-  camel([method, ...path.split("/").filter((part) => part && part !== "api" && !part.startsWith("{"))]);
+/**
+ * The operationId of a route that neither declares one (`schema.operationId`) nor is in
+ * OPERATION_IDS: "GET /api/incidents/{id}" → "getIncidentsById". Unique, but not pretty: name it.
+ */
+export const fallbackOperationId = (method: string, path: string) => {
+  const parts = path.split("/").filter((part) => part && part !== "api");
+  const last = parts.at(-1) ?? "";
+  const by = last.startsWith("{") ? ["by", last.slice(1, -1)] : [];
+  return camel([method, ...parts.filter((part) => !part.startsWith("{")), ...by]);
+};
 
 /** The features, in the order a reader meets them. */
 export const OPENAPI_TAGS = [
@@ -289,7 +295,8 @@ function derivedErrorStatuses(method: string, path: string, operation: Operation
     statuses.add(413);
     statuses.add(415);
   }
-  if (path !== "/healthz") statuses.add(503);
+  // Even /healthz: with a session cookie, the guard looks the session up in the database.
+  statuses.add(503);
   if (path.startsWith("/webhooks/twilio/")) statuses.add(403);
   if (api) {
     // Any Authorization: Bearer is checked, even on public routes, and counted against its limit.
@@ -373,7 +380,8 @@ export function describeOperations(doc: Document, facts: ReadonlyMap<string, Rou
     for (const [method, operation] of Object.entries(item)) {
       const upper = method.toUpperCase();
       const routeFacts = facts.get(`${upper} ${path}`);
-      operation.operationId = operationIdFor(upper, path);
+      // A route may name itself (schema.operationId); else the table, else a name from its path.
+      operation.operationId ??= OPERATION_IDS[`${upper} ${path}`] ?? fallbackOperationId(upper, path);
       operation.security = securityOf(method, path, routeFacts);
       const access = accessText(method, path, routeFacts);
       operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
