@@ -234,6 +234,8 @@ const SMS_EVENT_KIND: Record<SmsStatus, TicketEventKind> = {
   undelivered: "sms_failed",
   failed: "sms_failed",
   received: "sms_received",
+  // Demo tickets' messages are never cancelled (only incident messages are); the nearest kind.
+  cancelled: "sms_skipped",
 };
 
 export interface GeneratorOptions {

@@ -130,6 +130,18 @@ const ConfigSchema = z
         .default(120),
     ),
     /**
+     * Outgoing SMS per second, all instances together (the dispatchers share one token bucket in
+     * the database). 1 is Twilio's rate for a long code; a short code or toll-free number allows more.
+     */
+    SMS_RATE_PER_SECOND: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of messages per second" })
+        .min(0.01, "must be at least 0.01 messages per second")
+        .max(1000, "must be at most 1000 messages per second")
+        .default(1),
+    ),
+    /**
      * Addresses and CIDRs (comma-separated) webhooks may be delivered to although they are loopback,
      * private, link-local, CGNAT or metadata addresses (see docs/webhooks.md). Empty: none.
      */

@@ -146,6 +146,7 @@ export const SMS_STATUS_LABELS: Record<SmsStatus, string> = {
   undelivered: "Undelivered",
   failed: "Failed",
   received: "Received",
+  cancelled: "Cancelled",
 };
 
 export const SMS_DIRECTION_LABELS: Record<SmsDirection, string> = { outbound: "Outgoing", inbound: "Incoming" };
@@ -157,6 +158,11 @@ export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
   manual: "Manual",
   inbound: "Inbound",
   ticket_reply: "Reply",
+  incident: "Incident",
+  incident_started: "Incident started",
+  incident_update: "Incident update",
+  incident_resolved: "Incident resolved",
+  maintenance_notice: "Maintenance notice",
 };
 
 /** A purpose inside a sentence of the ticket timeline ("SMS (status update) sent"). */
@@ -167,14 +173,23 @@ export const SMS_PURPOSE_WORDS: Record<SmsPurpose, string> = {
   manual: "message",
   inbound: "reply",
   ticket_reply: "reply to the customer",
+  incident: "incident message",
+  incident_started: "incident started",
+  incident_update: "incident update",
+  incident_resolved: "incident resolved",
+  maintenance_notice: "maintenance notice",
 };
 
-export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound">, string> = {
+export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound" | "incident">, string> = {
   ticket_created: "Ticket created (to the customer)",
   ticket_assigned: "Ticket assigned (to the technician)",
   ticket_status: "Status changed (to the customer)",
   manual: "Manual message (starting text)",
   ticket_reply: "Public reply (to the customer)",
+  incident_started: "Incident started (to everyone affected)",
+  incident_update: "Incident update (to everyone affected)",
+  incident_resolved: "Incident resolved (to everyone affected)",
+  maintenance_notice: "Maintenance notice (to everyone affected)",
 };
 
 /** A ticket's status as an SMS to the customer says it ("your ticket … is now waiting on you"). */

@@ -2,6 +2,15 @@ import { z } from "zod";
 import { SMS_DIRECTIONS, SMS_PURPOSES, SMS_STATUSES } from "./enums.js";
 import { ZPageQuery } from "./pagination.js";
 
+/** The templates of a message to everyone an incident affects (POST /api/incidents/:id/messages). */
+export const INCIDENT_TEMPLATE_PURPOSES = [
+  "incident_started",
+  "incident_update",
+  "incident_resolved",
+  "maintenance_notice",
+] as const;
+export type IncidentTemplatePurpose = (typeof INCIDENT_TEMPLATE_PURPOSES)[number];
+
 /** Purposes whose text comes from an editable template (inbound messages have none). */
 export const TEMPLATE_PURPOSES = [
   "ticket_created",
@@ -9,8 +18,12 @@ export const TEMPLATE_PURPOSES = [
   "ticket_status",
   "ticket_reply",
   "manual",
+  ...INCIDENT_TEMPLATE_PURPOSES,
 ] as const;
 export type TemplatePurpose = (typeof TEMPLATE_PURPOSES)[number];
+
+export const isIncidentTemplatePurpose = (purpose: string): purpose is IncidentTemplatePurpose =>
+  (INCIDENT_TEMPLATE_PURPOSES as readonly string[]).includes(purpose);
 
 /** Every placeholder a template may use. */
 export const TEMPLATE_PLACEHOLDERS = [
@@ -25,6 +38,26 @@ export const TEMPLATE_PLACEHOLDERS = [
 export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
 export type TemplateValues = Record<TemplatePlaceholder, string>;
 
+/**
+ * The placeholders of the incident templates (and of a custom incident message). The ETA is
+ * written in the ISP's time zone; the site is its public name, else its name.
+ */
+export const INCIDENT_PLACEHOLDERS = [
+  "incident.title",
+  "incident.publicMessage",
+  "incident.expectedEnd",
+  "customer.name",
+  "customer.firstName",
+  "site.name",
+] as const;
+export type IncidentPlaceholder = (typeof INCIDENT_PLACEHOLDERS)[number];
+export type IncidentTemplateValues = Record<IncidentPlaceholder, string>;
+
+/** The placeholders a purpose's template may use. */
+export function placeholdersFor(purpose: TemplatePurpose): readonly string[] {
+  return isIncidentTemplatePurpose(purpose) ? INCIDENT_PLACEHOLDERS : TEMPLATE_PLACEHOLDERS;
+}
+
 /** The placeholder that carries a public reply's text: only in, and required by, the reply template. */
 export const REPLY_PLACEHOLDER = "reply.body" satisfies TemplatePlaceholder;
 
@@ -35,6 +68,13 @@ export const DEFAULT_TEMPLATES: Record<TemplatePurpose, string> = {
   ticket_status: "Hi {{customer.firstName}}, your ticket {{ticket.number}} is now {{ticket.status}}.",
   ticket_reply: "Hi {{customer.firstName}}, about your ticket {{ticket.number}}: {{reply.body}}",
   manual: "Hi {{customer.firstName}}, about ticket {{ticket.number}}: ",
+  incident_started:
+    "Hi {{customer.firstName}}, we know about a problem affecting your service in {{site.name}}: {{incident.publicMessage}} Expected back: {{incident.expectedEnd}}.",
+  incident_update: "Update on {{incident.title}}: {{incident.publicMessage}} Expected back: {{incident.expectedEnd}}.",
+  incident_resolved:
+    "Hi {{customer.firstName}}, {{incident.title}} is resolved and your service should be back. If it is not, restart your router or reply to this message.",
+  maintenance_notice:
+    "Hi {{customer.firstName}}, planned maintenance in {{site.name}}: {{incident.publicMessage}} Expected to end: {{incident.expectedEnd}}.",
 };
 
 /**
@@ -56,13 +96,29 @@ export const SAMPLE_TEMPLATE_VALUES: TemplateValues = {
   "reply.body": "A technician will visit tomorrow between 9 and 11 am.",
 };
 
+/** Sample values for the incident templates' preview in the template editor. */
+export const SAMPLE_INCIDENT_VALUES: IncidentTemplateValues = {
+  "incident.title": "Outage in North Boulder",
+  "incident.publicMessage": "A fibre cable was cut; crews are repairing it.",
+  "incident.expectedEnd": "Thu 3 Dec, 6:00 PM",
+  "customer.name": "Maria Lopez",
+  "customer.firstName": "Maria",
+  "site.name": "North Boulder",
+};
+
+/** The preview values for a purpose's template. */
+export function sampleValuesFor(purpose: TemplatePurpose): Readonly<Record<string, string>> {
+  return isIncidentTemplatePurpose(purpose) ? SAMPLE_INCIDENT_VALUES : SAMPLE_TEMPLATE_VALUES;
+}
+
 /** Twilio refuses bodies longer than this. */
 export const SMS_MAX_LENGTH = 1600;
 
 const PLACEHOLDER_PATTERN = /\{\{\s*([a-zA-Z_.]+)\s*\}\}/g;
 
-export function unknownPlaceholders(template: string): string[] {
-  const known = new Set<string>(TEMPLATE_PLACEHOLDERS);
+/** Placeholders the template uses that its purpose does not fill (the ticket ones when no purpose is named). */
+export function unknownPlaceholders(template: string, purpose?: TemplatePurpose): string[] {
+  const known = new Set<string>(purpose ? placeholdersFor(purpose) : TEMPLATE_PLACEHOLDERS);
   const unknown = new Set<string>();
   for (const match of template.matchAll(PLACEHOLDER_PATTERN)) {
     if (!known.has(match[1] as string)) unknown.add(match[1] as string);
@@ -75,9 +131,11 @@ export function unknownPlaceholders(template: string): string[] {
  * or the reply's text missing from (or misplaced outside) the public-reply template.
  */
 export function templateProblem(purpose: TemplatePurpose, template: string): string | null {
-  const unknown = unknownPlaceholders(template);
+  const unknown = unknownPlaceholders(template, purpose);
   if (unknown.length > 0) {
-    return `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${TEMPLATE_PLACEHOLDERS.map((name) => `{{${name}}}`).join(", ")}`;
+    return `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${placeholdersFor(purpose)
+      .map((name) => `{{${name}}}`)
+      .join(", ")}`;
   }
   const used = new Set([...template.matchAll(PLACEHOLDER_PATTERN)].map((match) => match[1]));
   if (purpose === "ticket_reply" && !used.has(REPLY_PLACEHOLDER)) {
@@ -90,10 +148,10 @@ export function templateProblem(purpose: TemplatePurpose, template: string): str
 }
 
 /** Fills the placeholders; the result is plain text (an SMS), never HTML. */
-export function renderTemplate(template: string, values: TemplateValues): string {
+export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
   // Object.hasOwn, not `in`: {{constructor}} or {{toString}} must stay text, not become a JS function's source.
   const rendered = template.replace(PLACEHOLDER_PATTERN, (whole, name: string) =>
-    Object.hasOwn(values, name) ? values[name as TemplatePlaceholder] : whole,
+    Object.hasOwn(values, name) ? (values[name] as string) : whole,
   );
   return rendered.trim().slice(0, SMS_MAX_LENGTH);
 }

@@ -88,6 +88,10 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
       "ticket_status",
       "ticket_reply",
       "manual",
+      "incident_started",
+      "incident_update",
+      "incident_resolved",
+      "maintenance_notice",
     ]);
     expect(list[0]).toMatchObject({ isDefault: true, body: DEFAULT_TEMPLATES.ticket_created });
 
@@ -104,6 +108,9 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
       },
     ]);
     expect((await admin.put("/api/sms/templates/inbound", { body: "x" })).statusCode).toBe(422);
+    // An incident template fills the incident's placeholders, not a ticket's.
+    const ticketPlaceholder = await admin.put("/api/sms/templates/incident_update", { body: "{{ticket.number}}" });
+    expect(problemOf(ticketPlaceholder).errors?.[0]?.message).toContain("{{incident.publicMessage}}");
 
     try {
       const saved = await admin.put("/api/sms/templates/ticket_status", {

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import {
   DEFAULT_TEMPLATES,
+  type IncidentTemplateValues,
   renderTemplate,
   type SmsTemplate,
   TEMPLATE_PURPOSES,
@@ -19,7 +20,7 @@ import { fieldError } from "../http/errors.js";
 export async function renderPurposeTemplate(
   tx: Executor,
   purpose: TemplatePurpose,
-  values: TemplateValues,
+  values: TemplateValues | IncidentTemplateValues,
   override?: string,
 ): Promise<string> {
   let template = override;
@@ -56,7 +57,7 @@ export async function updateSmsTemplate(
   const problem = templateProblem(input.purpose, input.body);
   if (problem) {
     const code =
-      unknownPlaceholders(input.body).length > 0
+      unknownPlaceholders(input.body, input.purpose).length > 0
         ? "sms.template_placeholder_unknown"
         : "sms.template_reply_placeholder";
     throw fieldError(code, "body", problem);

@@ -11,6 +11,7 @@ const SMS_STATUS_COLORS: Record<SmsStatus, MantineColor> = {
   undelivered: "red",
   failed: "red",
   received: "violet",
+  cancelled: "gray",
 };
 
 export function SmsStatusBadge({ status }: { status: SmsStatus }) {

@@ -4,10 +4,11 @@ import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { TEMPLATE_PURPOSE_LABELS } from "../../shared/labels.js";
 import {
+  INCIDENT_PLACEHOLDERS,
   renderTemplate,
-  SAMPLE_TEMPLATE_VALUES,
   SMS_MAX_LENGTH,
   type SmsTemplate,
+  sampleValuesFor,
   TEMPLATE_PLACEHOLDERS,
   templateProblem,
 } from "../../shared/sms.js";
@@ -21,7 +22,7 @@ function TemplateEditor({ template, canEdit }: { template: SmsTemplate; canEdit:
   const reset = useResetSmsTemplate();
   const [draft, setDraft] = useState(template.body);
   const label = TEMPLATE_PURPOSE_LABELS[template.purpose];
-  const preview = renderTemplate(draft, SAMPLE_TEMPLATE_VALUES);
+  const preview = renderTemplate(draft, sampleValuesFor(template.purpose));
   const problem = templateProblem(template.purpose, draft);
   const serverError = save.error instanceof ApiError ? save.error.fieldError("body") : undefined;
   const error = problem ?? serverError ?? (save.error ? errorMessage(save.error) : undefined);
@@ -123,7 +124,15 @@ export default function TemplatesSettings() {
         ))}
         . <Code>{"{{customer.firstName}}"}</Code> is the first word of the customer's name;{" "}
         <Code>{"{{reply.body}}"}</Code> is the text of a public reply and belongs in the public reply template only. The
-        preview uses sample values.
+        incident templates (a message to everyone an incident affects) use{" "}
+        {INCIDENT_PLACEHOLDERS.map((name, index) => (
+          <span key={name}>
+            {index > 0 ? " " : ""}
+            <Code>{`{{${name}}}`}</Code>
+          </span>
+        ))}
+        ; <Code>{"{{incident.expectedEnd}}"}</Code> is the expected end in the ISP's time zone and{" "}
+        <Code>{"{{site.name}}"}</Code> the site's public name (else its name). The preview uses sample values.
       </Text>
       {!isAdmin && <Alert color="gray">Only admins can change the templates.</Alert>}
       {templates.isPending && <Loader aria-label="Loading templates" />}

@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { customers } from "./customers.js";
 import { smsDirection, smsPurpose, smsStatus } from "./enums.js";
+import { incidentMessages } from "./incident-messages.js";
+import { incidents } from "./incidents.js";
 import { ticketComments, tickets } from "./tickets.js";
 import { users } from "./users.js";
 
@@ -20,6 +22,10 @@ export const smsLogs = pgTable(
     userId: uuid("user_id").references(() => users.id),
     /** The public reply this message carries to the customer (purpose ticket_reply). */
     commentId: uuid("comment_id").references(() => ticketComments.id),
+    /** The incident this message told its customers about (purpose incident). */
+    incidentId: uuid("incident_id").references(() => incidents.id, { onDelete: "set null" }),
+    /** The send (one message to everyone affected) this row belongs to; null for an automatic reply. */
+    incidentMessageId: uuid("incident_message_id").references(() => incidentMessages.id, { onDelete: "set null" }),
     status: smsStatus("status").notNull(),
     reason: text("reason"),
     providerSid: text("provider_sid"),
@@ -40,6 +46,12 @@ export const smsLogs = pgTable(
     index("sms_logs_user_id_idx").on(t.userId),
     // FK index; a reply's SMS beside it on the timeline.
     index("sms_logs_comment_id_idx").on(t.commentId),
+    // FK index; an incident's messages to one customer (the affected-customers list, auto-replies).
+    index("sms_logs_incident_id_idx").on(t.incidentId, t.customerId).where(sql`${t.incidentId} is not null`),
+    // FK index; a send's progress (counts by state) and its cancel (the rows still queued).
+    index("sms_logs_incident_message_id_idx")
+      .on(t.incidentMessageId, t.status)
+      .where(sql`${t.incidentMessageId} is not null`),
     // The SMS log page, newest first.
     index("sms_logs_created_at_idx").on(t.createdAt),
   ],
@@ -56,3 +68,12 @@ export const smsTemplates = pgTable(
   // FK index (tiny table, but deleting a user scans it otherwise).
   (t) => [index("sms_templates_updated_by_id_idx").on(t.updatedById)],
 );
+
+/**
+ * The send rate all instances share (SMS_RATE_PER_SECOND): one row, the moment the next message
+ * may leave. A dispatcher's claim locks it, takes the slots for the rows it claims and moves it on.
+ */
+export const smsSendRate = pgTable("sms_send_rate", {
+  id: smallint("id").primaryKey(),
+  nextSlotAt: timestamp("next_slot_at", { withTimezone: true }).notNull(),
+});
