@@ -176,6 +176,34 @@ const ConfigSchema = z
         .max(60, "must be at most 60 seconds")
         .default(10),
     ),
+    /** An outage is suggested when this many no-service/intermittent tickets of one site… */
+    OUTAGE_SUGGESTION_TICKETS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of tickets" })
+        .int("must be a whole number of tickets")
+        .min(2, "must be at least 2 tickets")
+        .max(1000, "must be at most 1000 tickets")
+        .default(3),
+    ),
+    /** …open within this many minutes (docs/incidents.md). */
+    OUTAGE_SUGGESTION_MINUTES: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of minutes" })
+        .int("must be a whole number of minutes")
+        .min(1, "must be at least 1 minute")
+        .max(1440, "must be at most 1440 minutes (a day)")
+        .default(15),
+    ),
+    /** The alert label that names the network site (by name or id) in Alertmanager's alerts. */
+    ALERTMANAGER_SITE_LABEL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a Prometheus label name such as site")
+        .default("site"),
+    ),
   })
   .superRefine((config, ctx) => {
     const twilio = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"] as const;
