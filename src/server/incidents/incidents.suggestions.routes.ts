@@ -11,6 +11,7 @@ export async function incidentSuggestionsRoutes(app: App) {
     {
       schema: {
         tags: ["incidents"],
+        operationId: "listOutageSuggestions",
         summary:
           "Possible outages: sites where several customers reported no service or an intermittent line within minutes, and no active incident covers the site",
         response: { 200: ZOutageSuggestionList, 401: ZProblem, 403: ZProblem },
