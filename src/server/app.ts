@@ -14,6 +14,8 @@ import { registerIdempotency } from "./http/idempotency.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js";
 import { registerWeb } from "./http/web.js";
+import { incidentsRoutes } from "./incidents/incidents.routes.js";
+import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
 import { sitesRoutes } from "./sites/sites.routes.js";
 import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
@@ -91,7 +93,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.decorate("deps", deps);
+  // New tickets join an active incident through this port (context.ts: ServicePorts).
+  app.decorate("deps", { ...deps, ports: { ...incidentTicketPorts, ...deps.ports } });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
@@ -172,6 +175,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerSmsDispatcher(app);
   await app.register(dashboardRoutes);
   await app.register(webhooksRoutes);
+  await app.register(incidentsRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);
 

@@ -12,6 +12,22 @@ export interface ServiceContext {
   db: Executor;
   clock: Clock;
   config: Config;
+  /** Calls into features that depend on the caller's (see ServicePorts); absent, they are not made. */
+  ports?: ServicePorts;
+}
+
+/**
+ * Calls a feature makes into a feature that depends on it, handed over by app.ts so imports keep
+ * running one way: `incidents/` uses `tickets/`, yet a new ticket must join an active incident.
+ */
+export interface ServicePorts {
+  /** The active incident that covers this customer now (the latest to start, if several). */
+  activeIncidentForCustomer?(ctx: ServiceContext, customerId: string): Promise<{ id: string; title: string } | null>;
+  /** Notes on the incident's timeline that a new ticket was linked to it automatically. */
+  ticketAutoLinked?(
+    ctx: ServiceContext,
+    link: { incidentId: string; ticketId: string; ticketNumber: string },
+  ): Promise<void>;
 }
 
 /**
@@ -46,6 +62,11 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceCo
 }
 
 /** The context a feature's routes hand to its services: the app's database, clock and config. */
-export function serviceContext(deps: { database: { db: Executor }; clock: Clock; config: Config }): ServiceContext {
-  return { db: deps.database.db, clock: deps.clock, config: deps.config };
+export function serviceContext(deps: {
+  database: { db: Executor };
+  clock: Clock;
+  config: Config;
+  ports?: ServicePorts;
+}): ServiceContext {
+  return { db: deps.database.db, clock: deps.clock, config: deps.config, ports: deps.ports };
 }

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from "fasti
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import type { ServicePorts } from "./context.js";
 import type { DatabaseHandle } from "./db/client.js";
 
 /** What the app is built from: main.ts passes the real ones, tests their own. */
@@ -10,6 +11,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   clock: Clock;
+  /** Filled by buildApp (the cross-feature calls of ServicePorts); main.ts and tests leave it out. */
+  ports?: ServicePorts;
 }
 
 /** A Fastify instance whose routes take zod schemas. */

@@ -67,7 +67,7 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   await app.listen({ port: config.PORT, host: config.HOST });
-  stopMaintenance = scheduleMaintenance(maintenanceJobs({ database, clock: systemClock }), log);
+  stopMaintenance = scheduleMaintenance(maintenanceJobs({ database, clock: systemClock, config }), log);
   // First run without demo accounts: no admin can sign in yet, so print a one-time setup link.
   const setupToken = await issueSetupToken(database.db, systemClock);
   if (setupToken) {

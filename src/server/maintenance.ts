@@ -1,16 +1,24 @@
 import { purgeExpiredSessions } from "./auth/sessions.service.js";
 import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { SYSTEM_ACTOR, serviceContext } from "./context.js";
 import type { DatabaseHandle } from "./db/client.js";
 import { embeddedStatisticsJob, type MaintenanceJob } from "./db/maintenance.js";
 import { purgeOldIdempotencyKeys } from "./http/idempotency.js";
+import { activateDueIncidents } from "./incidents/incidents.service.js";
 
 /** How often sessions past their idle or absolute timeout are deleted. */
 export const SESSION_PURGE_INTERVAL_MS = 15 * 60 * 1000;
 /** How often Idempotency-Key records past their 24 hours are deleted. */
 export const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/**
+ * How often scheduled incidents whose start has come are activated: a maintenance window opens on
+ * the status page and starts linking new tickets at most this long after its start.
+ */
+export const INCIDENT_ACTIVATION_INTERVAL_MS = 30 * 1000;
 
 /** The app's housekeeping, each job from the feature that owns its table; main.ts schedules them. */
-export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock }): MaintenanceJob[] {
+export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; config: Config }): MaintenanceJob[] {
   return [
     ...embeddedStatisticsJob(deps.database),
     {
@@ -29,6 +37,15 @@ export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock }
       run: async () => {
         const purged = await purgeOldIdempotencyKeys(deps.database.db, deps.clock);
         return purged > 0 ? `${purged} idempotency keys older than 24 hours deleted` : undefined;
+      },
+    },
+    {
+      name: "scheduled incidents",
+      firstAfterMs: 5_000,
+      everyMs: INCIDENT_ACTIVATION_INTERVAL_MS,
+      run: async () => {
+        const activated = await activateDueIncidents(serviceContext(deps), SYSTEM_ACTOR);
+        return activated > 0 ? `${activated} scheduled incidents activated` : undefined;
       },
     },
   ];

@@ -42,6 +42,8 @@ export const ZTicket = z
     createdAt: isoTime,
     updatedAt: isoTime,
     version: z.number().int(),
+    /** The incident this ticket is about: linked by hand, or automatically while the incident is active. */
+    incidentId: z.uuid().nullable(),
   })
   .meta({ id: "Ticket" });
 export type Ticket = z.infer<typeof ZTicket>;
@@ -154,6 +156,8 @@ export const ZTicketListQuery = ZPageQuery.extend({
     })
     .optional(),
   customerId: z.uuid("customerId must be a customer id (UUID)").optional(),
+  /** Tickets linked to this incident. */
+  incidentId: z.uuid("incidentId must be an incident id (UUID)").optional(),
   overdue: ZBooleanParam("overdue").optional(),
   sort: z.enum(TICKET_SORTS, { error: `sort must be one of: ${TICKET_SORTS.join(", ")}` }).default("-created"),
 });

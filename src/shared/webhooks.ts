@@ -16,6 +16,9 @@ export const WEBHOOK_EVENT_TYPES = [
   "customer.restored",
   "sms.received",
   "sms.failed",
+  "incident.created",
+  "incident.updated",
+  "incident.resolved",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const ZWebhookEventType = z.enum(WEBHOOK_EVENT_TYPES, {
@@ -164,4 +167,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "customer.restored": "An archived customer is restored",
   "sms.received": "A text arrives from a subscriber",
   "sms.failed": "An outgoing text fails for good",
+  "incident.created": "An incident is opened (or scheduled)",
+  "incident.updated": "An incident changes (status, message, ETA, sites…; the changes are listed)",
+  "incident.resolved": "An incident is resolved",
 };

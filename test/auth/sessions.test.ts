@@ -220,7 +220,8 @@ describe.each(testDatabaseKinds())("expired sessions purged by the maintenance s
   const meStatus = async (session: Session) => (await session.get("/api/auth/me")).statusCode;
   /** Every job the app's maintenance schedule runs, once, as the schedule would. */
   const runScheduledMaintenance = async () => {
-    for (const job of maintenanceJobs({ database: t().database.handle, clock: t().clock })) await job.run();
+    for (const job of maintenanceJobs({ database: t().database.handle, clock: t().clock, config: t().config }))
+      await job.run();
   };
 
   it("deletes sessions idle past 12 hours and keeps the live ones", async () => {

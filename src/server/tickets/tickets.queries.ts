@@ -120,6 +120,7 @@ function filtersOf(
   else if (query.assigneeId === "me") filters.push(eq(tickets.assigneeId, actorId));
   else if (query.assigneeId) filters.push(eq(tickets.assigneeId, query.assigneeId));
   if (query.customerId) filters.push(eq(tickets.customerId, query.customerId));
+  if (query.incidentId) filters.push(eq(tickets.incidentId, query.incidentId));
   if (query.overdue === true) {
     filters.push(inArray(tickets.status, open), sql`${dueKey} <= ${now.toISOString()}::timestamptz`);
   } else if (query.overdue === false) {

@@ -70,6 +70,7 @@ export function toTicket(row: TicketRow, now: Date): Ticket {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     version: row.version,
+    incidentId: row.incidentId,
   };
 }
 
@@ -216,6 +217,14 @@ function statusTimestamps(
 
 type Change = Omit<UpdateTicket, "version">;
 
+export interface TicketChangeOptions {
+  /**
+   * Set when another message already tells the customer (an incident resolving its linked
+   * tickets): the status change queues no per-ticket status SMS, and its timeline entry says why.
+   */
+  statusSmsCoveredBy?: { incidentId: string };
+}
+
 /**
  * Applies one edit to a locked ticket row inside the caller's transaction (`ctx.db`): the row, one
  * timeline event per kind of change, and the SMS the change triggers, so all of it commits or
@@ -230,6 +239,7 @@ export async function applyTicketChange(
   actor: Actor,
   existing: TicketRow,
   change: Change,
+  options: TicketChangeOptions = {},
 ): Promise<TicketRow> {
   const tx = ctx.db;
   const now = ctx.clock.now();
@@ -243,7 +253,15 @@ export async function applyTicketChange(
     set.status = change.status;
     Object.assign(set, statusTimestamps(existing, change.status, now));
     if (!existing.firstResponseAt && actor.id) set.firstResponseAt = now;
-    events.push({ ...base, kind: "status_changed", fromValue: existing.status, toValue: change.status });
+    events.push({
+      ...base,
+      kind: "status_changed",
+      fromValue: existing.status,
+      toValue: change.status,
+      ...(options.statusSmsCoveredBy
+        ? { data: { ...base.data, statusSmsCoveredBy: { incidentId: options.statusSmsCoveredBy.incidentId } } }
+        : {}),
+    });
   }
 
   const assigneeChanged = change.assigneeId !== undefined && change.assigneeId !== existing.assigneeId;
@@ -330,7 +348,7 @@ export async function applyTicketChange(
     if (!assignee && row.assigneeId && statusChanged) assignee = (await findAssignee(tx, row.assigneeId)) ?? null;
     const ticket = ticketForSms(row, customer ?? null, assignee);
     if (assigneeChanged && assignee) await queueTicketAssignedSms(ctx, actor, ticket);
-    if (statusChanged) await queueTicketStatusSms(ctx, actor, ticket);
+    if (statusChanged && !options.statusSmsCoveredBy) await queueTicketStatusSms(ctx, actor, ticket);
   }
   return row;
 }
@@ -344,6 +362,7 @@ const WEBHOOK_TICKET_FIELDS = [
   "subject",
   "category",
   "description",
+  "incidentId",
 ] as const;
 
 /**
@@ -400,6 +419,11 @@ export async function createTicket(
     const priority = input.priority ?? "normal";
     const status = input.status ?? "open";
     const sla = initialSla(await readSlaPolicy(tx, ctx.config), now, priority, status);
+    // A call from a customer an active incident covers is about that incident (docs/incidents.md).
+    const incident =
+      input.customerId && ctx.ports?.activeIncidentForCustomer
+        ? await ctx.ports.activeIncidentForCustomer(txCtx, input.customerId)
+        : null;
     const [row] = await tx
       .insert(tickets)
       .values({
@@ -411,6 +435,7 @@ export async function createTicket(
         status,
         assigneeId: input.assigneeId ?? null,
         createdById: actor.id,
+        incidentId: incident?.id ?? null,
         ...sla.set,
         ...statusTimestamps({ resolvedAt: null, closedAt: null }, status, now),
         createdAt: now,
@@ -437,7 +462,24 @@ export async function createTicket(
             },
           ]
         : []),
+      ...(incident
+        ? [
+            {
+              ...base,
+              kind: "incident_linked" as const,
+              toValue: incident.id,
+              data: { ...base.data, incidentId: incident.id, title: incident.title, automatic: true },
+            },
+          ]
+        : []),
     ]);
+    if (incident) {
+      await ctx.ports?.ticketAutoLinked?.(txCtx, {
+        incidentId: incident.id,
+        ticketId: row.id,
+        ticketNumber: row.number,
+      });
+    }
     const created = toTicket(row, now);
     await recordWebhookEvent(txCtx, "ticket.created", created);
     if (row.assigneeId) {

@@ -1,0 +1,136 @@
+import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { ACTIVE_INCIDENT_STATUSES, OPEN_TICKET_STATUSES } from "../../shared/enums.js";
+import type { IncidentCustomerList } from "../../shared/incidents.js";
+import { type Executor, queryRows } from "../db/client.js";
+import { decodeCursor, encodeCursor } from "../http/pagination.js";
+
+/**
+ * Affected customers, computed live: current (not archived) customers with status active,
+ * suspended or pending install, at one of the incident's sites, matching its narrowing filter
+ * (a null criterion narrows nothing). `i` is the incident's row and `c` the customer's in every
+ * query here, so the count, the list and auto-linking share one definition.
+ */
+export const AFFECTED = sql.raw(`
+  c.deleted_at is null
+  and c.status in ('active', 'suspended', 'pending_install')
+  and (i.plan_ids is null or c.service_plan_id = any(i.plan_ids))
+  and (i.connection_types is null or c.connection_type = any(i.connection_types))
+  and (i.cities is null or lower(btrim(c.city)) in (select lower(btrim(x)) from unnest(i.cities) x))
+  and (i.postal_codes is null
+       or upper(replace(c.postal_code, ' ', '')) in (select upper(replace(x, ' ', '')) from unnest(i.postal_codes) x))`);
+
+/** From the incident through its sites to their customers (customers_site_id_idx). */
+export const FROM_INCIDENT = sql.raw(`
+  from incidents i
+  join incident_sites s on s.incident_id = i.id
+  join customers c on c.site_id = s.site_id`);
+
+export async function countAffectedCustomers(db: Executor, incidentId: string): Promise<number> {
+  const [row] = await queryRows<{ count: number }>(
+    db,
+    sql`select count(*)::int as count ${FROM_INCIDENT} where i.id = ${incidentId} and ${AFFECTED}`,
+  );
+  return Number(row?.count ?? 0);
+}
+
+/** The ids of an incident's affected customers among `customerIds` (for checks on a few). */
+export async function affectedAmong(db: Executor, incidentId: string, customerIds: string[]): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set();
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select c.id ${FROM_INCIDENT} where i.id = ${incidentId} and c.id in ${inList(customerIds)} and ${AFFECTED}`,
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+const inList = (ids: string[]): SQL =>
+  sql`(${sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  )})`;
+
+/**
+ * The active incident (investigating, identified, monitoring) that covers this customer now: the
+ * latest to start if several do. Reads the customer's site's incidents (incident_sites_site_id_idx).
+ */
+export async function activeIncidentForCustomer(
+  db: Executor,
+  customerId: string,
+): Promise<{ id: string; title: string } | null> {
+  const [row] = await queryRows<{ id: string; title: string }>(
+    db,
+    sql`select i.id, i.title
+          from customers c
+          join incident_sites s on s.site_id = c.site_id
+          join incidents i on i.id = s.incident_id
+         where c.id = ${customerId}
+           and i.status in ${sql.raw(`(${ACTIVE_INCIDENT_STATUSES.map((status) => `'${status}'`).join(", ")})`)}
+           and ${AFFECTED}
+         order by i.starts_at desc, i.id desc
+         limit 1`,
+  );
+  return row ?? null;
+}
+
+const OPEN_TICKETS = sql.raw(`(${OPEN_TICKET_STATUSES.map((status) => `'${status}'`).join(", ")})`);
+
+/** A page of the affected customers, by name (keyset on lower(name), id). */
+export async function listAffectedCustomers(
+  db: Executor,
+  incidentId: string,
+  options: { limit: number; cursor?: string },
+): Promise<IncidentCustomerList> {
+  const after = decodeCursor(options.cursor, z.tuple([z.string(), z.uuid()]));
+  const rows = await queryRows<{
+    id: string;
+    account_number: string;
+    name: string;
+    status: "lead" | "pending_install" | "active" | "suspended" | "cancelled";
+    phone: string | null;
+    street: string | null;
+    city: string | null;
+    region: string | null;
+    postal_code: string | null;
+    site_id: string;
+    plan_name: string | null;
+    has_open_ticket: boolean;
+  }>(
+    db,
+    sql`select c.id, c.account_number, c.name, c.status, c.phone, c.street, c.city, c.region, c.postal_code,
+               c.site_id, p.name as plan_name,
+               exists (select 1 from tickets t where t.customer_id = c.id and t.status in ${OPEN_TICKETS}) as has_open_ticket
+          ${FROM_INCIDENT}
+          left join service_plans p on p.id = c.service_plan_id
+         where i.id = ${incidentId} and ${AFFECTED}
+           ${after ? sql`and (lower(c.name), c.id) > (${after[0]}, ${after[1]}::uuid)` : sql``}
+         order by lower(c.name), c.id
+         limit ${options.limit + 1}`,
+  );
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      accountNumber: row.account_number,
+      name: row.name,
+      status: row.status,
+      phone: row.phone,
+      address: formatAddress(row),
+      siteId: row.site_id,
+      planName: row.plan_name,
+      hasOpenTicket: row.has_open_ticket,
+    })),
+    nextCursor: rows.length > options.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
+  };
+}
+
+function formatAddress(row: {
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+}) {
+  const cityLine = [row.postal_code, row.city].filter(Boolean).join(" ");
+  return [row.street, cityLine, row.region].filter(Boolean).join(", ") || null;
+}
