@@ -55,6 +55,9 @@ export default defineConfig({
     // No source maps in the served bundle: nothing of the source is exposed.
     sourcemap: false,
     chunkSizeWarningLimit: 700,
+    // dist/web/.vite/manifest.json: which files each page needs, for the server to name them in
+    // the page's HTML (src/server/http/web.ts).
+    manifest: true,
   },
   server: {
     port: 5173,

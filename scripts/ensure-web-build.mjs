@@ -28,7 +28,10 @@ const sourceTime = Math.max(
 const assets = path.join(root, "dist/web/assets");
 const precompressed = existsSync(assets) && readdirSync(assets).some((name) => name.endsWith(".br"));
 
-if (!existsSync(built) || statSync(built).mtimeMs < sourceTime || !precompressed) {
+// The server reads the build's manifest to name each page's code in its HTML (src/server/http/web.ts).
+const manifest = path.join(root, "dist/web/.vite/manifest.json");
+
+if (!existsSync(built) || statSync(built).mtimeMs < sourceTime || !precompressed || !existsSync(manifest)) {
   console.log("Building the web app (vite build)…");
   const result = spawnSync(
     process.execPath,

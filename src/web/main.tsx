@@ -36,12 +36,11 @@ import "@mantine/core/styles/Title.css";
 import "@mantine/core/styles/Tooltip.css";
 import "@mantine/notifications/styles.css";
 import { MantineProvider } from "@mantine/core";
-import { ModalsProvider } from "@mantine/modals";
-import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode } from "react";
+import { lazy, StrictMode, Suspense, startTransition } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError } from "./app/api.js";
+import { primeSessionFromPage } from "./app/auth.js";
 import { AppRouter } from "./app/router.js";
 import { cssVariablesResolver, theme } from "./app/theme.js";
 
@@ -56,17 +55,37 @@ const queryClient = new QueryClient({
   },
 });
 
+primeSessionFromPage(queryClient);
+
+// Where notifications and confirmation dialogs show: not needed for the first screen, so loaded
+// beside it instead of in the app's first download. Pages call them through `notifications` and
+// `modals` (their stores and events), never through a context, so these can sit beside the router:
+// a notification shown before its container has loaded waits in the store and shows then.
+const NotificationsContainer = lazy(() =>
+  import("@mantine/notifications").then(({ Notifications }) => ({
+    default: () => <Notifications position="top-right" />,
+  })),
+);
+const ModalsHost = lazy(() => import("@mantine/modals").then(({ ModalsProvider }) => ({ default: ModalsProvider })));
+
 const root = document.getElementById("root");
 if (!root) throw new Error("no #root element");
-createRoot(root).render(
-  <StrictMode>
-    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
-      <Notifications position="top-right" />
-      <QueryClientProvider client={queryClient}>
-        <ModalsProvider>
+// A transition: React renders the first screen in slices, between which the browser stays free to
+// answer a tap or paint, instead of in one long task (most of the first load's blocking time).
+startTransition(() => {
+  createRoot(root).render(
+    <StrictMode>
+      <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
+        <Suspense fallback={null}>
+          <NotificationsContainer />
+        </Suspense>
+        <QueryClientProvider client={queryClient}>
           <AppRouter />
-        </ModalsProvider>
-      </QueryClientProvider>
-    </MantineProvider>
-  </StrictMode>,
-);
+          <Suspense fallback={null}>
+            <ModalsHost />
+          </Suspense>
+        </QueryClientProvider>
+      </MantineProvider>
+    </StrictMode>,
+  );
+});

@@ -5,9 +5,8 @@ import { ZProblem } from "../../shared/problem.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
-import { defaultPasswordAccounts, toUser } from "../users/users.service.js";
-import { signIn, signOut } from "./auth.service.js";
-import { ABSOLUTE_TIMEOUT_MS } from "./sessions.service.js";
+import { sessionInfoOf, signIn, signOut } from "./auth.service.js";
+import { ABSOLUTE_TIMEOUT_MS, type SessionUser } from "./sessions.service.js";
 import { completeSetup, hasActiveAdmin } from "./setup.service.js";
 
 export async function authRoutes(app: App) {
@@ -23,12 +22,7 @@ export async function authRoutes(app: App) {
       maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
     });
 
-  const sessionInfo = async (user: Parameters<typeof toUser>[0], csrfToken: string) => ({
-    user: toUser(user),
-    csrfToken,
-    defaultPasswordAccounts: user.role === "admin" ? await defaultPasswordAccounts(database.db) : [],
-    defaultCountry: config.DEFAULT_COUNTRY,
-  });
+  const sessionInfo = (user: SessionUser, csrfToken: string) => sessionInfoOf(app.deps, user, csrfToken);
 
   app.post(
     "/api/auth/login",

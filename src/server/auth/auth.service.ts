@@ -1,18 +1,36 @@
 import { eq } from "drizzle-orm";
-import type { Login } from "../../shared/auth.js";
+import type { Login, SessionInfo } from "../../shared/auth.js";
 import { recordAudit } from "../audit/audit.service.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { users } from "../db/schema/index.js";
 import { AppError } from "../http/errors.js";
 import { burnPasswordCheck, verifyPassword } from "../users/users.passwords.js";
-import { findUserByEmail } from "../users/users.service.js";
+import { defaultPasswordAccounts, findUserByEmail, toUser } from "../users/users.service.js";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "./login-limiter.js";
-import { createSession, endSession } from "./sessions.service.js";
+import { createSession, endSession, type SessionUser } from "./sessions.service.js";
 
 export interface RequestMeta {
   ip: string;
   userAgent?: string;
+}
+
+/**
+ * What the web app knows of its session (`GET /api/auth/me`, and the page's HTML, which carries it
+ * so the first screen need not ask): the user, the CSRF token, and for admins the accounts still
+ * on a published password.
+ */
+export async function sessionInfoOf(
+  deps: { database: { db: Database }; config: { DEFAULT_COUNTRY: SessionInfo["defaultCountry"] } },
+  user: SessionUser,
+  csrfToken: string,
+): Promise<SessionInfo> {
+  return {
+    user: toUser(user),
+    csrfToken,
+    defaultPasswordAccounts: user.role === "admin" ? await defaultPasswordAccounts(deps.database.db) : [],
+    defaultCountry: deps.config.DEFAULT_COUNTRY,
+  };
 }
 
 const INVALID_CREDENTIALS = () => new AppError(401, "auth.invalid_credentials", "Email or password is not correct.");

@@ -1,10 +1,29 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext, useEffect } from "react";
 import type { SessionInfo } from "../../shared/auth.js";
 import { ApiError, api, onUnauthorized, setCsrfToken } from "./api.js";
 import { setIspCountry } from "./format.js";
 
 export const SESSION_QUERY_KEY = ["auth", "me"] as const;
+
+/**
+ * The session the server put in the page (src/server/http/web.ts), taken once at start into the
+ * query cache, so the first screen shows without asking /api/auth/me. A page without it (the
+ * database could not say) leaves the query to ask.
+ */
+export function primeSessionFromPage(queryClient: QueryClient) {
+  const element = document.getElementById("uplink-session");
+  if (!element?.textContent) return;
+  element.remove();
+  let info: SessionInfo | null;
+  try {
+    info = JSON.parse(element.textContent) as SessionInfo | null;
+  } catch {
+    return;
+  }
+  setCsrfToken(info?.csrfToken ?? null);
+  queryClient.setQueryData(SESSION_QUERY_KEY, info);
+}
 
 /** Reads the session once; `null` means signed out. */
 export function useSessionQuery() {

@@ -1,12 +1,13 @@
-import { lazy, Suspense } from "react";
+import { type ComponentType, lazy, Suspense } from "react";
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
+import { SIGNED_OUT_PAGES, type WebPage, webPageFor } from "../../shared/web-pages.js";
 import { SessionProvider, useSessionQuery } from "./auth.js";
 import { AppLayout } from "./layout.js";
 import { ErrorPage, NotFoundPage, PageLoader } from "./pages.js";
 
 // Each page loads on demand: the first screen downloads only what it shows (sign-in included,
 // so a signed-in user never downloads the sign-in form's code).
-const pageCode = {
+const pageCode: Record<WebPage, () => Promise<{ default: ComponentType }>> = {
   login: () => import("../auth/login-page.js").then((m) => ({ default: m.LoginPage })),
   setup: () => import("../auth/setup-page.js"),
   dashboard: () => import("../dashboard/dashboard-page.js"),
@@ -33,44 +34,19 @@ const SettingsPage = lazy(pageCode.settings);
 const ProfilePage = lazy(pageCode.profile);
 const CallPage = lazy(pageCode.call);
 
-/** The page code the app opens on (a path the router below maps to a page; null: none). */
-function firstPageCode(pathname: string): (() => Promise<unknown>) | null {
-  const [first = "", second, third] = pathname.split("/").filter(Boolean);
-  if (third !== undefined && first !== "settings") return null;
-  switch (first) {
-    case "":
-      return pageCode.dashboard;
-    case "login":
-      return second === undefined ? pageCode.login : null;
-    case "setup":
-      return second === undefined ? pageCode.setup : null;
-    case "customers":
-      return second === undefined ? pageCode.customers : pageCode.customer;
-    case "tickets":
-      return second === undefined ? pageCode.tickets : second === "new" ? pageCode.newTicket : pageCode.ticket;
-    case "sms":
-      return second === undefined ? pageCode.sms : null;
-    case "settings":
-      return pageCode.settings;
-    case "profile":
-      return second === undefined ? pageCode.profile : null;
-    case "call":
-      return second === undefined ? pageCode.call : null;
-    default:
-      return null;
-  }
-}
-
 /**
  * On the first load, the page's code and (after sign-in) the pages' styles are fetched at once,
  * while the session is asked for: left to rendering, each waited for the one before (session, then
- * styles, then the page's code, then its data), a round trip each on a phone's network. A failure
- * is the page's to report when it renders (lazy imports again).
+ * styles, then the page's code, then its data), a round trip each on a phone's network. (The
+ * server's HTML already names them for the browser to fetch beside the app's code; this covers a
+ * page the server's map does not know.) A failure is the page's to report when it renders (lazy
+ * imports again).
  */
 function preloadFirstPage(pathname: string) {
   const ignore = () => undefined;
-  firstPageCode(pathname)?.().catch(ignore);
-  if (pathname !== "/login" && pathname !== "/setup") import("./page-styles.js").catch(ignore);
+  const page = webPageFor(pathname);
+  if (page) pageCode[page]().catch(ignore);
+  if (!page || !SIGNED_OUT_PAGES.includes(page)) import("./page-styles.js").catch(ignore);
 }
 preloadFirstPage(window.location.pathname);
 

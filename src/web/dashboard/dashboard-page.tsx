@@ -15,7 +15,7 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { IconAlertTriangle, IconClockHour4, IconInbox, IconRefresh, IconUserQuestion } from "@tabler/icons-react";
-import { lazy, type ReactNode, Suspense } from "react";
+import { lazy, type ReactNode, Suspense, useDeferredValue } from "react";
 import { Link } from "react-router";
 import type { ActivityEvent, Dashboard } from "../../shared/dashboard.js";
 import { CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
@@ -476,7 +476,10 @@ function DashboardSkeleton() {
 export default function DashboardPage() {
   const { user } = useSession();
   const query = useDashboard();
-  const dashboard = query.data;
+  // The cards and charts render in the background, in slices (a deferred value), so the numbers
+  // arriving never hold the screen for a long task; the skeleton stays until they have.
+  const dashboard = useDeferredValue(query.data);
+  const rendering = query.data !== undefined && dashboard !== query.data;
   const isTechnician = user.role === "technician";
   usePageTitle("Dashboard");
 
@@ -502,7 +505,7 @@ export default function DashboardPage() {
     </Group>
   );
 
-  if (query.isPending) {
+  if (query.isPending || (rendering && !dashboard)) {
     return (
       <Stack>
         {header}

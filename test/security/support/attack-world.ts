@@ -378,6 +378,7 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/tickets/sla-settings": ALL,
   "PUT /api/tickets/sla-settings": ADMIN,
   "GET /api/customers/:id/site-tickets": ALL,
+  "GET /api/customers/:id/incidents": ALL,
 
   "GET /api/sms": ALL,
   "POST /api/sms": ALL,

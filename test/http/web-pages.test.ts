@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { LightMyRequestResponse } from "fastify";
+import { describe, expect, it } from "vitest";
+import type { SessionInfo } from "../../src/shared/auth.js";
+import { pageDocuments, sessionDataBlock, webRoot } from "../../src/server/http/web.js";
+import { DEMO, signIn, useTestApp } from "../support/app.js";
+import { testDatabaseKinds } from "../support/databases.js";
+
+// The global setup builds the web app with its manifest (scripts/ensure-web-build.mjs).
+const manifest = JSON.parse(readFileSync(path.join(webRoot, ".vite/manifest.json"), "utf8")) as Record<
+  string,
+  { file: string; imports?: string[]; css?: string[] }
+>;
+const fileOf = (source: string) => `/${manifest[source]?.file}`;
+const preloads = (html: string) =>
+  [...html.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)].map((match) => match[1]);
+
+function sessionIn(response: LightMyRequestResponse): SessionInfo | null | undefined {
+  const block = /<script type="application\/json" id="uplink-session">(.*?)<\/script>/s.exec(response.body);
+  return block ? (JSON.parse(block[1] ?? "") as SessionInfo | null) : undefined;
+}
+
+describe("the pages' HTML names each page's code (no round trip to find it)", () => {
+  it("lists the page's chunk and its imports, not what index.html already preloads", () => {
+    const index = readFileSync(path.join(webRoot, "index.html"), "utf8");
+    const documents = pageDocuments(index, manifest);
+    const login = documents.get("login") ?? "";
+    expect(preloads(login)).toContain(fileOf("auth/login-page.tsx"));
+    // Nothing twice: the entry's own imports are named once, by the build.
+    expect(new Set(preloads(login)).size).toBe(preloads(login).length);
+    // Sign-in needs neither the signed-in pages' styles nor another page's code.
+    const pageStyles = [manifest["app/page-styles.ts"]?.file ?? "", ...(manifest["app/page-styles.ts"]?.css ?? [])]
+      .filter((file) => file.endsWith(".css"))
+      .map((file) => `<link rel="preload" as="style" crossorigin href="/${file}">`);
+    expect(pageStyles.length).toBeGreaterThan(0);
+    for (const link of pageStyles) expect(login).not.toContain(link);
+    expect(preloads(login)).not.toContain(fileOf("tickets/tickets-page.tsx"));
+    const tickets = documents.get("tickets") ?? "";
+    expect(preloads(tickets)).toContain(fileOf("tickets/tickets-page.tsx"));
+    for (const link of pageStyles) expect(tickets).toContain(link);
+    // Only scripts are preloaded as modules.
+    for (const file of [...preloads(login), ...preloads(tickets)]) expect(file).toMatch(/\.js$/);
+    // A path no page answers gets the document as built; without a manifest, every path does.
+    expect(documents.get(null)).toBe(index);
+    expect(pageDocuments(index, null).get("tickets")).toBeUndefined();
+  });
+
+  it("escapes the session so no value can end its data block", () => {
+    const name = `</script><script>alert(1)</script><!-- & \u2028`;
+    const block = sessionDataBlock({ user: { name } } as unknown as SessionInfo);
+    expect(block.match(/<\/script>/g)).toHaveLength(1);
+    expect(block).not.toContain("<!--");
+    const json = /^<script type="application\/json" id="uplink-session">(.*)<\/script>$/s.exec(block)?.[1] ?? "";
+    expect(JSON.parse(json).user.name).toBe(name);
+  });
+});
+
+describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) => {
+  const t = useTestApp(kind);
+
+  it("signed out: null, no session asked for, and the page may be revalidated", async () => {
+    const response = await t().app.inject({ method: "GET", url: "/login" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^text\/html/);
+    expect(response.headers["cache-control"]).toBe("no-cache");
+    expect(sessionIn(response)).toBeNull();
+    expect(preloads(response.body)).toContain(fileOf("auth/login-page.tsx"));
+  });
+
+  it("signed in: the same session /api/auth/me answers, and the page is never stored", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const response = await admin.get("/tickets?status=open");
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["cache-control"]).toBe("private, no-store");
+    const me = (await admin.get("/api/auth/me")).json() as SessionInfo;
+    expect(sessionIn(response)).toEqual(me);
+    expect(sessionIn(response)?.csrfToken).toBe(admin.csrfToken);
+    expect(preloads(response.body)).toContain(fileOf("tickets/tickets-page.tsx"));
+  });
+
+  it("a stale or forged cookie is signed out, not an error", async () => {
+    const response = await t().app.inject({
+      method: "GET",
+      url: "/customers/123",
+      headers: { cookie: "uplink_session=forged-token-value" },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(sessionIn(response)).toBeNull();
+    expect(preloads(response.body)).toContain(fileOf("customers/customer-page.tsx"));
+  });
+
+  it("a user's name cannot break out of the page's session block", async () => {
+    const admin = await signIn(t().app, DEMO.admin);
+    const name = "Eve </script><script>alert(document.cookie)</script>";
+    const created = await admin.post("/api/users", {
+      name,
+      email: `eve-${kind}@isp.test`,
+      role: "agent",
+      password: "long-password-1",
+    });
+    expect(created.statusCode).toBe(201);
+    const eve = await signIn(t().app, { email: `eve-${kind}@isp.test`, password: "long-password-1" });
+    const response = await eve.get("/");
+    expect(response.body).not.toContain("<script>alert");
+    expect(sessionIn(response)?.user.name).toBe(name);
+  });
+});
