@@ -197,7 +197,7 @@ describeBrowser("Settings → API tokens and Webhooks in Chromium", () => {
     await page.close();
   }, 180_000);
 
-  it("at 390 px both pages fit the screen: token cards instead of the table, no sideways scroll", async () => {
+  it("at 390 px both pages fit the screen: cards instead of tables, no sideways scroll", async () => {
     const admin = await signIn(h().testApp.app, DEMO.admin);
     for (const name of ["Billing sync for the accounting department", "Grafana"]) {
       const created = await admin.post("/api/tokens", {
@@ -213,6 +213,7 @@ describeBrowser("Settings → API tokens and Webhooks in Chromium", () => {
       description: "Provisioning: suspends the customer's CPE when their account is archived",
     });
     expect(webhook.statusCode).toBe(201);
+    receiver.secret = webhook.json().secret;
     const page = await adminPage(PHONE);
     await page.goto("/settings/api-tokens");
     await page.getByText("Billing sync for the accounting department").first().waitFor();
@@ -228,9 +229,16 @@ describeBrowser("Settings → API tokens and Webhooks in Chromium", () => {
 
     await page.goto("/settings/webhooks");
     await page.getByRole("button", { name: "Deliveries" }).last().click();
-    await page.getByRole("button", { name: "Send test event" }).waitFor();
+    // With a delivery in its log, so the log's table is on the page too.
+    await page.getByRole("button", { name: "Send test event" }).click();
+    const delivery = page.getByRole("group", { name: "Delivery of webhook.test" });
+    await delivery.getByText("delivered").waitFor();
+    await delivery.getByText("1 attempt, last answer: 204").waitFor();
+    await delivery.getByRole("button", { name: "Details" }).click();
+    await delivery.getByText(/Attempt 1, .* answered 204/).waitFor();
     await page.waitForLoadState("networkidle");
     expect(await horizontalOverflow(page), "the webhooks page scrolls sideways").toBe(0);
+    expect(await sidewaysScrollers(page), "a box on the webhooks page scrolls sideways").toEqual([]);
     await page.close();
   }, 180_000);
 });

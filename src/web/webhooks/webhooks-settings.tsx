@@ -19,6 +19,7 @@ import {
   VisuallyHidden,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
+import { useMediaQuery } from "@mantine/hooks";
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
@@ -153,6 +154,7 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
   const redeliver = useRedeliver(webhook.id);
   const sendTest = useSendTestEvent(webhook.id);
   const [open, setOpen] = useState<string | null>(null);
+  const isPhone = useMediaQuery("(max-width: 48em)");
   const act = (promise: Promise<unknown>, message: string) =>
     promise.then(
       () => notifications.show({ color: "green", message }),
@@ -179,6 +181,19 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
         <Alert color="red">{errorMessage(deliveries.error)}</Alert>
       ) : deliveries.data.length === 0 ? (
         <Text size="sm">No deliveries yet.</Text>
+      ) : isPhone ? (
+        <Stack gap="xs">
+          {deliveries.data.map((delivery) => (
+            <DeliveryCard
+              key={delivery.id}
+              delivery={delivery}
+              open={open === delivery.id}
+              onToggle={() => setOpen(open === delivery.id ? null : delivery.id)}
+              canRedeliver={webhook.enabled && (delivery.status === "delivered" || delivery.status === "failed")}
+              onRedeliver={() => act(redeliver.mutateAsync(delivery.id), "Queued for delivery again")}
+            />
+          ))}
+        </Stack>
       ) : (
         <ScrollArea>
           <Table striped>
@@ -214,13 +229,91 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
   );
 }
 
-function DeliveryRows(props: {
+interface DeliveryProps {
   delivery: WebhookDelivery;
   open: boolean;
   onToggle: () => void;
   canRedeliver: boolean;
   onRedeliver: () => void;
-}) {
+}
+
+function DeliveryActions(props: DeliveryProps) {
+  return (
+    <Group gap={4} wrap="nowrap" justify="flex-end">
+      <Button size="xs" variant="subtle" onClick={props.onToggle} aria-expanded={props.open}>
+        {props.open ? "Hide" : "Details"}
+      </Button>
+      {props.canRedeliver && (
+        <Button size="xs" variant="subtle" onClick={props.onRedeliver}>
+          Redeliver
+        </Button>
+      )}
+    </Group>
+  );
+}
+
+/** The request body and every attempt; long lines wrap, so nothing scrolls sideways on a phone. */
+function DeliveryDetails({ delivery }: { delivery: WebhookDelivery }) {
+  const wrap = { whiteSpace: "pre-wrap", overflowWrap: "anywhere" } as const;
+  return (
+    <Stack gap="xs">
+      <Text size="sm" fw={500} style={{ overflowWrap: "anywhere" }}>
+        Request body (webhook-id {delivery.eventId})
+      </Text>
+      <Code block style={wrap}>
+        {delivery.payload}
+      </Code>
+      {delivery.attemptLog.map((attempt) => (
+        <Paper key={attempt.attempt} withBorder p="xs">
+          <Text size="sm">
+            Attempt {attempt.attempt}, <DateTime value={attempt.at} />, {attempt.durationMs} ms:{" "}
+            {attempt.responseStatus !== null ? `answered ${attempt.responseStatus}` : attempt.error}
+          </Text>
+          <Text size="xs" c="dimmed" style={{ overflowWrap: "anywhere" }}>
+            POST {attempt.url} · webhook-timestamp {attempt.requestHeaders["webhook-timestamp"]}
+          </Text>
+          {attempt.responseBody ? (
+            <Code block style={wrap}>
+              {attempt.responseBody}
+            </Code>
+          ) : null}
+        </Paper>
+      ))}
+    </Stack>
+  );
+}
+
+/** Phone layout: one card per delivery instead of a seven-column table scrolling sideways. */
+function DeliveryCard(props: DeliveryProps) {
+  const { delivery } = props;
+  return (
+    <Paper withBorder p="xs" role="group" aria-label={`Delivery of ${delivery.eventType}`}>
+      <Stack gap={4}>
+        <Group justify="space-between" wrap="nowrap" gap="xs">
+          <Code style={{ overflowWrap: "anywhere" }}>{delivery.eventType}</Code>
+          {deliveryBadge(delivery)}
+        </Group>
+        <Text size="sm">
+          {delivery.attempts} attempt{delivery.attempts === 1 ? "" : "s"}, last answer:{" "}
+          {delivery.lastResponseStatus ?? delivery.lastError ?? "—"}
+        </Text>
+        <Text size="sm" c="dimmed">
+          Queued <DateTime value={delivery.createdAt} />
+          {delivery.nextAttemptAt && (
+            <>
+              {" "}
+              · next attempt <DateTime value={delivery.nextAttemptAt} />
+            </>
+          )}
+        </Text>
+        <DeliveryActions {...props} />
+        {props.open && <DeliveryDetails delivery={delivery} />}
+      </Stack>
+    </Paper>
+  );
+}
+
+function DeliveryRows(props: DeliveryProps) {
   const { delivery } = props;
   return (
     <>
@@ -238,39 +331,13 @@ function DeliveryRows(props: {
           <DateTime value={delivery.createdAt} />
         </Table.Td>
         <Table.Td>
-          <Group gap={4} wrap="nowrap" justify="flex-end">
-            <Button size="xs" variant="subtle" onClick={props.onToggle} aria-expanded={props.open}>
-              {props.open ? "Hide" : "Details"}
-            </Button>
-            {props.canRedeliver && (
-              <Button size="xs" variant="subtle" onClick={props.onRedeliver}>
-                Redeliver
-              </Button>
-            )}
-          </Group>
+          <DeliveryActions {...props} />
         </Table.Td>
       </Table.Tr>
       {props.open && (
         <Table.Tr>
           <Table.Td colSpan={7}>
-            <Stack gap="xs">
-              <Text size="sm" fw={500}>
-                Request body (webhook-id {delivery.eventId})
-              </Text>
-              <Code block>{delivery.payload}</Code>
-              {delivery.attemptLog.map((attempt) => (
-                <Paper key={attempt.attempt} withBorder p="xs">
-                  <Text size="sm">
-                    Attempt {attempt.attempt}, <DateTime value={attempt.at} />, {attempt.durationMs} ms:{" "}
-                    {attempt.responseStatus !== null ? `answered ${attempt.responseStatus}` : attempt.error}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    POST {attempt.url} · webhook-timestamp {attempt.requestHeaders["webhook-timestamp"]}
-                  </Text>
-                  {attempt.responseBody ? <Code block>{attempt.responseBody}</Code> : null}
-                </Paper>
-              ))}
-            </Stack>
+            <DeliveryDetails delivery={delivery} />
           </Table.Td>
         </Table.Tr>
       )}
