@@ -18,6 +18,8 @@ export interface RouteFacts {
   tokenAccess: TokenAccess;
   /** Whether a POST honours Idempotency-Key (http/idempotency.ts). */
   idempotency: boolean;
+  /** The route's own body limit in bytes, when it differs from the app's (1 MiB). */
+  bodyLimit?: number;
 }
 
 /** "/api/tickets/:id" → "/api/tickets/{id}", as the document names paths. */
@@ -35,6 +37,7 @@ export function recordRouteFacts(facts: Map<string, RouteFacts>, _app: App, rout
         route.url.startsWith("/api/") &&
         route.config?.idempotency !== false &&
         !route.config?.sessionOnly,
+      ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     });
   }
 }
@@ -351,7 +354,10 @@ function accessText(method: string, path: string, facts: RouteFacts | undefined)
   const idempotency = facts.idempotency
     ? " Honours Idempotency-Key: the same key and body within 24 h answer the first response again (Idempotent-Replayed: true) without a second effect."
     : "";
-  return `${who} ${session} ${token}${idempotency}`;
+  const limit = facts.bodyLimit
+    ? ` Bodies up to ${Math.round(facts.bodyLimit / 1_048_576)} MiB (larger ones get 413).`
+    : "";
+  return `${who} ${session} ${token}${idempotency}${limit}`;
 }
 
 const STYLE_NOTE = "A comma-separated list (`a,b`); repeating the parameter (`?x=a&x=b`) is read the same way.";
@@ -482,7 +488,13 @@ function describeErrors(method: string, path: string, operation: Operation, fact
   operation.responses ??= {};
   const responses = operation.responses;
   const statuses = derivedErrorStatuses(method, path, operation, facts);
-  for (const status of Object.keys(responses)) if (Number(status) >= 400) statuses.add(Number(status));
+  for (const status of Object.keys(responses)) {
+    // The routes share one list of problem statuses; a read never conflicts, so a bare 409 there is dropped.
+    const bare = (responses[status] as { content?: Record<string, { schema?: Json }> }).content?.["application/json"]
+      ?.schema?.$ref;
+    if (status === "409" && SAFE.has(method) && bare === problemRef.$ref) delete responses[status];
+    else if (Number(status) >= 400) statuses.add(Number(status));
+  }
   for (const status of statuses) {
     const shared = ERROR_RESPONSES[status];
     const declared = responses[status] as { content?: Record<string, { schema?: Json }> } | undefined;
