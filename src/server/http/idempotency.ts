@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { and, eq, lt, lte } from "drizzle-orm";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
@@ -23,6 +23,13 @@ import { AppError } from "./errors.js";
  * The effect (the route's own transaction) and the stored answer are two writes. If the process
  * dies between them, the claim stays `in_flight` until `locked_until` (a minute) and a retry then
  * takes it over and runs again: at worst one duplicate after a crash, never a key stuck for a day.
+ *
+ * Every claim and takeover writes a new `claim_token`, and only the request holding the current
+ * token may store its answer or release the key. A request that was merely slow (past the minute)
+ * and finishes after a retry took its claim over still answers its own client, but its answer is
+ * not stored and its error does not free the key: the key keeps the taker's answer, so later
+ * retries replay that one. What a takeover cannot undo is the slow request's effect: both may
+ * have run (at-least-once after a minute, the price of never leaving a key stuck).
  */
 
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
@@ -41,7 +48,7 @@ declare module "fastify" {
     idempotency?: boolean;
   }
   interface FastifyRequest {
-    idempotencyClaim: { caller: string; key: string } | null;
+    idempotencyClaim: { caller: string; key: string; token: string } | null;
   }
 }
 
@@ -94,7 +101,13 @@ export function registerIdempotency(app: App): void {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = null;
-    const where = and(eq(idempotencyKeys.caller, claim.caller), eq(idempotencyKeys.key, claim.key));
+    // Only while this request still holds the claim: after a takeover the key is the taker's.
+    const where = and(
+      eq(idempotencyKeys.caller, claim.caller),
+      eq(idempotencyKeys.key, claim.key),
+      eq(idempotencyKeys.claimToken, claim.token),
+      eq(idempotencyKeys.state, "in_flight"),
+    );
     const body = typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : null;
     if (reply.statusCode >= 200 && reply.statusCode < 300 && body !== null) {
       const headers: Record<string, string> = {};
@@ -133,13 +146,14 @@ async function claimOrReplay(
     const now = clock.now();
     const lockedUntil = new Date(now.getTime() + IDEMPOTENCY_LOCK_MS);
     const where = and(eq(idempotencyKeys.caller, caller), eq(idempotencyKeys.key, key));
+    const token = randomUUID();
     const claimed = await db
       .insert(idempotencyKeys)
-      .values({ caller, key, fingerprint, state: "in_flight", lockedUntil, createdAt: now })
+      .values({ caller, key, fingerprint, state: "in_flight", lockedUntil, claimToken: token, createdAt: now })
       .onConflictDoNothing({ target: [idempotencyKeys.caller, idempotencyKeys.key] })
       .returning({ key: idempotencyKeys.key });
     if (claimed.length > 0) {
-      request.idempotencyClaim = { caller, key };
+      request.idempotencyClaim = { caller, key, token };
       return undefined;
     }
     const [existing] = await db.select().from(idempotencyKeys).where(where).limit(1);
@@ -165,14 +179,15 @@ async function claimOrReplay(
         .send(existing.responseBody ?? "");
     }
     if (existing.lockedUntil.getTime() <= now.getTime()) {
-      // The first attempt's claim was lost (a crash between its effect and its record): take it over.
+      // The first attempt's claim was lost (a crash between its effect and its record) or it is
+      // hung: take it over with a new token, so that attempt can no longer store or release.
       const taken = await db
         .update(idempotencyKeys)
-        .set({ lockedUntil, createdAt: now })
+        .set({ lockedUntil, claimToken: token, createdAt: now })
         .where(and(where, eq(idempotencyKeys.state, "in_flight"), lte(idempotencyKeys.lockedUntil, now)))
         .returning({ key: idempotencyKeys.key });
       if (taken.length > 0) {
-        request.idempotencyClaim = { caller, key };
+        request.idempotencyClaim = { caller, key, token };
         return undefined;
       }
     }
