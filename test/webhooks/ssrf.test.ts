@@ -28,6 +28,44 @@ const REFUSED = [
   ["::ffff:10.0.0.1", "private (RFC 1918)"],
   ["::ffff:169.254.169.254", "cloud metadata"],
   ["64:ff9b::a00:1", "private (RFC 1918)"],
+  // IPv4 ranges that lead nowhere public.
+  ["0.1.2.3", "unspecified"],
+  ["255.255.255.255", "broadcast"],
+  ["239.255.255.250", "multicast"],
+  ["240.0.0.1", "reserved"],
+  ["192.0.0.8", "reserved"],
+  ["192.0.2.1", "documentation"],
+  ["198.51.100.7", "documentation"],
+  ["203.0.113.9", "documentation"],
+  ["198.18.0.1", "reserved"],
+  // IPv6 ranges that lead nowhere public.
+  ["fd12:3456::1", "private (fc00::/7)"],
+  ["fec0::1", "site-local"],
+  ["2001:db8::1", "documentation"],
+  ["3fff::1", "documentation"],
+  ["100::1", "discard"],
+  ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"],
+  ["2001::1", "Teredo"],
+  // IPv4 addresses inside IPv6 ones, in every notation: checked as the IPv4 address they carry.
+  ["::127.0.0.1", "loopback"],
+  ["::7f00:1", "loopback"],
+  ["::a00:1", "private (RFC 1918)"],
+  ["::a9fe:a9fe", "cloud metadata"],
+  ["::ffff:7f00:1", "loopback"],
+  ["0:0:0:0:0:ffff:127.0.0.1", "loopback"],
+  ["0000:0000:0000:0000:0000:ffff:c0a8:0101", "private (RFC 1918)"],
+  ["::ffff:0:127.0.0.1", "loopback"],
+  ["::ffff:0:a00:1", "private (RFC 1918)"],
+  ["64:ff9b::127.0.0.1", "loopback"],
+  ["64:ff9b::a9fe:a9fe", "cloud metadata"],
+  ["64:ff9b::6440:1", "carrier-grade NAT"],
+  ["64:ff9b:1::a00:1", "local-use NAT64"],
+  ["64:ff9b:1:808:8:800::", "local-use NAT64"],
+  ["2002:7f00:1::1", "loopback"],
+  ["2002:a00:1::", "private (RFC 1918)"],
+  ["2002:a9fe:a9fe::1", "cloud metadata"],
+  ["2002:c0a8:101::1", "private (RFC 1918)"],
+  ["2002:6440:1::", "carrier-grade NAT"],
 ] as const;
 
 /** A resolver that answers every name with the given addresses, as dns.lookup would. */
@@ -47,7 +85,7 @@ describe("the SSRF guard's address policy", () => {
     expect(policy.refusal(address)).toContain(words);
   });
 
-  it.each(["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"])(
+  it.each(["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"])(
     "allows the public address %s",
     (address) => {
       expect(policy.refusal(address)).toBeNull();
@@ -90,6 +128,10 @@ describe("the SSRF guard at connect time", () => {
     "http://[::1]:PORT/hooks",
     "http://[::ffff:127.0.0.1]:PORT/hooks",
     "http://[::ffff:7f00:1]:PORT/hooks",
+    "http://[::127.0.0.1]:PORT/hooks",
+    "http://[::7f00:1]:PORT/hooks",
+    "http://[64:ff9b::7f00:1]:PORT/hooks",
+    "http://[2002:7f00:1::1]:PORT/hooks",
     "http://0x7f.1:PORT/hooks",
   ])("refuses the literal address of %s before connecting", async (template) => {
     const client = new WebhookClient(new AddressPolicy([]));
@@ -99,17 +141,24 @@ describe("the SSRF guard at connect time", () => {
     expect(!result.ok && result.error).toMatch(/^refused to connect/);
   });
 
-  it.each([["127.0.0.1"], ["10.0.0.1"], ["169.254.169.254"], ["100.64.0.1"], ["::1"], ["::ffff:127.0.0.1"]])(
-    "refuses a host name that resolves to %s",
-    async (address) => {
-      const client = new WebhookClient(new AddressPolicy([]), resolverAnswering(address));
-      const result = await send(client, `http://hooks.example.test:${receiver.port}/hooks`);
-      client.close();
-      expect(result.ok).toBe(false);
-      expect(!result.ok && result.error).toContain(`refused to connect to hooks.example.test: ${address} is`);
-      expect(receiver.received).toHaveLength(0);
-    },
-  );
+  it.each([
+    ["127.0.0.1"],
+    ["10.0.0.1"],
+    ["169.254.169.254"],
+    ["100.64.0.1"],
+    ["::1"],
+    ["::ffff:127.0.0.1"],
+    ["::7f00:1"],
+    ["64:ff9b::a00:1"],
+    ["2002:7f00:1::1"],
+  ])("refuses a host name that resolves to %s", async (address) => {
+    const client = new WebhookClient(new AddressPolicy([]), resolverAnswering(address));
+    const result = await send(client, `http://hooks.example.test:${receiver.port}/hooks`);
+    client.close();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toContain(`refused to connect to hooks.example.test: ${address} is`);
+    expect(receiver.received).toHaveLength(0);
+  });
 
   it("refuses localhost through the system resolver, and connects only to allowed addresses of a name", async () => {
     const refusing = new WebhookClient(new AddressPolicy([]));

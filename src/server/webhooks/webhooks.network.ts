@@ -21,11 +21,18 @@ const RANGE_WORDS: Record<string, string> = {
   uniqueLocal: "a private (fc00::/7) address",
   linkLocal: "a link-local address",
   carrierGradeNat: "a carrier-grade NAT (100.64.0.0/10) address",
-  unspecified: "the unspecified address",
+  unspecified: "the unspecified address (0.0.0.0/8, ::)",
   multicast: "a multicast address",
   broadcast: "the broadcast address",
-  reserved: "a reserved address",
+  reserved: "a reserved or documentation address",
   teredo: "a Teredo tunnel address",
+  deprecatedSiteLocal: "a site-local (fec0::/10) address",
+  discard: "a discard-only (100::/64) address",
+  benchmarking: "a benchmarking address",
+  as112: "an AS112 (DNS sink) address",
+  as112v6: "an AS112 (DNS sink) address",
+  amt: "an AMT relay address",
+  segmentRouting: "a segment-routing (5f00::/16) address",
 };
 
 export class WebhookAddressRefused extends Error {
@@ -35,21 +42,31 @@ export class WebhookAddressRefused extends Error {
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
-/**
- * The IPv4 address an IPv6 one stands for, where it embeds one: IPv4-mapped (::ffff:a.b.c.d),
- * NAT64 (64:ff9b::/96) and 6to4 (2002::/16). Checked as that IPv4 address.
- */
-function effectiveAddress(address: Address): Address {
-  if (address.kind() !== "ipv6") return address;
-  const v6 = address as ipaddr.IPv6;
-  const range = v6.range();
-  if (range === "ipv4Mapped") return v6.toIPv4Address();
-  const bytes = v6.toByteArray();
-  if (range === "rfc6052") return ipaddr.fromByteArray(bytes.slice(12, 16));
-  if (range === "6to4") return ipaddr.fromByteArray(bytes.slice(2, 6));
-  return v6;
-}
+const NAT64_LOCAL_USE = ipaddr.parseCIDR("64:ff9b:1::/48") as [ipaddr.IPv6, number];
 
+/**
+ * The IPv4 addresses an IPv6 one may stand for, each checked by the IPv4 rules: a tunnel or
+ * translator on the way would deliver to that IPv4 address, so ::ffff:10.0.0.1 must be refused as
+ * 10.0.0.1 is. IPv4-mapped (::ffff:a.b.c.d, in any notation ipaddr.js reads), IPv4-translated
+ * (::ffff:0:a.b.c.d), the deprecated IPv4-compatible ::a.b.c.d (::127.0.0.1 is ::7f00:1), the
+ * well-known NAT64 prefix 64:ff9b::/96 and 6to4 (2002:AABB:CCDD::/48). Not here, refused whole
+ * by `refusal`: the local-use NAT64 64:ff9b:1::/48, whose prefix length (and so where the IPv4
+ * address sits) only the local translator knows, and Teredo (2001::/32, its range), whose client
+ * address is obfuscated and whose server is not where the packets end up.
+ */
+function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4[] {
+  const bytes = v6.toByteArray();
+  const v4 = (...at: number[]) => ipaddr.fromByteArray(at.map((i) => bytes[i] ?? 0)) as ipaddr.IPv4;
+  const zeros = (from: number, to: number) => bytes.slice(from, to).every((byte) => byte === 0);
+  const range = v6.range();
+  if (range === "ipv4Mapped") return [v6.toIPv4Address()];
+  if (range === "rfc6145") return [v4(12, 13, 14, 15)];
+  if (range === "6to4") return [v4(2, 3, 4, 5)];
+  if (range === "rfc6052" && !v6.match(NAT64_LOCAL_USE)) return [v4(12, 13, 14, 15)];
+  // ::/96 less :: and ::1 (their own ranges): the IPv4-compatible form RFC 4291 deprecated.
+  if (zeros(0, 12) && range === "unicast") return [v4(12, 13, 14, 15)];
+  return [];
+}
 /** The operator's WEBHOOK_ALLOW_PRIVATE_NETWORKS, parsed once. */
 export class AddressPolicy {
   private readonly allowed: [Address, number][];
@@ -66,15 +83,23 @@ export class AddressPolicy {
   refusal(text: string): string | null {
     if (!ipaddr.isValid(text)) return `${text} is not an IP address`;
     const parsed = ipaddr.parse(text);
-    const address = effectiveAddress(parsed);
-    if (this.isAllowed(parsed) || this.isAllowed(address)) return null;
-    const normal = address.toString();
-    if (METADATA_ADDRESSES.has(normal) || METADATA_ADDRESSES.has(parsed.toString())) {
-      return `${text} is a cloud metadata address`;
+    if (this.isAllowed(parsed)) return null;
+    if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).match(NAT64_LOCAL_USE)) {
+      return `${text} is a local-use NAT64 (64:ff9b:1::/48) address, whose IPv4 destination only the local translator knows`;
     }
-    const range = address.range();
-    if (range === "unicast") return null;
-    return `${text} is ${RANGE_WORDS[range] ?? `a ${range} address`}`;
+    const embedded = parsed.kind() === "ipv6" ? embeddedIPv4(parsed as ipaddr.IPv6) : [];
+    // An embedded IPv4 address is what the packets reach: it alone decides, by the IPv4 rules.
+    const checked: Address[] = embedded.length > 0 ? embedded : [parsed];
+    for (const address of checked) {
+      if (this.isAllowed(address)) continue;
+      const normal = address.toString();
+      if (METADATA_ADDRESSES.has(normal) || METADATA_ADDRESSES.has(parsed.toString())) {
+        return `${text} is a cloud metadata address`;
+      }
+      const range = address.range();
+      if (range !== "unicast") return `${text} is ${RANGE_WORDS[range] ?? `a ${range} address`}`;
+    }
+    return null;
   }
 
   private isAllowed(address: Address): boolean {
