@@ -2,9 +2,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 
-/** What the receiver does with the next request: answer with a status (and body), hang, or redirect. */
+/** What the receiver does with the next request: answer with a status (and body), maybe after a delay; hang; or redirect. */
 export type ScriptedReply =
-  | { kind: "status"; status: number; body?: string }
+  | { kind: "status"; status: number; body?: string; delayMs?: number }
   | { kind: "hang" }
   | { kind: "redirect"; location: string };
 
@@ -97,7 +97,9 @@ export class WebhookReceiver {
       response.writeHead(302, { location: scripted.location }).end();
       return;
     }
-    response.writeHead(scripted.status, { "content-type": "text/plain" }).end(scripted.body ?? "");
+    const send = () => response.writeHead(scripted.status, { "content-type": "text/plain" }).end(scripted.body ?? "");
+    if (scripted.delayMs) setTimeout(send, scripted.delayMs);
+    else send();
   }
 
   async stop(): Promise<void> {

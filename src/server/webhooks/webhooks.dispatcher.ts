@@ -198,7 +198,8 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
   /**
    * The attempt, the delivery's new state and the endpoint's health, in one transaction. The
    * delivery's update applies only to the attempt this instance claimed: after a lease takeover
-   * the newer attempt owns the row.
+   * the newer attempt owns the row. An endpoint deleted while its delivery was in flight took the
+   * delivery with it (cascade): there is nothing left to record, and that is no error.
    */
   private async recordOutcome(
     row: ClaimedDelivery,
@@ -207,6 +208,22 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
   ): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.database.db.transaction(async (tx) => {
+      // The endpoint first, as deleteWebhook locks it (FOR UPDATE) before its cascade reaches the
+      // delivery: taken in the other order, a delete racing this transaction would deadlock with
+      // it. KEY SHARE lets other deliveries of the endpoint record at the same time, and this
+      // transaction may still update the row itself (failing_since) without waiting on a delete.
+      const [endpoint] = await tx
+        .select({ id: webhookEndpoints.id })
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.id, row.endpoint_id))
+        .for("key share");
+      if (!endpoint) {
+        this.deps.log.debug(
+          { deliveryId: row.id, webhookId: row.endpoint_id },
+          "Webhook endpoint deleted mid-delivery",
+        );
+        return;
+      }
       if (attempt) await tx.insert(webhookAttempts).values({ ...attempt, deliveryId: row.id });
       const delivered = outcome.kind === "delivered";
       const status = delivered ? "delivered" : outcome.kind === "retry" ? "pending" : "failed";
