@@ -15,7 +15,6 @@ import { registerOpenApi } from "./http/openapi.js";
 import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js";
 import { registerWeb } from "./http/web.js";
 import { incidentLookupRoutes } from "./incidents/incidents.lookup.js";
-import { incidentLookupRoutes } from "./incidents/incidents.lookup.js";
 import { incidentsRoutes } from "./incidents/incidents.routes.js";
 import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
@@ -178,7 +177,6 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(dashboardRoutes);
   await app.register(webhooksRoutes);
   await app.register(incidentsRoutes);
-  await app.register(incidentLookupRoutes);
   await app.register(incidentLookupRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);

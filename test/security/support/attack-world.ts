@@ -379,7 +379,6 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "PUT /api/tickets/sla-settings": ADMIN,
   "GET /api/customers/:id/site-tickets": ALL,
   "GET /api/customers/:id/incidents": ALL,
-  "GET /api/customers/:id/incidents": ALL,
 
   "GET /api/sms": ALL,
   "POST /api/sms": ALL,
