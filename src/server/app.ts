@@ -16,7 +16,9 @@ import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js
 import { registerWeb } from "./http/web.js";
 import { incidentLookupRoutes } from "./incidents/incidents.lookup.js";
 import { incidentsRoutes } from "./incidents/incidents.routes.js";
+import { incidentSuggestionsRoutes } from "./incidents/incidents.suggestions.routes.js";
 import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
+import { integrationsRoutes } from "./integrations/integrations.routes.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
 import { sitesRoutes } from "./sites/sites.routes.js";
 import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
@@ -177,6 +179,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(dashboardRoutes);
   await app.register(webhooksRoutes);
   await app.register(incidentsRoutes);
+  await app.register(incidentSuggestionsRoutes);
+  await app.register(integrationsRoutes);
   await app.register(incidentLookupRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);

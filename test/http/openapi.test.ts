@@ -149,6 +149,7 @@ function hasExample(op: DocOperation, w: World): boolean {
   const pattern = patternOf(op.path);
   if (op.operation.operationId in OUTSIDE_API_EXAMPLES) return true;
   if (op.method !== "GET") return `${op.method} ${pattern}` in WRITE_FIXTURES;
+  if (!op.path.startsWith("/api/")) return !op.path.includes("{");
   try {
     return readUrl({ method: "GET", pattern, url: pattern }, w).startsWith("/api/");
   } catch {
@@ -160,6 +161,8 @@ async function exampleFor(op: DocOperation, w: World): Promise<Example> {
   const outside = OUTSIDE_API_EXAMPLES[op.operation.operationId];
   if (outside) return outside(w);
   const pattern = patternOf(op.path);
+  // A public page outside /api (the status page): as anyone opens it.
+  if (op.method === "GET" && !op.path.startsWith("/api/")) return { url: op.path, as: null };
   if (op.method === "GET") {
     return { url: readUrl({ method: "GET", pattern, url: pattern }, w) };
   }

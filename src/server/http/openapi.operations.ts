@@ -155,6 +155,15 @@ export const OPENAPI_TAGS = [
     description:
       "Outbound Standard Webhooks: endpoints, secrets and the delivery log (admins); the events themselves are under `webhooks`.",
   },
+  {
+    name: "incidents",
+    description: "Outages and planned maintenance on network sites: who they affect, linked tickets, messages.",
+  },
+  { name: "status page", description: "The public status page: incidents without customer data." },
+  {
+    name: "integrations",
+    description: "Alerts from monitoring (Prometheus Alertmanager, others) that open incidents.",
+  },
   { name: "health", description: "Liveness and readiness for load balancers and monitoring." },
 ];
 
@@ -388,7 +397,8 @@ export function describeOperations(doc: Document, facts: ReadonlyMap<string, Rou
       const routeFacts = facts.get(`${upper} ${path}`);
       // A route may name itself (schema.operationId); else the table, else a name from its path.
       operation.operationId ??= OPERATION_IDS[`${upper} ${path}`] ?? fallbackOperationId(upper, path);
-      operation.security = securityOf(method, path, routeFacts);
+      // A route with its own scheme (a monitor's shared secret) declares schema.security itself.
+      operation.security ??= securityOf(method, path, routeFacts);
       const access = accessText(method, path, routeFacts);
       operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
       for (const tag of operation.tags ?? []) {

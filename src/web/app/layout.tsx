@@ -12,7 +12,6 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
-  IconAlertTriangle,
   IconDashboard,
   IconMessage,
   IconMoon,
@@ -47,7 +46,6 @@ const NAV = [
   { to: "/", label: "Dashboard", icon: IconDashboard, exact: true },
   { to: "/customers", label: "Customers", icon: IconUsers },
   { to: "/tickets", label: "Tickets", icon: IconTicket },
-  { to: "/incidents", label: "Incidents", icon: IconAlertTriangle },
   { to: "/sms", label: "SMS log", icon: IconMessage },
 ] as const;
 

@@ -26,8 +26,6 @@ export interface TicketFilters {
   category?: string[];
   assigneeId?: string;
   customerId?: string;
-  /** Tickets linked to this incident. */
-  incidentId?: string;
   overdue?: boolean;
   sort?: string;
 }
@@ -40,7 +38,6 @@ function queryOf(filters: TicketFilters) {
     category: filters.category?.join(","),
     assigneeId: filters.assigneeId,
     customerId: filters.customerId,
-    incidentId: filters.incidentId,
     overdue: filters.overdue ? "true" : undefined,
     sort: filters.sort,
   };
