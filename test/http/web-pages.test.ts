@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
-import type { SessionInfo } from "../../src/shared/auth.js";
 import { pageDocuments, sessionDataBlock, webRoot } from "../../src/server/http/web.js";
+import type { SessionInfo } from "../../src/shared/auth.js";
 import { DEMO, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 
