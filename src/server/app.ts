@@ -15,6 +15,7 @@ import { registerOpenApi } from "./http/openapi.js";
 import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js";
 import { registerWeb } from "./http/web.js";
 import { incidentLookupRoutes } from "./incidents/incidents.lookup.js";
+import { incidentMessagesRoutes, withIncidentAutoReply } from "./incidents/incidents.messages.routes.js";
 import { incidentsRoutes } from "./incidents/incidents.routes.js";
 import { incidentSuggestionsRoutes } from "./incidents/incidents.suggestions.routes.js";
 import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
@@ -173,7 +174,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(ticketsRoutes);
   await app.register(smsRoutes);
   // A received text is filed by the tickets feature: sms/ receives and logs, and knows no ticket code.
-  await app.register(smsWebhookRoutes, { onInboundSms: fileInboundSms });
+  await app.register(smsWebhookRoutes, { onInboundSms: withIncidentAutoReply(fileInboundSms) });
   // Sends the SMS outbox from every instance: started on ready, stopped on close.
   registerSmsDispatcher(app);
   await app.register(dashboardRoutes);
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(incidentsRoutes);
   await app.register(incidentSuggestionsRoutes);
   await app.register(integrationsRoutes);
+  await app.register(incidentMessagesRoutes);
   await app.register(incidentLookupRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);

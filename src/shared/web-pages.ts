@@ -17,6 +17,9 @@ export const WEB_PAGES = {
   settings: "settings/settings-page.tsx",
   profile: "users/profile-page.tsx",
   call: "call/call-page.tsx",
+  incidents: "incidents/incidents-page.tsx",
+  incident: "incidents/incident-page.tsx",
+  newIncident: "incidents/new-incident-page.tsx",
 } as const;
 
 export type WebPage = keyof typeof WEB_PAGES;
@@ -39,6 +42,8 @@ export function webPageFor(pathname: string): WebPage | null {
       return second === undefined ? "customers" : "customer";
     case "tickets":
       return second === undefined ? "tickets" : second === "new" ? "newTicket" : "ticket";
+    case "incidents":
+      return second === undefined ? "incidents" : second === "new" ? "newIncident" : "incident";
     case "sms":
       return second === undefined ? "sms" : null;
     case "settings":

@@ -14,9 +14,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A test configuration: the defaults, no Twilio, plus what a test overrides. */
+/**
+ * A test configuration: the defaults, no Twilio, plus what a test overrides. SMS leave at up to
+ * 1000 a second unless a test sets SMS_RATE_PER_SECOND (the rate's own tests do), so tests that
+ * send a few messages do not wait a second for each.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: "test", SEED_DEMO_USERS: "false", LOG_LEVEL: "silent", ...overrides });
+  return loadConfig({
+    NODE_ENV: "test",
+    SEED_DEMO_USERS: "false",
+    LOG_LEVEL: "silent",
+    SMS_RATE_PER_SECOND: "1000",
+    ...overrides,
+  });
 }
 
 export async function createTestApp(

@@ -31,6 +31,8 @@ export interface SmsDispatcherOptions {
   /** The delay after the first failed attempt; it doubles with each further one. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Messages per second, all instances together (SMS_RATE_PER_SECOND). */
+  ratePerSecond: number;
 }
 
 /** 8 attempts: retries after about 30 s, 1, 2, 4, 8, 16 and 32 min (±20 % jitter) — about an hour in all. */
@@ -42,7 +44,11 @@ export const DEFAULT_DISPATCHER_OPTIONS: SmsDispatcherOptions = {
   maxAttempts: 8,
   baseDelayMs: 30_000,
   maxDelayMs: 32 * 60_000,
+  ratePerSecond: 1,
 };
+
+/** A claim takes the send slots of at most this far ahead, so one instance does not book the next minute. */
+const RATE_HORIZON_MS = 1_000;
 
 interface ClaimedSms {
   id: string;
@@ -54,6 +60,8 @@ interface ClaimedSms {
   created_at: Date | string;
   /** `sending`: taken over from an instance whose lease ran out (it may have sent the message). */
   previous_status: "queued" | "sending";
+  /** How long to wait after the claim before sending: the row's slot in the shared send rate. */
+  delayMs: number;
 }
 
 /** Twilio's clock and ours may differ this much when comparing a message's creation time with the row's. */
@@ -66,7 +74,11 @@ export function registerSmsDispatcher(app: App): void {
   const { config } = app.deps;
   const dispatcher = new SmsDispatcher(
     { database: app.deps.database, config, clock: app.deps.clock, credentials, log: app.log },
-    { baseDelayMs: config.SMS_RETRY_BASE_SECONDS * 1000, leaseMs: config.SMS_LEASE_SECONDS * 1000 },
+    {
+      baseDelayMs: config.SMS_RETRY_BASE_SECONDS * 1000,
+      leaseMs: config.SMS_LEASE_SECONDS * 1000,
+      ratePerSecond: config.SMS_RATE_PER_SECOND,
+    },
   );
   app.decorate("smsDispatcher", dispatcher);
   app.addHook("onReady", async () => {
@@ -99,34 +111,64 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
     this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...options };
   }
 
+  /** Set by a claim that found every slot of the next second taken: when the next one frees. */
+  private rateWaitMs: number | undefined;
+
   protected pollIntervalMs(): number {
-    return this.options.pollIntervalMs;
+    const wait = this.rateWaitMs;
+    this.rateWaitMs = undefined;
+    return wait === undefined ? this.options.pollIntervalMs : Math.min(this.options.pollIntervalMs, wait);
   }
 
+  /**
+   * Claims due rows and gives each a send slot of the rate all instances share. The slots come
+   * from one row (sms_send_rate) locked for the claim, so claims of all instances queue on it and
+   * consecutive messages are at least 1/rate apart, in the database's time (one clock for all
+   * instances). The row's lock is held only for the claim, not while sending.
+   */
   protected async claim(): Promise<ClaimedSms[]> {
     const now = this.deps.clock.now();
     const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
-    // The partial index sms_logs_outbox_idx serves the inner select. A row still `sending` whose
-    // lease ran out belongs to an instance that died between claiming and recording: take it over.
-    return queryRows<ClaimedSms>(
-      this.deps.database.db,
-      sql`update sms_logs
-          set status = 'sending', attempts = sms_logs.attempts + 1, next_attempt_at = ${leaseUntil}, updated_at = ${now}
-          from (
-            select id, status as previous_status from sms_logs
-            where status in ('queued', 'sending') and next_attempt_at <= ${now}
-            order by next_attempt_at
-            limit ${this.options.batchSize}
-            for update skip locked
-          ) claimed
-          where sms_logs.id = claimed.id
-          returning sms_logs.id, sms_logs.to_number, sms_logs.from_number, sms_logs.body, sms_logs.attempts,
-            sms_logs.ticket_id, sms_logs.created_at, claimed.previous_status`,
-    );
+    const intervalMs = 1000 / this.options.ratePerSecond;
+    return this.deps.database.db.transaction(async (tx) => {
+      const [bucket] = await queryRows<{ next_slot_at: Date | string; db_now: Date | string }>(
+        tx,
+        sql`select next_slot_at, clock_timestamp() as db_now from sms_send_rate where id = 1 for update`,
+      );
+      const dbNow = bucket ? new Date(bucket.db_now).getTime() : Date.now();
+      const start = Math.max(bucket ? new Date(bucket.next_slot_at).getTime() : dbNow, dbNow);
+      if (start - dbNow > RATE_HORIZON_MS) {
+        this.rateWaitMs = start - dbNow - RATE_HORIZON_MS;
+        return [];
+      }
+      const slots = Math.min(this.options.batchSize, Math.floor((dbNow + RATE_HORIZON_MS - start) / intervalMs) + 1);
+      // The partial index sms_logs_outbox_idx serves the inner select. A row still `sending` whose
+      // lease ran out belongs to an instance that died between claiming and recording: take it over.
+      const rows = await queryRows<Omit<ClaimedSms, "delayMs">>(
+        tx,
+        sql`update sms_logs
+            set status = 'sending', attempts = sms_logs.attempts + 1, next_attempt_at = ${leaseUntil}, updated_at = ${now}
+            from (
+              select id, status as previous_status from sms_logs
+              where status in ('queued', 'sending') and next_attempt_at <= ${now}
+              order by next_attempt_at
+              limit ${slots}
+              for update skip locked
+            ) claimed
+            where sms_logs.id = claimed.id
+            returning sms_logs.id, sms_logs.to_number, sms_logs.from_number, sms_logs.body, sms_logs.attempts,
+              sms_logs.ticket_id, sms_logs.created_at, claimed.previous_status`,
+      );
+      if (rows.length === 0) return [];
+      const nextSlot = new Date(start + rows.length * intervalMs);
+      await tx.execute(sql`update sms_send_rate set next_slot_at = ${nextSlot} where id = 1`);
+      return rows.map((row, index) => ({ ...row, delayMs: Math.max(0, start + index * intervalMs - dbNow) }));
+    });
   }
 
   protected async deliver(row: ClaimedSms): Promise<void> {
     const { config } = this.deps;
+    if (row.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, row.delayMs));
     if (row.attempts > this.options.maxAttempts) {
       await this.recordFailure(row, {
         code: null,

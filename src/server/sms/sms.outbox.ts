@@ -1,3 +1,4 @@
+import { and, eq } from "drizzle-orm";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { SmsPurpose } from "../../shared/enums.js";
 import { SMS_MAX_LENGTH } from "../../shared/sms.js";
@@ -27,6 +28,8 @@ export interface OutboundSms {
   userId: string | null;
   /** The public reply (ticket comment) the message carries; absent for other messages. */
   commentId?: string | null;
+  /** The incident the message is about (purpose incident). */
+  incidentId?: string | null;
   /** Null: queue it for the dispatcher. */
   skipReason: string | null;
 }
@@ -47,6 +50,7 @@ export async function writeOutboundSms(ctx: ServiceContext, sms: OutboundSms): P
       customerId: sms.customerId,
       userId: sms.userId,
       commentId: sms.commentId ?? null,
+      incidentId: sms.incidentId ?? null,
       status: queued ? "queued" : "skipped",
       reason: sms.skipReason,
       nextAttemptAt: queued ? now : null,
@@ -57,6 +61,73 @@ export async function writeOutboundSms(ctx: ServiceContext, sms: OutboundSms): P
   if (!row) throw new Error("inserting the SMS row returned nothing");
   if (queued) await wakeDispatchers(ctx.db);
   return row;
+}
+
+/** One message of an incident send: to one phone number, or skipped with the reason. */
+export interface IncidentSms {
+  to: string | null;
+  body: string;
+  customerId: string;
+  skipReason: string | null;
+}
+
+/**
+ * The rows of one message to everyone an incident affects, in the caller's transaction: a few
+ * multi-row inserts, one NOTIFY. `notBefore` holds them (quiet hours): the dispatcher takes a row
+ * only once its next attempt is due.
+ */
+export async function writeIncidentSmsBatch(
+  ctx: ServiceContext,
+  input: {
+    incidentId: string;
+    incidentMessageId: string;
+    userId: string | null;
+    notBefore: Date | null;
+    messages: IncidentSms[];
+  },
+): Promise<void> {
+  const now = ctx.clock.now();
+  const from = ctx.config.TWILIO_PHONE_NUMBER ?? null;
+  // 1,000 rows of 17 parameters stay far below PostgreSQL's 65,535 parameters per statement.
+  for (let offset = 0; offset < input.messages.length; offset += 1000) {
+    await ctx.db.insert(smsLogs).values(
+      input.messages.slice(offset, offset + 1000).map((sms) => {
+        const queued = sms.skipReason === null;
+        return {
+          direction: "outbound" as const,
+          toNumber: sms.to,
+          fromNumber: from,
+          body: sms.body.slice(0, SMS_MAX_LENGTH),
+          purpose: "incident" as const,
+          customerId: sms.customerId,
+          userId: input.userId,
+          incidentId: input.incidentId,
+          incidentMessageId: input.incidentMessageId,
+          status: queued ? ("queued" as const) : ("skipped" as const),
+          reason: sms.skipReason,
+          nextAttemptAt: queued ? (input.notBefore ?? now) : null,
+          createdAt: now,
+          updatedAt: now,
+        };
+      }),
+    );
+  }
+  if (input.messages.some((sms) => sms.skipReason === null)) await wakeDispatchers(ctx.db);
+}
+
+/**
+ * Stops what of an incident send is not yet sent: rows still queued (not claimed by a
+ * dispatcher) become cancelled. A row being claimed meanwhile is locked, and once the claim
+ * commits it is `sending`, so the status check leaves it alone. Returns how many were cancelled.
+ */
+export async function cancelQueuedIncidentSms(ctx: ServiceContext, incidentMessageId: string): Promise<number> {
+  const now = ctx.clock.now();
+  const rows = await ctx.db
+    .update(smsLogs)
+    .set({ status: "cancelled", reason: "Cancelled before it was sent", nextAttemptAt: null, updatedAt: now })
+    .where(and(eq(smsLogs.incidentMessageId, incidentMessageId), eq(smsLogs.status, "queued")))
+    .returning({ id: smsLogs.id });
+  return rows.length;
 }
 
 /** Wakes every instance's dispatcher (on commit, when called inside a transaction). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZQuietHours, ZQuietHoursSetting } from "../../shared/incident-messages.js";
 import { ZProblem } from "../../shared/problem.js";
 import {
   TEMPLATE_PURPOSES,
@@ -14,6 +15,7 @@ import {
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
+import { readQuietHours, updateQuietHours } from "./sms.quiet-hours.js";
 import { getSmsLog, getSmsStatus, listSmsLogs, retrySms, sendManualSms } from "./sms.service.js";
 import { listSmsTemplates, resetSmsTemplate, updateSmsTemplate } from "./sms.templates.js";
 
@@ -108,6 +110,34 @@ export async function smsRoutes(app: App) {
       },
     },
     async (request) => resetSmsTemplate(ctx, actorOf(request), { purpose: request.params.purpose }),
+  );
+
+  app.get(
+    "/api/sms/quiet-hours",
+    {
+      schema: {
+        tags: ["sms"],
+        operationId: "getSmsQuietHours",
+        summary: "SMS quiet hours in the ISP's time zone (incident messages wait for them to end)",
+        response: { 200: ZQuietHoursSetting, ...problems },
+      },
+    },
+    async () => readQuietHours(database.db, app.deps.config.TIME_ZONE),
+  );
+
+  app.put(
+    "/api/sms/quiet-hours",
+    {
+      config: { access: ["admin"] },
+      schema: {
+        tags: ["sms"],
+        operationId: "updateSmsQuietHours",
+        summary: "Set the SMS quiet hours (start and end, HH:MM in the ISP's time zone; null for none) (admins)",
+        body: ZQuietHours,
+        response: { 200: ZQuietHoursSetting, ...problems },
+      },
+    },
+    async (request) => updateQuietHours(ctx, actorOf(request), request.body),
   );
 
   app.get(

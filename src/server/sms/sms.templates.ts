@@ -23,16 +23,17 @@ export async function renderPurposeTemplate(
   values: TemplateValues | IncidentTemplateValues,
   override?: string,
 ): Promise<string> {
-  let template = override;
-  if (template === undefined) {
-    const [row] = await tx
-      .select({ body: smsTemplates.body })
-      .from(smsTemplates)
-      .where(eq(smsTemplates.purpose, purpose))
-      .limit(1);
-    template = row?.body ?? DEFAULT_TEMPLATES[purpose];
-  }
-  return renderTemplate(template, values);
+  return renderTemplate(override ?? (await readTemplateText(tx, purpose)), values);
+}
+
+/** The purpose's text before its placeholders are filled: the admin's edit if there is one, else the default. */
+export async function readTemplateText(tx: Executor, purpose: TemplatePurpose): Promise<string> {
+  const [row] = await tx
+    .select({ body: smsTemplates.body })
+    .from(smsTemplates)
+    .where(eq(smsTemplates.purpose, purpose))
+    .limit(1);
+  return row?.body ?? DEFAULT_TEMPLATES[purpose];
 }
 
 export async function listSmsTemplates(db: Executor): Promise<SmsTemplate[]> {

@@ -12,6 +12,7 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
+  IconAlertTriangle,
   IconDashboard,
   IconMessage,
   IconMoon,
@@ -46,6 +47,7 @@ const NAV = [
   { to: "/", label: "Dashboard", icon: IconDashboard, exact: true },
   { to: "/customers", label: "Customers", icon: IconUsers },
   { to: "/tickets", label: "Tickets", icon: IconTicket },
+  { to: "/incidents", label: "Incidents", icon: IconAlertTriangle },
   { to: "/sms", label: "SMS log", icon: IconMessage },
 ] as const;
 

@@ -20,6 +20,9 @@ const pageCode: Record<WebPage, () => Promise<{ default: ComponentType }>> = {
   settings: () => import("../settings/settings-page.js"),
   profile: () => import("../users/profile-page.js"),
   call: () => import("../call/call-page.js"),
+  incidents: () => import("../incidents/incidents-page.js"),
+  incident: () => import("../incidents/incident-page.js"),
+  newIncident: () => import("../incidents/new-incident-page.js"),
 };
 const LoginPage = lazy(pageCode.login);
 const SetupPage = lazy(pageCode.setup);
@@ -33,6 +36,9 @@ const SmsLogPage = lazy(pageCode.sms);
 const SettingsPage = lazy(pageCode.settings);
 const ProfilePage = lazy(pageCode.profile);
 const CallPage = lazy(pageCode.call);
+const IncidentsPage = lazy(pageCode.incidents);
+const IncidentPage = lazy(pageCode.incident);
+const NewIncidentPage = lazy(pageCode.newIncident);
 
 /**
  * On the first load, the page's code and (after sign-in) the pages' styles are fetched at once,
@@ -100,6 +106,9 @@ const router = createBrowserRouter([
       { path: "tickets/new", element: <NewTicketPage /> },
       { path: "tickets/:id", element: <TicketPage /> },
       { path: "sms", element: <SmsLogPage /> },
+      { path: "incidents", element: <IncidentsPage /> },
+      { path: "incidents/new", element: <NewIncidentPage /> },
+      { path: "incidents/:id", element: <IncidentPage /> },
       { path: "settings/*", element: <SettingsPage /> },
       { path: "profile", element: <ProfilePage /> },
       // The screen-pop a phone system opens on an incoming call (docs/screen-pop.md).

@@ -9,6 +9,7 @@ import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { formatPhone } from "../app/phone.js";
 import { CustomerStatusBadge } from "../customers/customer-badges.js";
 import { CustomerForm } from "../customers/customer-form.js";
+import { CustomerIncidentBanners } from "../incidents/incident-badges.js";
 import { CALLER_MATCH_LIMIT, useCallerMatches } from "./api.js";
 
 /** What the customer page is told about the call that opened it (router state, not the URL). */
@@ -175,6 +176,8 @@ function CallerChoice({ customer, callerId }: { customer: Customer; callerId: st
           <CustomerStatusBadge status={customer.status} />
         )}
       </Group>
+      {/* Which of them is calling is a question; an outage at their site answers most calls. */}
+      <CustomerIncidentBanners customerId={customer.id} mt="xs" />
     </Card>
   );
 }

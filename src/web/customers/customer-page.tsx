@@ -38,6 +38,7 @@ import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, isRecordId, NotFoundPage } from "../app/pages.js";
 import { formatPhone, PhoneWithCopy } from "../app/phone.js";
 import type { CallState } from "../call/call-page.js";
+import { CustomerIncidentBanners } from "../incidents/incident-badges.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { SmsHistory } from "../sms/sms-history.js";
@@ -358,6 +359,7 @@ function CustomerView({ id }: { id: string }) {
           tickets are listed first below.
         </Alert>
       )}
+      <CustomerIncidentBanners customerId={c.id} />
       <SiteTicketsNotice customerId={c.id} />
       {c.archivedAt && (
         <Alert color="gray" title="Archived customer">

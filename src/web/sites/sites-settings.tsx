@@ -17,6 +17,7 @@ import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { DataTable } from "mantine-datatable";
 import { useState } from "react";
+import { Link } from "react-router";
 import { optionsOf, SITE_KIND_LABELS } from "../../shared/labels.js";
 import { type Site, ZCreateSite } from "../../shared/sites.js";
 import { ApiError, errorMessage } from "../app/api.js";
@@ -156,6 +157,16 @@ export default function SitesSettings() {
             textAlign: "right",
             render: (s) => (
               <Group gap={4} justify="flex-end" wrap="nowrap">
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  color="red"
+                  component={Link}
+                  to={`/incidents/new?siteId=${s.id}`}
+                  aria-label={`Open incident at ${s.name}`}
+                >
+                  Open incident
+                </Button>
                 <Button size="xs" variant="subtle" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
                   Edit
                 </Button>

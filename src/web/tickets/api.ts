@@ -26,6 +26,8 @@ export interface TicketFilters {
   category?: string[];
   assigneeId?: string;
   customerId?: string;
+  /** Tickets linked to this incident. */
+  incidentId?: string;
   overdue?: boolean;
   sort?: string;
 }
@@ -38,6 +40,7 @@ function queryOf(filters: TicketFilters) {
     category: filters.category?.join(","),
     assigneeId: filters.assigneeId,
     customerId: filters.customerId,
+    incidentId: filters.incidentId,
     overdue: filters.overdue ? "true" : undefined,
     sort: filters.sort,
   };

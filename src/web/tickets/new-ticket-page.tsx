@@ -7,6 +7,7 @@ import { ZCreateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { validateWith } from "../app/forms.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
+import { CustomerIncidentBanners } from "../incidents/incident-badges.js";
 import { useCreateTicket, useSlaSettings } from "./api.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerPicker } from "./customer-picker.js";
@@ -74,6 +75,7 @@ export default function NewTicketPage() {
               error={form.errors.customerId as string | undefined}
               description="Leave empty for a network-wide ticket (an outage, maintenance)"
             />
+            <CustomerIncidentBanners customerId={form.values.customerId} />
             <OpenTicketsNotice customerId={form.values.customerId} />
             <TextInput label="Subject" required maxLength={200} {...form.getInputProps("subject")} />
             <Textarea label="Description" autosize minRows={4} maxRows={14} {...form.getInputProps("description")} />

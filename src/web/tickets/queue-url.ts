@@ -24,7 +24,7 @@ const listOf = (value: string | null) => (value ? value.split(",").filter(Boolea
 
 /**
  * The queue as its address says it. The parameters carry the API's own names (`status`,
- * `priority`, `category`, `assigneeId`, `customerId`, `overdue`, `sort`, `q`) over the `view`.
+ * `priority`, `category`, `assigneeId`, `customerId`, `incidentId`, `overdue`, `sort`, `q`) over the `view`.
  */
 export function queueFromParams(params: URLSearchParams, defaultView: QueueView) {
   const requested = params.get("view");
@@ -38,6 +38,7 @@ export function queueFromParams(params: URLSearchParams, defaultView: QueueView)
     category: listOf(params.get("category")),
     assigneeId: params.get("assigneeId") || base.assigneeId,
     customerId: params.get("customerId") || undefined,
+    incidentId: params.get("incidentId") || undefined,
     overdue: params.get("overdue") === "true" || base.overdue,
     sort: params.get("sort") || base.sort,
   };

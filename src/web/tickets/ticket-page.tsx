@@ -43,6 +43,7 @@ import { MergeConflict, type MergeFieldInfos } from "../app/merge-conflict.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
+import { TicketIncidentNotice } from "../incidents/incident-badges.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
 import { AssignToMeButton } from "./assign-to-me.js";
@@ -594,6 +595,7 @@ export default function TicketPage() {
         </Group>
       </Paper>
 
+      <TicketIncidentNotice incidentId={current.incidentId} customerId={current.customerId} />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, md: 8 }} order={{ base: 2, md: 1 }}>
           <Stack>
