@@ -24,6 +24,7 @@ import { useSession } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { formatDay, formatDuration, formatTime } from "../app/format.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
+import { ActiveIncidentsCard } from "../incidents/active-incidents-card.js";
 import { OutageSuggestions } from "../incidents/outage-suggestion.js";
 import { queueUrl } from "../tickets/queue-url.js";
 import { describeActivity } from "./activity.js";
@@ -544,6 +545,7 @@ export default function DashboardPage() {
           Showing the numbers from {formatTime(query.dataUpdatedAt)}: {errorMessage(query.error)}
         </Alert>
       )}
+      <ActiveIncidentsCard />
       <OutageSuggestions />
       {isTechnician && <MyQueue mine={dashboard.mine} now={serverNow(dashboard)} />}
       <TeamCards dashboard={dashboard} />

@@ -28,6 +28,7 @@ import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
+import { IncidentFilterChip } from "../incidents/incident-filter-chip.js";
 import { OutageSuggestions } from "../incidents/outage-suggestion.js";
 import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
@@ -329,6 +330,9 @@ export default function TicketsPage() {
 
       {filters.customerId && (
         <CustomerFilterChip customerId={filters.customerId} onRemove={() => update({ customerId: null })} />
+      )}
+      {filters.incidentId && (
+        <IncidentFilterChip incidentId={filters.incidentId} onRemove={() => update({ incidentId: null })} />
       )}
 
       {selected.length > 0 && !isPhone && <BulkBar selected={selected} onDone={() => setSelected([])} />}
