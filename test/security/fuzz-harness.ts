@@ -492,6 +492,16 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     providerSid: string | null;
   }[];
 
+  const incident = await ok(
+    admin.post("/api/incidents", {
+      title: "Fuzz outage",
+      kind: "outage",
+      severity: "major",
+      siteIds: sites.map((s) => s.id as string),
+    }),
+    "incident",
+  );
+  await ok(admin.post(`/api/incidents/${incident.id}/tickets`, { ticketId: tickets[0].id }), "incident link");
   const idsByKind = {
     plan: plans.map((p) => p.id as string),
     site: sites.map((s) => s.id as string),
@@ -501,6 +511,7 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     sms: sms.map((s) => s.id),
     user: [spare.id as string],
     webhook: [webhook.id as string, webhookTest.id as string],
+    incident: [incident.id as string],
   };
 
   const cursors = new Set<string>();
@@ -518,6 +529,9 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     "/api/sites?limit=1",
     "/api/sms?limit=1",
     `/api/tickets/${tickets[0].id}/comments?limit=1`,
+    "/api/incidents?limit=1",
+    `/api/incidents/${incident.id}/timeline?limit=1`,
+    `/api/incidents/${incident.id}/customers?limit=1`,
   ]) {
     const page = await ok(admin.get(url), url);
     if (typeof page.nextCursor === "string") cursors.add(page.nextCursor);

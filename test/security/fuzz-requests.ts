@@ -73,13 +73,15 @@ export interface FuzzFixture {
   messageSids: string[];
 }
 
-export type IdKind = "customer" | "ticket" | "plan" | "site" | "sms" | "user" | "comment" | "webhook";
+export type IdKind = "customer" | "ticket" | "plan" | "site" | "sms" | "user" | "comment" | "webhook" | "incident";
 
 /** The kind of row a field or path names: `customerId`, `/api/customers/:id`… */
 function idKindOf(text: string): IdKind | undefined {
   const lower = text.toLowerCase();
   // Before "sms": a webhook endpoint and its deliveries (/api/webhooks/:id/deliveries/:deliveryId).
   if (lower.includes("webhook") || lower.includes("deliver")) return "webhook";
+  // Before "ticket" and "customer": an incident's own lists (/api/incidents/:id/tickets, …/customers).
+  if (lower.includes("incident")) return "incident";
   if (lower.includes("customer")) return "customer";
   if (lower.includes("ticket") || lower === "ids") return "ticket";
   if (lower.includes("plan")) return "plan";
@@ -871,6 +873,11 @@ export function nonApiRequest(): fc.Arbitrary<FuzzRequest> {
           "/webhooks/twilio/status/extra",
           "/healthz",
           "/readyz",
+          "/status",
+          "/status.json",
+          "/status.atom",
+          "/status/",
+          "/status.json/../package.json",
           "/healthz/",
           "/HEALTHZ",
         ),
@@ -925,7 +932,9 @@ export function pagingRequests(routes: FuzzRoute[], fixture: FuzzFixture): FuzzR
     .flatMap((route) => {
       const sorts = (route.query.sort?.enum ?? [undefined]) as (string | undefined)[];
       // A list under a webhook endpoint (its deliveries) pages through that endpoint's rows.
-      const owner = idKindOf(route.pattern) === "webhook" ? fixture.idsByKind.webhook : fixture.idsByKind.ticket;
+      const ownerKind = idKindOf(route.pattern);
+      const owner =
+        ownerKind === "webhook" || ownerKind === "incident" ? fixture.idsByKind[ownerKind] : fixture.idsByKind.ticket;
       const path = route.pattern.replace(/:[A-Za-z0-9_]+/g, () => owner[0] ?? UNKNOWN_ID);
       return sorts.map(
         (sort): FuzzRequest => ({

@@ -39,6 +39,8 @@ export interface World {
   sms: SmsLog;
   /** A webhook endpoint (on loopback, which the SSRF guard refuses here) and the delivery of its test event. */
   webhook: { id: string; deliveryId: string };
+  /** An active incident on the customer's site. */
+  incidentId: string;
 }
 
 let unique = 0;
@@ -75,6 +77,9 @@ export function useWorld(kind: DatabaseKind): () => World {
       admin.post("/api/webhooks", { url: "http://127.0.0.1:9/hooks", events: WEBHOOK_EVENT_TYPES }),
     );
     const webhookTest = (await admin.post(`/api/webhooks/${webhook.id}/test`)).json() as { id: string };
+    const incident = await expectCreated(
+      admin.post("/api/incidents", { title: "Attack outage", kind: "outage", severity: "major", siteIds: [site.id] }),
+    );
     world = {
       t,
       twilio,
@@ -90,6 +95,7 @@ export function useWorld(kind: DatabaseKind): () => World {
       otherTicket,
       sms,
       webhook: { id: webhook.id, deliveryId: webhookTest.id },
+      incidentId: incident.id,
     };
     await quiesce(world);
   }, 120_000);
@@ -279,31 +285,37 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
   },
   "POST /api/webhooks/:id/rotate-secret": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/rotate-secret` }),
   "POST /api/webhooks/:id/test": async (w) => ({ url: `/api/webhooks/${w.webhook.id}/test` }),
-  "POST /api/integrations/alertmanager": async (w) => ({
-    url: "/api/integrations/alertmanager",
+  "POST /api/incidents": async (w) => ({
+    url: "/api/incidents",
+    body: { title: `Outage ${nextUnique()}`, kind: "outage", severity: "minor", siteIds: [w.siteId] },
+  }),
+  "PATCH /api/incidents/:id": async (w) => ({
+    url: `/api/incidents/${w.incidentId}`,
     body: {
-      version: "4",
-      groupKey: "{}:{}",
-      status: "firing",
-      receiver: "uplink",
-      groupLabels: {},
-      commonLabels: {},
-      commonAnnotations: {},
-      externalURL: "http://alertmanager.example:9093",
-      alerts: [
-        {
-          status: "firing",
-          labels: { alertname: "TowerDown", site: w.siteId },
-          annotations: {},
-          fingerprint: `attack-${nextUnique()}`,
-        },
-      ],
+      publicMessage: `Update ${nextUnique()}`,
+      version: await currentVersion(w.admin, `/api/incidents/${w.incidentId}`),
     },
   }),
-  "POST /api/integrations/alerts": async (w) => ({
-    url: "/api/integrations/alerts",
-    body: { site: w.siteId, status: "firing", fingerprint: `attack-${nextUnique()}`, summary: "Tower down" },
+  "POST /api/incidents/:id/tickets": async (w) => ({
+    url: `/api/incidents/${w.incidentId}/tickets`,
+    body: { ticketId: (await makeTicket(w.admin, {})).id },
   }),
+  "DELETE /api/incidents/:id/tickets/:ticketId": async (w) => {
+    const ticket = await makeTicket(w.admin, {});
+    await expectCreated(w.admin.post(`/api/incidents/${w.incidentId}/tickets`, { ticketId: ticket.id }));
+    return { url: `/api/incidents/${w.incidentId}/tickets/${ticket.id}` };
+  },
+  "POST /api/incidents/:id/resolve": async (w) => {
+    const incident = await expectCreated(
+      w.admin.post("/api/incidents", {
+        title: `To resolve ${nextUnique()}`,
+        kind: "outage",
+        severity: "minor",
+        siteIds: [w.siteId],
+      }),
+    );
+    return { url: `/api/incidents/${incident.id}/resolve`, body: { resolveTickets: false } };
+  },
   "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
     url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
   }),
@@ -324,6 +336,7 @@ export function readUrl(route: RegisteredRoute, w: World): string {
     [/^\/api\/customers\//, w.customer.id],
     [/^\/api\/tickets\//, w.ticket.id],
     [/^\/api\/webhooks\//, w.webhook.id],
+    [/^\/api\/incidents\//, w.incidentId],
   ];
   const id = idFor.find(([prefix]) => prefix.test(route.pattern))?.[1];
   if (route.pattern.includes(":") && !id) throw new Error(`no world row for ${route.pattern}: add one to readUrl`);
@@ -427,10 +440,16 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": ADMIN,
   "POST /api/webhooks/:id/test": ADMIN,
 
-  "GET /api/incidents/suggestions": ALL,
-  // Alerts from monitoring: a write-scope token of any staff role (docs/integrations-alerts.md).
-  "POST /api/integrations/alertmanager": ALL,
-  "POST /api/integrations/alerts": ALL,
+  // Incidents: any staff role may open and update them (docs/incidents.md).
+  "GET /api/incidents": ALL,
+  "POST /api/incidents": ALL,
+  "GET /api/incidents/:id": ALL,
+  "PATCH /api/incidents/:id": ALL,
+  "GET /api/incidents/:id/timeline": ALL,
+  "GET /api/incidents/:id/customers": ALL,
+  "POST /api/incidents/:id/tickets": ALL,
+  "DELETE /api/incidents/:id/tickets/:ticketId": ALL,
+  "POST /api/incidents/:id/resolve": ALL,
 
   // Each staff member their own; admins anyone's (the service checks ownership). Session only.
   "GET /api/tokens": ALL,
