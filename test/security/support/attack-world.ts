@@ -316,6 +316,31 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     );
     return { url: `/api/incidents/${incident.id}/resolve`, body: { resolveTickets: false } };
   },
+  "POST /api/integrations/alertmanager": async (w) => ({
+    url: "/api/integrations/alertmanager",
+    body: {
+      version: "4",
+      groupKey: "{}:{}",
+      status: "firing",
+      receiver: "uplink",
+      groupLabels: {},
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: "http://alertmanager.example:9093",
+      alerts: [
+        {
+          status: "firing",
+          labels: { alertname: "TowerDown", site: w.siteId },
+          annotations: {},
+          fingerprint: `attack-${nextUnique()}`,
+        },
+      ],
+    },
+  }),
+  "POST /api/integrations/alerts": async (w) => ({
+    url: "/api/integrations/alerts",
+    body: { site: w.siteId, status: "firing", fingerprint: `attack-${nextUnique()}`, summary: "Tower down" },
+  }),
   "POST /api/webhooks/:id/deliveries/:deliveryId/redeliver": async (w) => ({
     url: `/api/webhooks/${w.webhook.id}/deliveries/${w.webhook.deliveryId}/redeliver`,
   }),
@@ -450,6 +475,10 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "POST /api/incidents/:id/tickets": ALL,
   "DELETE /api/incidents/:id/tickets/:ticketId": ALL,
   "POST /api/incidents/:id/resolve": ALL,
+  "GET /api/incidents/suggestions": ALL,
+  // Alerts from monitoring: a write-scope token of any staff role (docs/integrations-alerts.md).
+  "POST /api/integrations/alertmanager": ALL,
+  "POST /api/integrations/alerts": ALL,
 
   // Each staff member their own; admins anyone's (the service checks ownership). Session only.
   "GET /api/tokens": ALL,
