@@ -1,4 +1,5 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { z } from "zod";
 import type { CustomerIncidents } from "../../shared/incident-banner.js";
 import type {
   CreateIncident,
@@ -7,9 +8,9 @@ import type {
   IncidentList,
   IncidentListState,
   IncidentTimeline,
-  ResolveIncident,
   ResolveIncidentResult,
   UpdateIncident,
+  ZResolveIncident,
 } from "../../shared/incidents.js";
 import type { Ticket } from "../../shared/tickets.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
@@ -113,7 +114,8 @@ export function useUnlinkIncidentTicket(id: string) {
 export function useResolveIncident(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: ResolveIncident) =>
+    // The input: fields with defaults (resolveTickets, sendMessage) may be left out.
+    mutationFn: (body: z.input<typeof ZResolveIncident>) =>
       api<ResolveIncidentResult>(`/api/incidents/${id}/resolve`, { method: "POST", body }),
     onSuccess: () => invalidateAll(queryClient),
   });
