@@ -176,6 +176,16 @@ const ConfigSchema = z
         .max(60, "must be at most 60 seconds")
         .default(10),
     ),
+    /** Delivered and failed webhook deliveries (and their attempts and events) are deleted after this many days. */
+    WEBHOOK_LOG_RETENTION_DAYS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of days" })
+        .int("must be a whole number of days")
+        .min(1, "must be at least 1 day")
+        .max(3650, "must be at most 3650 days")
+        .default(30),
+    ),
     /** An outage is suggested when this many no-service/intermittent tickets of one site… */
     OUTAGE_SUGGESTION_TICKETS: z.preprocess(
       emptyAsUndefined,

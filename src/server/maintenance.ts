@@ -6,11 +6,14 @@ import type { DatabaseHandle } from "./db/client.js";
 import { embeddedStatisticsJob, type MaintenanceJob } from "./db/maintenance.js";
 import { purgeOldIdempotencyKeys } from "./http/idempotency.js";
 import { activateDueIncidents } from "./incidents/incidents.service.js";
+import { purgeOldWebhookDeliveries } from "./webhooks/webhooks.service.js";
 
 /** How often sessions past their idle or absolute timeout are deleted. */
 export const SESSION_PURGE_INTERVAL_MS = 15 * 60 * 1000;
 /** How often Idempotency-Key records past their 24 hours are deleted. */
 export const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** How often webhook deliveries past WEBHOOK_LOG_RETENTION_DAYS are deleted. */
+export const WEBHOOK_LOG_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /**
  * How often scheduled incidents whose start has come are activated: a maintenance window opens on
  * the status page and starts linking new tickets at most this long after its start.
@@ -37,6 +40,18 @@ export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; 
       run: async () => {
         const purged = await purgeOldIdempotencyKeys(deps.database.db, deps.clock);
         return purged > 0 ? `${purged} idempotency keys older than 24 hours deleted` : undefined;
+      },
+    },
+    {
+      name: "old webhook deliveries",
+      firstAfterMs: 60_000,
+      everyMs: WEBHOOK_LOG_PURGE_INTERVAL_MS,
+      run: async () => {
+        const days = deps.config.WEBHOOK_LOG_RETENTION_DAYS;
+        const purged = await purgeOldWebhookDeliveries(deps.database.db, deps.clock.now(), days);
+        return purged.deliveries + purged.events > 0
+          ? `${purged.deliveries} webhook deliveries and ${purged.events} events older than ${days} days deleted`
+          : undefined;
       },
     },
     {

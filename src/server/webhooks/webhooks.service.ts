@@ -15,7 +15,7 @@ import { WEBHOOK_TEST_EVENT } from "../../shared/webhooks.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { HOUR } from "../clock.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
-import type { Executor } from "../db/client.js";
+import { type Executor, queryRows } from "../db/client.js";
 import { notify } from "../db/notify.js";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
@@ -311,6 +311,53 @@ export function signingSecrets(
       .reverse()
       .map((entry) => entry.secret),
   ];
+}
+
+/** Rows deleted per statement by the retention purge, so no one delete holds locks for long. */
+const PURGE_BATCH = 5_000;
+
+/**
+ * Housekeeping (src/server/maintenance.ts): the delivery log is kept `retentionDays` after a
+ * delivery was delivered or given up (its last change), then deleted with its attempts; an event
+ * older than that which no delivery refers to any more goes too. Pending and in-flight deliveries
+ * are never touched, however old (a retry may still be due; redeliver makes a new row).
+ */
+export async function purgeOldWebhookDeliveries(
+  db: Executor,
+  now: Date,
+  retentionDays: number,
+): Promise<{ deliveries: number; events: number }> {
+  const cutoff = new Date(now.getTime() - retentionDays * 24 * HOUR);
+  let deliveries = 0;
+  for (;;) {
+    // webhook_deliveries_finished_idx serves the inner select; attempts go by cascade.
+    const deleted = await queryRows<{ id: string }>(
+      db,
+      sql`delete from webhook_deliveries where id in (
+            select id from webhook_deliveries
+            where status in ('delivered', 'failed') and updated_at < ${cutoff}
+            limit ${PURGE_BATCH}
+          ) returning id`,
+    );
+    deliveries += deleted.length;
+    if (deleted.length < PURGE_BATCH) break;
+  }
+  let events = 0;
+  for (;;) {
+    // webhook_events_created_at_idx finds the old events, webhook_deliveries_event_id_idx their deliveries.
+    const deleted = await queryRows<{ id: string }>(
+      db,
+      sql`delete from webhook_events where id in (
+            select ev.id from webhook_events ev
+            where ev.created_at < ${cutoff}
+              and not exists (select 1 from webhook_deliveries d where d.event_id = ev.id)
+            limit ${PURGE_BATCH}
+          ) returning id`,
+    );
+    events += deleted.length;
+    if (deleted.length < PURGE_BATCH) break;
+  }
+  return { deliveries, events };
 }
 
 const deliveryColumns = {
