@@ -225,6 +225,8 @@ export const ZResolveIncident = z
   .object({
     comment: z.preprocess(blankToNull, text("Comment", 20_000).nullable().optional()),
     resolveTickets: z.boolean({ error: "resolveTickets must be true or false" }).default(false),
+    /** Also send the incident_resolved message to everyone affected (incidents.messages.ts). */
+    sendMessage: z.boolean({ error: "sendMessage must be true or false" }).default(false),
   })
   .strict();
 export type ResolveIncident = z.output<typeof ZResolveIncident>;

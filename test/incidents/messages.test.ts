@@ -5,9 +5,10 @@ import { problemOf, signIn } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { uniquePhone } from "../support/factories/customers.js";
 import { receiveSms } from "../support/factories/sms.js";
+import { makeTicket } from "../support/factories/tickets.js";
 import { makeStaff, signInAs } from "../support/factories/users.js";
 import { eventually } from "../support/twilio-stand-in.js";
-import { makeIncident, makeSiteWithCustomers } from "./helpers.js";
+import { makeIncident, makeSiteWithCustomers, smsPurposesOfTicket } from "./helpers.js";
 
 const active = { status: "active" };
 
@@ -237,6 +238,39 @@ describe.each(testDatabaseKinds())("One message to everyone an incident affects 
       (row) => row.customerId === customers[1]?.id,
     );
     expect(optedOutReplies).toEqual([]);
+  });
+
+  it("resolving with sendMessage texts everyone affected once, and the resolved tickets get no status SMS", async () => {
+    const { admin, twilio, t } = s();
+    const phones = [uniquePhone(), uniquePhone()];
+    const { site, customers } = await makeSiteWithCustomers(
+      admin,
+      phones.map((phone, i) => ({ ...active, name: `Res ${i}`, phone })),
+    );
+    const incident = await makeIncident(admin, { siteIds: [site.id], title: "Tower power cut" });
+    const ticket = await makeTicket(admin, { customerId: customers[0]?.id, subject: "No internet" });
+    expect(ticket.incidentId).toBe(incident.id);
+
+    const resolved = await admin.post(`/api/incidents/${incident.id}/resolve`, {
+      sendMessage: true,
+      resolveTickets: true,
+      comment: "Power is back.",
+    });
+    expect(resolved.statusCode).toBe(200);
+    expect(resolved.json().resolvedTicketIds).toEqual([ticket.id]);
+    const sends = await messagesOf(incident.id);
+    expect(sends.map((send) => [send.template, send.recipients])).toEqual([["incident_resolved", 2]]);
+    for (const phone of phones) {
+      await eventually(async () =>
+        twilio.messagesTo(phone).some((m) => m.body.includes("Tower power cut is resolved")),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const phone of phones) {
+      expect(twilio.messagesTo(phone).filter((m) => m.body.includes("is resolved"))).toHaveLength(1);
+    }
+    expect(await smsPurposesOfTicket(t.database.handle.db, ticket.id)).toEqual(["ticket_created"]);
+    expect((await admin.post(`/api/incidents/${incident.id}/resolve`, { sendMessage: "yes" })).statusCode).toBe(422);
   });
 
   it("answers 404 for an unknown incident and problem+json for bad ids", async () => {

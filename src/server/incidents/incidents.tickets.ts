@@ -8,6 +8,7 @@ import { lockOpenIncidentTickets, setTicketIncident, ticketOf } from "../tickets
 import { applyTicketChange, findTicketRow } from "../tickets/tickets.service.js";
 import { activeIncidentForCustomer } from "./incidents.affected.js";
 import { recordIncidentEvents } from "./incidents.events.js";
+import { sendIncidentMessage } from "./incidents.messages.js";
 import { applyIncidentChange, findIncidentRow, getIncidentDetail, isClosedStatus } from "./incidents.service.js";
 
 /** Links a ticket (a customer's or a network-wide one) to the incident; a ticket of another incident moves. */
@@ -128,6 +129,8 @@ export async function resolveIncident(
         statusPublicUpdate: input.comment ?? null,
       },
     );
+    if (input.sendMessage)
+      await sendIncidentMessage(txCtx, actor, incidentId, { template: "incident_resolved", duringQuietHours: false });
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,

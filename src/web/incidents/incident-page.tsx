@@ -33,9 +33,9 @@ import { StatusBadge } from "../tickets/ticket-badges.js";
 import { useIncident, useIncidentCustomers, useLinkIncidentTicket, useUnlinkIncidentTicket } from "./api.js";
 import { IncidentKindBadge, IncidentSeverityBadge, IncidentStatusBadge } from "./incident-badges.js";
 import { EditIncidentModal } from "./incident-edit.js";
-import { IncidentMessagesSlot } from "./incident-messages-slot.js";
 import { ResolveIncidentModal } from "./incident-resolve.js";
 import { IncidentTimeline } from "./incident-timeline.js";
+import { IncidentMessagesPanel } from "./messages-panel.js";
 
 const isClosed = (status: IncidentStatus) => (CLOSED_INCIDENT_STATUSES as readonly string[]).includes(status);
 
@@ -364,7 +364,7 @@ export default function IncidentPage() {
                 <Detail label="Opened by">{incident.createdBy?.name ?? "Uplink"}</Detail>
               </Stack>
             </Paper>
-            <IncidentMessagesSlot incident={incident} />
+            <IncidentMessagesPanel incident={incident} />
             <AffectedCustomers incident={incident} />
           </Stack>
         </Grid.Col>

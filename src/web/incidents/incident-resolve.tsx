@@ -20,7 +20,7 @@ export function ResolveIncidentModal({
   const resolve = useResolveIncident(incident.id);
   const open = incident.tickets.open;
   const form = useForm({
-    initialValues: { comment: "", resolveTickets: open > 0 },
+    initialValues: { comment: "", resolveTickets: open > 0, sendMessage: false },
     validate: validateWith(ZResolveIncident),
   });
   const submit = form.onSubmit(async (values) => {
@@ -28,6 +28,7 @@ export function ResolveIncidentModal({
       const result = await resolve.mutateAsync({
         comment: values.comment || null,
         resolveTickets: values.resolveTickets,
+        sendMessage: values.sendMessage,
       });
       const count = result.resolvedTicketIds.length;
       notifications.show({
@@ -60,6 +61,11 @@ export function ResolveIncidentModal({
             label={`Resolve the linked tickets too (${open} open)`}
             disabled={open === 0}
             {...form.getInputProps("resolveTickets", { type: "checkbox" })}
+          />
+          <Checkbox
+            label={`Text everyone affected that it is resolved (${incident.affectedCustomerCount} customers; the "Incident resolved" template)`}
+            disabled={incident.affectedCustomerCount === 0}
+            {...form.getInputProps("sendMessage", { type: "checkbox" })}
           />
           <Text size="sm" c="dimmed">
             Each open linked ticket is resolved with the comment above. Those customers get no second, per-ticket status
