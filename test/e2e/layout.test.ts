@@ -146,6 +146,8 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
   let technician: StaffAccount;
   let customerId = "";
   let ticketId = "";
+  let incidentId = "";
+  const INCIDENT = "Outage: North Ridge Water Tower Relay Site 14 without mains power";
 
   beforeAll(async () => {
     const demo = await signIn(h().testApp.app, DEMO.admin);
@@ -200,6 +202,17 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
       events: ["customer.archived", "customer.restored", "ticket.created", "ticket.status_changed"],
     });
     if (webhook.statusCode !== 201) throw new Error(`webhook: ${webhook.statusCode} ${webhook.body}`);
+    // An incident on the customer's site, with a long title and message: the incident pages and the banners.
+    const incident = await session.post("/api/incidents", {
+      title: INCIDENT,
+      kind: "outage",
+      severity: "critical",
+      siteIds: [site.id],
+      publicMessage: "Power to the relay site failed at 06:40; the utility's crew expects to restore it by noon.",
+      expectedEndAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
+    });
+    if (incident.statusCode !== 201) throw new Error(`incident: ${incident.statusCode} ${incident.body}`);
+    incidentId = incident.json().id;
   }, 90_000);
 
   /** The main pages: a heading to wait for, and text that shows once the data is in. */
@@ -214,6 +227,9 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
     { name: "settings", path: "/settings", heading: "Settings", text: "Staff" },
     { name: "API tokens", path: "/settings/api-tokens", heading: "Settings", text: TOKEN_NAME },
     { name: "webhooks", path: "/settings/webhooks", heading: "Settings", text: WEBHOOK_DESCRIPTION },
+    { name: "incidents", path: "/incidents", heading: "Incidents", text: INCIDENT },
+    { name: "incident page", path: `/incidents/${incidentId}`, heading: INCIDENT, text: CUSTOMER },
+    { name: "new incident", path: "/incidents/new", heading: "New incident", text: "Public message" },
   ];
 
   for (const size of SIZES) {
