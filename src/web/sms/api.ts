@@ -1,4 +1,5 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { QuietHours, QuietHoursSetting } from "../../shared/incident-messages.js";
 import type {
   SendSms,
   SmsLog,
@@ -86,5 +87,23 @@ export function useResetSmsTemplate() {
   return useMutation({
     mutationFn: (purpose: TemplatePurpose) => api<SmsTemplate>(`/api/sms/templates/${purpose}`, { method: "DELETE" }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: templatesKey }),
+  });
+}
+
+const quietHoursKey = ["sms-quiet-hours"] as const;
+
+/** The SMS quiet hours (incident messages wait for them to end), in the ISP's time zone. */
+export function useQuietHours() {
+  return useQuery({
+    queryKey: quietHoursKey,
+    queryFn: () => api<QuietHoursSetting>("/api/sms/quiet-hours"),
+  });
+}
+
+export function useSaveQuietHours() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: QuietHours) => api<QuietHoursSetting>("/api/sms/quiet-hours", { method: "PUT", body }),
+    onSuccess: (saved) => queryClient.setQueryData(quietHoursKey, saved),
   });
 }

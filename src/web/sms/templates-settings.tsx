@@ -15,6 +15,7 @@ import {
 import { ApiError, errorMessage } from "../app/api.js";
 import { useIsAdmin } from "../app/auth.js";
 import { useResetSmsTemplate, useSaveSmsTemplate, useSmsTemplates } from "./api.js";
+import { QuietHoursSettings } from "./quiet-hours-settings.js";
 import { SegmentCount } from "./segment-count.js";
 
 function TemplateEditor({ template, canEdit }: { template: SmsTemplate; canEdit: boolean }) {
@@ -134,6 +135,7 @@ export default function TemplatesSettings() {
         ; <Code>{"{{incident.expectedEnd}}"}</Code> is the expected end in the ISP's time zone and{" "}
         <Code>{"{{site.name}}"}</Code> the site's public name (else its name). The preview uses sample values.
       </Text>
+      <QuietHoursSettings canEdit={isAdmin} />
       {!isAdmin && <Alert color="gray">Only admins can change the templates.</Alert>}
       {templates.isPending && <Loader aria-label="Loading templates" />}
       {templates.isError && <Alert color="red">{errorMessage(templates.error)}</Alert>}
