@@ -79,7 +79,14 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
 
   // The suite's own records, made through the API: a customer on a plan at a site, a ticket of
   // every status and priority (their badges), comments of both kinds, an inbound text.
-  const made = { customerId: "", customerName: "Lars Mills", ticketId: "", ticketSubject: "Cannot connect" };
+  const made = {
+    customerId: "",
+    customerName: "Lars Mills",
+    ticketId: "",
+    ticketSubject: "Cannot connect",
+    incidentId: "",
+    incidentTitle: "Outage: Hilltop tower",
+  };
   beforeAll(async () => {
     const admin = await signIn(h().testApp.app, DEMO.admin);
     const plan = await makeServicePlan(admin);
@@ -112,6 +119,16 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
       });
     }
     await receiveSms(h().testApp.app, { from: String(customer.phone), body: "Is the outage fixed?" });
+    // An active incident on the customer's site: the incident pages, and the banners on theirs.
+    const incident = await admin.post("/api/incidents", {
+      title: made.incidentTitle,
+      kind: "outage",
+      severity: "major",
+      siteIds: [site.id],
+      publicMessage: "The tower lost power; crews are on site.",
+    });
+    if (incident.statusCode !== 201) throw new Error(`incident: ${incident.statusCode} ${incident.body}`);
+    made.incidentId = incident.json().id;
   }, 120_000);
 
   const signedOutPages: PageCheck[] = [
@@ -205,6 +222,27 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
         },
       }),
     ),
+    {
+      name: "incidents",
+      async open(page) {
+        await page.goto("/incidents");
+        await settle(page, page.getByRole("link", { name: made.incidentTitle }));
+      },
+    },
+    {
+      name: "incident",
+      async open(page) {
+        await page.goto(`/incidents/${made.incidentId}`);
+        await settle(page, page.getByRole("table", { name: "Affected customers" }).getByText(made.customerName));
+      },
+    },
+    {
+      name: "new incident",
+      async open(page) {
+        await page.goto("/incidents/new");
+        await settle(page, heading(page, "New incident"));
+      },
+    },
     {
       name: "profile",
       async open(page) {
