@@ -348,6 +348,22 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     url: `/api/tickets/${w.ticket.id}/comments`,
     body: { body: `Comment ${nextUnique()}` },
   }),
+  "PUT /api/sms/quiet-hours": async () => ({ url: "/api/sms/quiet-hours", body: { start: null, end: null } }),
+  "POST /api/incidents/:id/messages/preview": async (w) => ({
+    url: `/api/incidents/${w.incidentId}/messages/preview`,
+    body: { template: "incident_update" },
+  }),
+  // A custom text each time: the same text again while the last is still queued would be a 409.
+  "POST /api/incidents/:id/messages": async (w) => ({
+    url: `/api/incidents/${w.incidentId}/messages`,
+    body: { body: `Update ${nextUnique()}: {{incident.publicMessage}}` },
+  }),
+  "POST /api/incidents/:id/messages/:sendId/cancel": async (w) => {
+    const send = await expectCreated(
+      w.admin.post(`/api/incidents/${w.incidentId}/messages`, { body: `To cancel ${nextUnique()}` }),
+    );
+    return { url: `/api/incidents/${w.incidentId}/messages/${send.id}/cancel` };
+  },
 };
 
 /** A concrete URL for a GET route: each parameter filled with a real row of the world. */
@@ -451,6 +467,8 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/sms/templates": ALL,
   "PUT /api/sms/templates/:purpose": ADMIN,
   "DELETE /api/sms/templates/:purpose": ADMIN,
+  "GET /api/sms/quiet-hours": ALL,
+  "PUT /api/sms/quiet-hours": ADMIN,
 
   "GET /api/dashboard": ALL,
 
@@ -472,6 +490,11 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "PATCH /api/incidents/:id": ALL,
   "GET /api/incidents/:id/timeline": ALL,
   "GET /api/incidents/:id/customers": ALL,
+  // Messaging everyone affected: any staff role; above 50 recipients the service asks for an admin or agent.
+  "POST /api/incidents/:id/messages/preview": ALL,
+  "POST /api/incidents/:id/messages": ALL,
+  "GET /api/incidents/:id/messages": ALL,
+  "POST /api/incidents/:id/messages/:sendId/cancel": ALL,
   "POST /api/incidents/:id/tickets": ALL,
   "DELETE /api/incidents/:id/tickets/:ticketId": ALL,
   "POST /api/incidents/:id/resolve": ALL,
