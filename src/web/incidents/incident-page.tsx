@@ -118,7 +118,13 @@ function AffectedCustomers({ incident }: { incident: IncidentDetail }) {
                     {incident.sites.length > 1 ? ` · ${siteName(customer.siteId)}` : ""}
                   </Text>
                 </Table.Td>
-                <Table.Td>{customer.phone ? <PhoneLink size="sm" phone={customer.phone} /> : "—"}</Table.Td>
+                <Table.Td>
+                  {customer.phone ? (
+                    <PhoneLink size="sm" phone={customer.phone} style={{ whiteSpace: "nowrap" }} />
+                  ) : (
+                    "—"
+                  )}
+                </Table.Td>
                 <Table.Td>
                   <Text size="sm">{customer.address ?? "—"}</Text>
                 </Table.Td>
