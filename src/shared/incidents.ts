@@ -73,11 +73,14 @@ const filterList = <T extends z.ZodType>(item: T, label: string) =>
     .max(200, `${label} may list at most 200 values`)
     .nullable()
     .transform((list) => (list && list.length > 0 ? [...new Set(list)] : null));
+/** Control characters (tab and line breaks aside): invisible, and they break the status feed's XML. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/;
 const text = (label: string, max: number) =>
   z
     .string({ error: `${label} must be text` })
     .trim()
-    .max(max, `${label} must be at most ${max.toLocaleString("en-US")} characters`);
+    .max(max, `${label} must be at most ${max.toLocaleString("en-US")} characters`)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} may not contain control characters`);
 const PG_INT_MAX = 2_147_483_647;
 
 const incidentFields = {
@@ -85,7 +88,8 @@ const incidentFields = {
     .string({ error: "Title is required" })
     .trim()
     .min(1, "Title is required")
-    .max(200, "Title must be at most 200 characters"),
+    .max(200, "Title must be at most 200 characters")
+    .refine((value) => !CONTROL_CHARACTERS.test(value), "Title may not contain control characters"),
   kind: z.enum(INCIDENT_KINDS, { error: `Kind must be one of: ${INCIDENT_KINDS.join(", ")}` }),
   severity: z.enum(INCIDENT_SEVERITIES, { error: `Severity must be one of: ${INCIDENT_SEVERITIES.join(", ")}` }),
   status: z.enum(INCIDENT_STATUSES, { error: `Status must be one of: ${INCIDENT_STATUSES.join(", ")}` }),
@@ -240,6 +244,7 @@ export type ResolveIncidentResult = z.infer<typeof ZResolveIncidentResult>;
 export const ZPublicIncident = z
   .object({
     id: z.uuid(),
+    /** The public headline: the kind and the public area ("Outage: North Boulder"), never the staff title. */
     title: z.string(),
     kind: z.enum(INCIDENT_KINDS),
     severity: z.enum(INCIDENT_SEVERITIES),

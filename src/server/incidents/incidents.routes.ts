@@ -185,8 +185,8 @@ export async function incidentsRoutes(app: App) {
 
   // The public status page: no sign-in, nothing but public text; caches may keep it 30 s.
   const publicPage = { access: "public" as const };
-  const baseUrlOf = (request: { protocol: string; host: string }) =>
-    app.deps.config.PUBLIC_URL ?? `${request.protocol}://${request.host}`;
+  // Never the request's Host header: a client picks it, and this answer is cached publicly.
+  const feedBaseUrl = app.deps.config.PUBLIC_URL?.replace(/\/+$/, "") ?? "";
 
   app.get("/status", { config: publicPage, schema: { hide: true } }, async (_request, reply) => {
     const page = await getStatusPage(db, app.deps.clock);
@@ -214,12 +214,12 @@ export async function incidentsRoutes(app: App) {
     },
   );
 
-  app.get("/status.atom", { config: publicPage, schema: { hide: true } }, async (request, reply) => {
+  app.get("/status.atom", { config: publicPage, schema: { hide: true } }, async (_request, reply) => {
     const page = await getStatusPage(db, app.deps.clock);
     return reply
       .header("cache-control", "public, max-age=30")
       .header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")
       .type("application/atom+xml; charset=utf-8")
-      .send(renderStatusAtom(page, { baseUrl: baseUrlOf(request) }));
+      .send(renderStatusAtom(page, { baseUrl: feedBaseUrl }));
   });
 }

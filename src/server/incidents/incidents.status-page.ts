@@ -15,8 +15,10 @@ type IncidentRow = typeof incidents.$inferSelect;
 
 /**
  * The public status page's data: active and scheduled incidents and the last 30 days' history.
- * Only what is public: title, kind, severity, status, times, the public message and its updates,
- * and the public names of the sites (never a site's own name, a customer or an address).
+ * Only what is public: kind, severity, status, times, the public message and its updates, and the
+ * public names of the sites (never a site's own name, a customer or an address). Not the
+ * incident's own title either: staff (and monitoring alerts) write "Outage: Boulder North Tower"
+ * or "olt4 10.20.30.40 down" there, so the page's headline is the kind and the public area.
  */
 export async function getStatusPage(db: Executor, clock: Clock): Promise<StatusPage> {
   const now = clock.now();
@@ -41,7 +43,7 @@ export async function getStatusPage(db: Executor, clock: Clock): Promise<StatusP
     const area = areas.get(row.id) ?? { names: [], hasPrivate: true };
     return {
       id: row.id,
-      title: row.title,
+      title: `${KIND_WORDS[row.kind]}: ${areaText(area)}`,
       kind: row.kind,
       severity: row.severity,
       status: row.status,
@@ -113,9 +115,15 @@ async function publicUpdates(db: Executor, ids: string[]) {
   return updates;
 }
 
-/** Everything the page prints goes through this: stored text is data, never markup. */
+/**
+ * Everything the page and the feed print goes through this: stored text is data, never markup.
+ * Control characters (other than tab and line breaks) and the non-characters U+FFFE/U+FFFF are
+ * dropped: XML forbids them, and one in a message would make the feed unreadable for every reader.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g, "")
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const STATUS_WORDS: Record<IncidentStatus, string> = {
@@ -197,6 +205,11 @@ ${section(`The last ${STATUS_HISTORY_DAYS} days`, page.history, `No incidents in
 const escapeXml = escapeHtml;
 
 /** The status page as an Atom feed (RFC 4287): one entry per incident, updated with it. */
+/**
+ * The feed's links are absolute only when PUBLIC_URL says where the app lives; otherwise relative
+ * (readers resolve them against the feed's own address), never built from the request's Host
+ * header, which a client chooses and a shared cache would then serve to everyone.
+ */
 export function renderStatusAtom(page: StatusPage, options: { baseUrl: string }): string {
   const all = [...page.active, ...page.scheduled, ...page.history];
   // ISO 8601 UTC strings sort as their moments do.
@@ -216,7 +229,7 @@ export function renderStatusAtom(page: StatusPage, options: { baseUrl: string })
     return `<entry><id>urn:uuid:${incident.id}</id><title>${escapeXml(`${STATUS_WORDS[incident.status]}: ${incident.title}`)}</title><updated>${incident.updatedAt}</updated><published>${incident.startsAt}</published><link rel="alternate" type="text/html" href="${escapeXml(`${options.baseUrl}/status`)}"/><summary type="text">${escapeXml(summary)}</summary></entry>`;
   });
   return `<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><id>${escapeXml(`${options.baseUrl}/status`)}</id><title>Service status</title><updated>${updated || page.generatedAt}</updated><author><name>Service status</name></author><link rel="self" type="application/atom+xml" href="${escapeXml(`${options.baseUrl}/status.atom`)}"/><link rel="alternate" type="text/html" href="${escapeXml(`${options.baseUrl}/status`)}"/>
+<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:uplink:status</id><title>Service status</title><updated>${updated || page.generatedAt}</updated><author><name>Service status</name></author><link rel="self" type="application/atom+xml" href="${escapeXml(`${options.baseUrl}/status.atom`)}"/><link rel="alternate" type="text/html" href="${escapeXml(`${options.baseUrl}/status`)}"/>
 ${entries.join("\n")}
 </feed>`;
 }
