@@ -53,6 +53,9 @@ const inList = (ids: string[]): SQL =>
 /**
  * The active incident (investigating, identified, monitoring) that covers this customer now: the
  * latest to start if several do. Reads the customer's site's incidents (incident_sites_site_id_idx).
+ * The incident row is share-locked until the caller's transaction ends: a resolve (which locks it
+ * for update) waits for the ticket being linked and then resolves it too, or the ticket waits and
+ * finds the incident resolved, never a ticket linked to a resolved incident and left open.
  */
 export async function activeIncidentForCustomer(
   db: Executor,
@@ -68,7 +71,8 @@ export async function activeIncidentForCustomer(
            and i.status in ${sql.raw(`(${ACTIVE_INCIDENT_STATUSES.map((status) => `'${status}'`).join(", ")})`)}
            and ${AFFECTED}
          order by i.starts_at desc, i.id desc
-         limit 1`,
+         limit 1
+           for share of i`,
   );
   return row ?? null;
 }
