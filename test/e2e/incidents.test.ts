@@ -158,4 +158,55 @@ describeBrowser("incidents in Chromium", () => {
     expect(await noHorizontalScroll(page)).toBe(true);
     await page.close();
   }, 120_000);
+
+  it("edits an incident sending only the changed fields; a colleague's change meanwhile asks theirs or mine where both changed", async () => {
+    const admin = await api();
+    const site = await makeSite(admin, { name: `East Hill POP ${Date.now()}` });
+    const created = await admin.post("/api/incidents", {
+      title: "Packet loss at East Hill",
+      kind: "degraded",
+      severity: "minor",
+      siteIds: [site.id],
+      publicMessage: "Some customers see slow pages.",
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const incident = created.json();
+
+    const page = await newPage();
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.goto(`/incidents/${incident.id}`);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: `Edit ${incident.title}` });
+    await dialog.getByLabel("Title").waitFor();
+
+    // A colleague changes the title and the public message while the dialog is open.
+    const theirs = await admin.patch(`/api/incidents/${incident.id}`, {
+      title: "Packet loss at East Hill POP (fibre cut)",
+      publicMessage: "A fibre was cut; a crew is splicing it.",
+      version: incident.version,
+    });
+    expect(theirs.statusCode, theirs.body).toBe(200);
+
+    // Mine: the title too (a collision) and the severity (only mine).
+    await dialog.getByLabel("Title").fill("Packet loss at East Hill: backhaul");
+    await dialog.getByRole("combobox", { name: "Severity", exact: true }).click();
+    await page.getByRole("option", { name: "Major", exact: true }).click();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    const conflict = dialog.getByRole("alert").filter({ hasText: "changed this while you were editing" });
+    await conflict.waitFor();
+    await conflict.getByText("You both changed Title").waitFor();
+    await conflict.getByRole("radio", { name: "Use mine" }).check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: "Packet loss at East Hill: backhaul" }).waitFor();
+
+    const saved = (await admin.get(`/api/incidents/${incident.id}`)).json();
+    expect(saved).toMatchObject({
+      title: "Packet loss at East Hill: backhaul",
+      severity: "major",
+      // Their change to a field I left alone is kept, not overwritten by my stale copy.
+      publicMessage: "A fibre was cut; a crew is splicing it.",
+      kind: "degraded",
+    });
+    await page.close();
+  }, 120_000);
 });
