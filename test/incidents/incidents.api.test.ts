@@ -363,6 +363,33 @@ describe.each(testDatabaseKinds())("incidents API on %s", (kind) => {
     expect((await agent.post(`/api/incidents/${incident.id}/resolve`, { resolveTickets: "yes" })).statusCode).toBe(422);
   });
 
+  it("moves a status only where it makes sense: scheduled needs a start ahead; a resolved incident reopens as an active one", async () => {
+    const { site } = await makeSiteWithCustomers(admin, []);
+    const incident = await makeIncident(admin, { siteIds: [site.id] });
+    const toScheduled = await admin.patch(`/api/incidents/${incident.id}`, {
+      status: "scheduled",
+      version: incident.version,
+    });
+    expect(toScheduled.statusCode).toBe(422);
+    expect(problemOf(toScheduled).errors?.[0]?.field).toBe("status");
+    expect((await admin.post(`/api/incidents/${incident.id}/resolve`, {})).statusCode).toBe(200);
+    const resolved = (await admin.get(`/api/incidents/${incident.id}`)).json() as IncidentDetail;
+    const startsLater = new Date(t().clock.now().getTime() + 24 * 3_600_000).toISOString();
+    const back = await admin.patch(`/api/incidents/${incident.id}`, {
+      status: "scheduled",
+      startsAt: startsLater,
+      version: resolved.version,
+    });
+    expect(back.statusCode).toBe(422);
+    expect(problemOf(back).detail ?? "").toContain("reopens");
+    const reopened = await admin.patch(`/api/incidents/${incident.id}`, {
+      status: "investigating",
+      version: resolved.version,
+    });
+    expect(reopened.statusCode, reopened.body).toBe(200);
+    expect(reopened.json()).toMatchObject({ status: "investigating", resolvedAt: null });
+  });
+
   it("lets every staff role open and update incidents; signed-out requests get 401", async () => {
     const { site } = await makeSiteWithCustomers(admin, []);
     for (const session of [admin, agent, john]) {

@@ -195,6 +195,27 @@ function assertEta(startsAt: Date, expectedEndAt: Date | null) {
   }
 }
 
+/**
+ * The moves a status may make by hand: a resolved or cancelled incident reopens as an active one
+ * (never straight back to scheduled), and "scheduled" means a start still ahead.
+ */
+function assertStatusMove(from: IncidentStatus, to: IncidentStatus, startsAt: Date, now: Date) {
+  if (to === "scheduled" && startsAt.getTime() <= now.getTime()) {
+    throw fieldError(
+      "incident.status_invalid",
+      "status",
+      "Status: only an incident whose start is still ahead can be scheduled; move the start first",
+    );
+  }
+  if ((from === "resolved" || from === "cancelled") && to === "scheduled") {
+    throw fieldError(
+      "incident.status_invalid",
+      "status",
+      `Status: a ${from} incident reopens as investigating, identified or monitoring, not scheduled`,
+    );
+  }
+}
+
 async function emitIncidentWebhook(ctx: ServiceContext, type: WebhookEventType, data: unknown) {
   await recordWebhookEvent(ctx, type, data);
 }
@@ -349,6 +370,7 @@ export async function applyIncidentChange(
 
   const statusChanged = change.status !== undefined && change.status !== existing.status;
   if (statusChanged && change.status) {
+    assertStatusMove(existing.status, change.status, startsAt, now);
     set.status = change.status;
     fields.status = { from: existing.status, to: change.status };
     // Resolved keeps its first moment; leaving resolved or cancelled (reopening) clears it.
