@@ -541,6 +541,9 @@ const EVENT_SUMMARIES: Record<string, string> = {
   "customer.restored": "An archived customer was restored",
   "sms.received": "A text arrived from a subscriber",
   "sms.failed": "An outgoing text failed for good",
+  "incident.created": "An incident was opened (or scheduled)",
+  "incident.updated": "An incident changed: status, times, public message, sites or filter",
+  "incident.resolved": "An incident was resolved",
   [WEBHOOK_TEST_EVENT]: "An admin sent a test event",
 };
 
@@ -574,6 +577,8 @@ function webhookEvents(doc: Document, schemas: Record<string, Json>): Record<str
     if (type === "customer.updated") return { allOf: [ref("Customer"), changes(false)] };
     if (type.startsWith("customer.")) return ref("Customer");
     if (type.startsWith("sms.")) return smsSchema ? ref("SmsLogEntry") : { type: "object" };
+    if (type === "incident.updated") return { allOf: [ref("Incident"), changes(true)] };
+    if (type.startsWith("incident.")) return ref("Incident");
     return {
       type: "object",
       properties: { webhookId: { type: "string", format: "uuid" }, message: { type: "string" } },
