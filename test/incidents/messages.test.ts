@@ -240,6 +240,37 @@ describe.each(testDatabaseKinds())("One message to everyone an incident affects 
     expect(optedOutReplies).toEqual([]);
   });
 
+  it("texts no number that opted out on any affected account sharing it, and sends it no automatic answer", async () => {
+    const { admin, twilio, t } = s();
+    const shared = uniquePhone();
+    const other = uniquePhone();
+    // The opted-out account is the older one; the newer one on the same number is the one an inbound text matches.
+    const { site, customers } = await makeSiteWithCustomers(admin, [
+      { ...active, name: "Stella Stopped", phone: shared, smsOptOut: true },
+      { ...active, name: "Hank Household", phone: shared },
+      { ...active, name: "Ivy Other", phone: other },
+    ]);
+    const incident = await makeIncident(admin, { siteIds: [site.id], publicMessage: "Fibre cut by the river." });
+
+    const preview = (
+      await admin.post(`/api/incidents/${incident.id}/messages/preview`, { template: "incident_update" })
+    ).json() as IncidentMessagePreview;
+    expect(preview).toMatchObject({ recipients: 1, skipped: { opted_out: 2, no_valid_mobile: 0, shared_number: 0 } });
+    const sent = await admin.post(`/api/incidents/${incident.id}/messages`, { template: "incident_update" });
+    expect(sent.statusCode).toBe(201);
+    await eventually(async () => twilio.messagesTo(other).length === 1);
+
+    expect((await receiveSms(t.app, { from: shared, body: "Any news?" })).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(twilio.messagesTo(shared)).toEqual([]);
+    const household = (await smsRows(admin, { purpose: "incident" })).filter(
+      (row) => row.customerId === customers[1]?.id,
+    );
+    expect(household.map((row) => [row.status, row.reason])).toEqual([
+      ["skipped", `${shared} opted out of SMS (STOP) on another account`],
+    ]);
+  });
+
   it("resolving with sendMessage texts everyone affected once, and the resolved tickets get no status SMS", async () => {
     const { admin, twilio, t } = s();
     const phones = [uniquePhone(), uniquePhone()];

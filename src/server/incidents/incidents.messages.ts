@@ -18,6 +18,7 @@ import {
 } from "../../shared/sms.js";
 import { countSegments } from "../../shared/sms-segments.js";
 import { recordAudit } from "../audit/audit.service.js";
+import type { Config } from "../config.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import { type Executor, queryRows } from "../db/client.js";
 import { customers, incidentAutoReplies, incidentMessages, incidents, smsLogs, users } from "../db/schema/index.js";
@@ -87,10 +88,25 @@ function valuesFor(incident: IncidentRow, recipient: Recipient, timeZone: string
 }
 
 const SKIP_WORDS: Record<IncidentSkipReason, (detail: string) => string> = {
-  opted_out: () => "The customer opted out of SMS",
+  opted_out: (number) =>
+    number === "" ? "The customer opted out of SMS" : `${number} opted out of SMS (STOP) on another account`,
   no_valid_mobile: (detail) => detail,
   shared_number: (number) => `${number} is shared with another affected account, which gets the message`,
 };
+
+/**
+ * The numbers (normalised) of opted-out affected customers. STOP marks one customer, but a number
+ * may be on several accounts: whoever texted STOP from it wants no texts on it, whichever account.
+ */
+function optedOutNumbers(recipients: Recipient[], config: Config): Set<string> {
+  const numbers = new Set<string>();
+  for (const recipient of recipients) {
+    if (!recipient.sms_opt_out) continue;
+    const number = checkNumber(recipient.phone, "The customer", config);
+    if (number.number) numbers.add(number.number);
+  }
+  return numbers;
+}
 
 interface Plan {
   text: string;
@@ -121,7 +137,9 @@ async function planMessages(ctx: ServiceContext, incident: IncidentRow, input: I
   const numbers = new Set<string>();
   let recipients = 0;
   let sample: string | null = null;
-  for (const recipient of await affectedRecipients(ctx.db, incident.id)) {
+  const affected = await affectedRecipients(ctx.db, incident.id);
+  const optedOut = optedOutNumbers(affected, ctx.config);
+  for (const recipient of affected) {
     const body = renderTemplate(text, valuesFor(incident, recipient, ctx.config.TIME_ZONE));
     const skip = (reason: IncidentSkipReason, detail: string, to: string | null) => {
       skipped[reason] += 1;
@@ -134,6 +152,10 @@ async function planMessages(ctx: ServiceContext, incident: IncidentRow, input: I
     const number = checkNumber(recipient.phone, "The customer", ctx.config);
     if (!number.ok) {
       skip("no_valid_mobile", number.reason, number.number);
+      continue;
+    }
+    if (optedOut.has(number.number)) {
+      skip("opted_out", number.number, number.number);
       continue;
     }
     if (numbers.has(number.number)) {
@@ -453,6 +475,14 @@ async function autoReplyDuringIncident(
   if (!customer || customer.optOut) return;
   const number = checkNumber(input.from, "The customer", ctx.config);
   if (!number.ok) return;
+  // Another affected account on this number opted out: the number gets no automatic answer either.
+  const optedOut = await queryRows<Recipient>(
+    ctx.db,
+    sql`select c.id, c.name, c.phone, c.sms_opt_out, '' as site_name
+          ${FROM_INCIDENT}
+         where i.id = ${covering.id} and ${AFFECTED} and c.sms_opt_out`,
+  );
+  if (optedOutNumbers(optedOut, ctx.config).has(number.number)) return;
   const claimed = await ctx.db
     .insert(incidentAutoReplies)
     .values({ incidentId: covering.id, customerId: input.customerId, createdAt: ctx.clock.now() })
