@@ -144,6 +144,8 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
       const slots = Math.min(this.options.batchSize, Math.floor((dbNow + RATE_HORIZON_MS - start) / intervalMs) + 1);
       // The partial index sms_logs_outbox_idx serves the inner select. A row still `sending` whose
       // lease ran out belongs to an instance that died between claiming and recording: take it over.
+      // Rows of an incident send (thousands at once) come after every other due row, so a ticket
+      // notification or an automatic answer queued during a big send waits seconds, not hours.
       const rows = await queryRows<Omit<ClaimedSms, "delayMs">>(
         tx,
         sql`update sms_logs
@@ -151,7 +153,7 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
             from (
               select id, status as previous_status from sms_logs
               where status in ('queued', 'sending') and next_attempt_at <= ${now}
-              order by next_attempt_at
+              order by (incident_message_id is not null), next_attempt_at
               limit ${slots}
               for update skip locked
             ) claimed

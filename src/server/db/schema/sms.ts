@@ -38,8 +38,10 @@ export const smsLogs = pgTable(
   (t) => [
     // Status callbacks and duplicate inbound webhooks find the row by Twilio's SID.
     uniqueIndex("sms_logs_provider_sid_key").on(t.providerSid),
-    // The dispatcher claims due rows of the outbox.
-    index("sms_logs_outbox_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('queued', 'sending')`),
+    // The dispatcher claims due rows of the outbox, one-off messages before incident sends' rows.
+    index("sms_logs_outbox_idx")
+      .on(sql`(${t.incidentMessageId} is not null)`, t.nextAttemptAt)
+      .where(sql`${t.status} in ('queued', 'sending')`),
     // FK indexes; a ticket's and a customer's SMS history.
     index("sms_logs_ticket_id_idx").on(t.ticketId, t.createdAt),
     index("sms_logs_customer_id_idx").on(t.customerId, t.createdAt),

@@ -1,0 +1,2 @@
+DROP INDEX "sms_logs_outbox_idx";--> statement-breakpoint
+CREATE INDEX "sms_logs_outbox_idx" ON "sms_logs" USING btree (("incident_message_id" is not null),"next_attempt_at") WHERE "sms_logs"."status" in ('queued', 'sending');
