@@ -502,6 +502,16 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     "incident",
   );
   await ok(admin.post(`/api/incidents/${incident.id}/tickets`, { ticketId: tickets[0].id }), "incident link");
+  // A second one, so the incidents list has a next page to follow.
+  await ok(
+    admin.post("/api/incidents", {
+      title: "Fuzz degraded service",
+      kind: "degraded",
+      severity: "minor",
+      siteIds: [sites[0]?.id as string],
+    }),
+    "second incident",
+  );
   const idsByKind = {
     plan: plans.map((p) => p.id as string),
     site: sites.map((s) => s.id as string),
