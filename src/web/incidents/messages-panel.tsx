@@ -30,6 +30,7 @@ import { TEMPLATE_PURPOSE_LABELS } from "../../shared/labels.js";
 import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
+import { useSmsStatus } from "../sms/api.js";
 import { SegmentCount } from "../sms/segment-count.js";
 import {
   useCancelIncidentMessage,
@@ -77,6 +78,9 @@ export function IncidentMessagesPanel({ incident }: { incident: IncidentDetail }
   const isOffice = useIsOffice();
   const data = preview.data;
   const tooManyForMe = Boolean(data?.needsBulkRole) && !isOffice;
+  // With SMS off nothing would leave (the server refuses with 409): say so instead of offering it.
+  const smsStatus = useSmsStatus();
+  const smsOff = smsStatus.data && !smsStatus.data.configured ? (smsStatus.data.reason ?? "SMS is not set up") : null;
   const holds = Boolean(data?.quietHours.active) && !(duringQuietHours && data?.quietHours.mayOverride);
 
   const confirm = () => {
@@ -194,12 +198,19 @@ export function IncidentMessagesPanel({ incident }: { incident: IncidentDetail }
             )}
           </Stack>
         )}
+        {smsOff && (
+          <Alert color="yellow" title="No message can be sent">
+            {smsOff}: texts to customers are turned off on this installation (see the banner above).
+          </Alert>
+        )}
         {send.isError && <Alert color="red">{errorMessage(send.error)}</Alert>}
         <Group justify="flex-end">
           <Button
             onClick={confirm}
             loading={send.isPending}
-            disabled={!data || !input || data.recipients === 0 || tooManyForMe || preview.isPlaceholderData}
+            disabled={
+              !data || !input || data.recipients === 0 || tooManyForMe || preview.isPlaceholderData || smsOff !== null
+            }
           >
             Send to {plural(data && input ? data.recipients : 0, "customer")}
           </Button>
