@@ -149,11 +149,21 @@ export function templateProblem(purpose: TemplatePurpose, template: string): str
 
 /** Fills the placeholders; the result is plain text (an SMS), never HTML. */
 export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return fillPlaceholders(template, values).slice(0, SMS_MAX_LENGTH);
+}
+
+/** The template with its placeholders filled, uncut (to check it fits SMS_MAX_LENGTH before sending). */
+export function fillPlaceholders(template: string, values: Readonly<Record<string, string>>): string {
   // Object.hasOwn, not `in`: {{constructor}} or {{toString}} must stay text, not become a JS function's source.
   const rendered = template.replace(PLACEHOLDER_PATTERN, (whole, name: string) =>
     Object.hasOwn(values, name) ? (values[name] as string) : whole,
   );
-  return rendered.trim().slice(0, SMS_MAX_LENGTH);
+  return rendered.trim();
+}
+
+/** The placeholder names a template uses, each once, in order. */
+export function placeholdersIn(template: string): string[] {
+  return [...new Set([...template.matchAll(PLACEHOLDER_PATTERN)].map((match) => match[1] as string))];
 }
 
 export const ZSmsLog = z.object({

@@ -271,6 +271,36 @@ describe.each(testDatabaseKinds())("One message to everyone an incident affects 
     ]);
   });
 
+  it("refuses (422) a message that would be cut for some customer, naming whose and the placeholder, in the preview and the send", async () => {
+    const { admin } = s();
+    const { site } = await makeSiteWithCustomers(admin, [
+      { ...active, name: "Al", phone: uniquePhone() },
+      { ...active, name: "Bartholomew Longname", phone: uniquePhone() },
+    ]);
+    const incident = await makeIncident(admin, { siteIds: [site.id] });
+    // 1,581 characters and a name: Al's fits in 1,600, Bartholomew's (20 letters) does not.
+    const body = `${"x".repeat(1580)} {{customer.name}}`;
+
+    const preview = await admin.post(`/api/incidents/${incident.id}/messages/preview`, { body });
+    expect(preview.statusCode).toBe(422);
+    const problem = problemOf(preview);
+    expect(problem.code).toBe("incident.message_too_long");
+    expect(problem.errors?.[0]?.field).toBe("body");
+    expect(problem.detail).toContain("Bartholomew Longname's would be 1601 characters");
+    expect(problem.detail).toContain("{{customer.name}} alone fills in 20");
+
+    const sent = await admin.post(`/api/incidents/${incident.id}/messages`, { body });
+    expect(sent.statusCode).toBe(422);
+    expect(problemOf(sent).code).toBe("incident.message_too_long");
+    expect(await messagesOf(incident.id)).toEqual([]);
+
+    const fits = await admin.post(`/api/incidents/${incident.id}/messages/preview`, {
+      body: `${"x".repeat(1570)} {{customer.name}}`,
+    });
+    expect(fits.statusCode).toBe(200);
+    expect(fits.json().recipients).toBe(2);
+  });
+
   it("resolving with sendMessage texts everyone affected once, and the resolved tickets get no status SMS", async () => {
     const { admin, twilio, t } = s();
     const phones = [uniquePhone(), uniquePhone()];

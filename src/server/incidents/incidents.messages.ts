@@ -10,8 +10,10 @@ import {
   type IncidentSkipReason,
 } from "../../shared/incident-messages.js";
 import {
+  fillPlaceholders,
   firstNameOf,
   type IncidentTemplateValues,
+  placeholdersIn,
   renderTemplate,
   SMS_MAX_LENGTH,
   unknownPlaceholders,
@@ -139,8 +141,11 @@ async function planMessages(ctx: ServiceContext, incident: IncidentRow, input: I
   let sample: string | null = null;
   const affected = await affectedRecipients(ctx.db, incident.id);
   const optedOut = optedOutNumbers(affected, ctx.config);
+  let longest: { name: string; length: number; values: IncidentTemplateValues } | null = null;
   for (const recipient of affected) {
-    const body = renderTemplate(text, valuesFor(incident, recipient, ctx.config.TIME_ZONE));
+    const values = valuesFor(incident, recipient, ctx.config.TIME_ZONE);
+    const full = fillPlaceholders(text, values);
+    const body = full.slice(0, SMS_MAX_LENGTH);
     const skip = (reason: IncidentSkipReason, detail: string, to: string | null) => {
       skipped[reason] += 1;
       messages.push({ to, body, customerId: recipient.id, skipReason: SKIP_WORDS[reason](detail) });
@@ -163,11 +168,37 @@ async function planMessages(ctx: ServiceContext, incident: IncidentRow, input: I
       continue;
     }
     numbers.add(number.number);
+    if (full.length > SMS_MAX_LENGTH && (longest === null || full.length > longest.length)) {
+      longest = { name: recipient.name, length: full.length, values };
+    }
     recipients += 1;
     sample ??= body;
     messages.push({ to: number.number, body, customerId: recipient.id, skipReason: null });
   }
+  if (longest) refuseTooLong(text, longest, input.body !== undefined ? "body" : "template");
   return { text, messages, recipients, skipped, sample };
+}
+
+/**
+ * A message longer than an SMS may be would reach customers cut off mid-sentence: refused (422),
+ * naming whose message is longest and the placeholder that fills in the most, so the preview says
+ * so before anything is sent.
+ */
+function refuseTooLong(
+  text: string,
+  longest: { name: string; length: number; values: IncidentTemplateValues },
+  field: "body" | "template",
+): never {
+  const filled = placeholdersIn(text)
+    .filter((name): name is keyof IncidentTemplateValues => Object.hasOwn(longest.values, name))
+    .map((name) => ({ name, length: longest.values[name].length }))
+    .sort((a, b) => b.length - a.length)[0];
+  const biggest = filled ? `; {{${filled.name}}} alone fills in ${filled.length}` : "";
+  throw fieldError(
+    "incident.message_too_long",
+    field,
+    `Message: ${longest.name}'s would be ${longest.length} characters, more than the ${SMS_MAX_LENGTH} an SMS can carry${biggest}. Shorten it (or the incident's public message) so nobody gets a cut-off text.`,
+  );
 }
 
 async function lockIncident(db: Executor, id: string, lock: boolean): Promise<IncidentRow> {
