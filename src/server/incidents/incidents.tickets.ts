@@ -85,8 +85,10 @@ export async function unlinkIncidentTicket(
 /**
  * Resolves the incident and, when asked, every open linked ticket with one public comment and no
  * per-ticket status SMS (the incident's own message to its customers covers them). All in one
- * transaction. A `sendMessage` option (the resolution SMS to everyone affected) belongs after the
- * status change here, in the same transaction, written through the SMS outbox.
+ * transaction. With `sendMessage`, the "Incident resolved" text to everyone affected is queued
+ * after the status change, in the same transaction through the SMS outbox: when it is refused
+ * (SMS not set up 409, a technician texting more than 50 customers 403, too long 422) nothing is
+ * resolved. The comment is public: the status page shows it as the resolution update.
  */
 export async function resolveIncident(
   ctx: ServiceContext,

@@ -1,11 +1,17 @@
 import { Alert, Button, Checkbox, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
+import { BULK_MESSAGE_LIMIT } from "../../shared/incident-messages.js";
 import type { IncidentDetail } from "../../shared/incidents.js";
 import { ZResolveIncident } from "../../shared/incidents.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { useIsOffice } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
+import { useSmsStatus } from "../sms/api.js";
 import { useResolveIncident } from "./api.js";
+
+/** The form's own fields: a server error on any other (the message's template) is shown in the dialog's alert. */
+const FORM_FIELDS = new Set(["comment", "resolveTickets", "sendMessage"]);
 
 /** Resolving: the status, and if asked every open linked ticket with one public comment. */
 export function ResolveIncidentModal({
@@ -23,6 +29,13 @@ export function ResolveIncidentModal({
     initialValues: { comment: "", resolveTickets: open > 0, sendMessage: false },
     validate: validateWith(ZResolveIncident),
   });
+  // The message goes out in the resolve's transaction: when it cannot (SMS off, or more customers
+  // than a technician may text), nothing is resolved. Said beside the checkbox before, and the
+  // refusal shown next to the button after, so the person sees why the dialog stayed open.
+  const smsStatus = useSmsStatus();
+  const smsOff = smsStatus.data && !smsStatus.data.configured ? (smsStatus.data.reason ?? "SMS is not set up") : null;
+  const isOffice = useIsOffice();
+  const tooManyForMe = !isOffice && incident.affectedCustomerCount > BULK_MESSAGE_LIMIT;
   const submit = form.onSubmit(async (values) => {
     try {
       const result = await resolve.mutateAsync({
@@ -37,21 +50,21 @@ export function ResolveIncidentModal({
       });
       onClose();
     } catch (error) {
-      if (error instanceof ApiError && error.problem.errors?.length) form.setErrors(error.fieldErrors());
+      if (error instanceof ApiError && onFormFields(error)) form.setErrors(error.fieldErrors());
     }
   });
+  const failed = resolve.error;
   const problem =
-    resolve.error && !(resolve.error instanceof ApiError && resolve.error.problem.errors?.length)
-      ? errorMessage(resolve.error)
+    failed && !(failed instanceof ApiError && onFormFields(failed))
+      ? `${errorMessage(failed)}${form.values.sendMessage ? " Nothing was resolved: untick the text to everyone affected to resolve without it." : ""}`
       : null;
   return (
     <Modal opened={opened} onClose={onClose} title={`Resolve ${incident.title}`} size="lg">
       <form noValidate onSubmit={submit}>
         <Stack>
-          {problem && <Alert color="red">{problem}</Alert>}
           <Textarea
             label="Comment"
-            description="Recorded on the incident; with the linked tickets below, also their public comment"
+            description="Public: shown on the status page as the resolution update; with the linked tickets below, also their public comment"
             autosize
             minRows={3}
             maxRows={10}
@@ -64,13 +77,25 @@ export function ResolveIncidentModal({
           />
           <Checkbox
             label={`Text everyone affected that it is resolved (${incident.affectedCustomerCount} customers; the "Incident resolved" template)`}
-            disabled={incident.affectedCustomerCount === 0}
+            disabled={incident.affectedCustomerCount === 0 || smsOff !== null}
+            description={
+              smsOff !== null
+                ? `${smsOff}, so no message can go out.`
+                : tooManyForMe
+                  ? `Texting more than ${BULK_MESSAGE_LIMIT} customers needs an admin or an office agent; with this ticked the resolve may be refused.`
+                  : undefined
+            }
             {...form.getInputProps("sendMessage", { type: "checkbox" })}
           />
           <Text size="sm" c="dimmed">
             Each open linked ticket is resolved with the comment above. Those customers get no second, per-ticket status
             SMS: the incident's own message covers them.
           </Text>
+          {problem && (
+            <Alert color="red" role="alert">
+              {problem}
+            </Alert>
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
@@ -83,4 +108,10 @@ export function ResolveIncidentModal({
       </form>
     </Modal>
   );
+}
+
+/** Whether every field the server names is one of the form's (so each shows under its field). */
+function onFormFields(error: ApiError): boolean {
+  const errors = error.problem.errors ?? [];
+  return errors.length > 0 && errors.every((entry) => FORM_FIELDS.has(entry.field));
 }
