@@ -74,6 +74,7 @@ const filterList = <T extends z.ZodType>(item: T, label: string) =>
     .nullable()
     .transform((list) => (list && list.length > 0 ? [...new Set(list)] : null));
 /** Control characters (tab and line breaks aside): invisible, and they break the status feed's XML. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point (they are refused)
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/;
 const text = (label: string, max: number) =>
   z

@@ -133,7 +133,9 @@ export function unknownPlaceholders(template: string, purpose?: TemplatePurpose)
 export function templateProblem(purpose: TemplatePurpose, template: string): string | null {
   const unknown = unknownPlaceholders(template, purpose);
   if (unknown.length > 0) {
-    return `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${placeholdersFor(purpose)
+    return `Template: unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(", ")}; use ${placeholdersFor(
+      purpose,
+    )
       .map((name) => `{{${name}}}`)
       .join(", ")}`;
   }

@@ -115,15 +115,16 @@ async function publicUpdates(db: Executor, ids: string[]) {
   return updates;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point (they are dropped)
+const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g;
+
 /**
  * Everything the page and the feed print goes through this: stored text is data, never markup.
  * Control characters (other than tab and line breaks) and the non-characters U+FFFE/U+FFFF are
  * dropped: XML forbids them, and one in a message would make the feed unreadable for every reader.
  */
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g, "")
-    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(NOT_IN_XML, "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const STATUS_WORDS: Record<IncidentStatus, string> = {
