@@ -36,6 +36,7 @@ import "@mantine/core/styles/Title.css";
 import "@mantine/core/styles/Tooltip.css";
 import "@mantine/notifications/styles.css";
 import { MantineProvider } from "@mantine/core";
+import { ModalsProvider } from "@mantine/modals";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { lazy, StrictMode, Suspense, startTransition } from "react";
 import { createRoot } from "react-dom/client";
@@ -57,16 +58,16 @@ const queryClient = new QueryClient({
 
 primeSessionFromPage(queryClient);
 
-// Where notifications and confirmation dialogs show: not needed for the first screen, so loaded
-// beside it instead of in the app's first download. Pages call them through `notifications` and
-// `modals` (their stores and events), never through a context, so these can sit beside the router:
-// a notification shown before its container has loaded waits in the store and shows then.
+// Where notifications show: not needed for the first screen, so loaded beside it instead of in the
+// app's first download. Pages call them through `notifications` (its store), never through a
+// context: one shown before the container has loaded waits in the store and shows then.
+// (Confirmation dialogs stay eager: loaded lazily beside the router, a second dialog opened from
+// the first one's result did not show.)
 const NotificationsContainer = lazy(() =>
   import("@mantine/notifications").then(({ Notifications }) => ({
     default: () => <Notifications position="top-right" />,
   })),
 );
-const ModalsHost = lazy(() => import("@mantine/modals").then(({ ModalsProvider }) => ({ default: ModalsProvider })));
 
 const root = document.getElementById("root");
 if (!root) throw new Error("no #root element");
@@ -80,10 +81,9 @@ startTransition(() => {
           <NotificationsContainer />
         </Suspense>
         <QueryClientProvider client={queryClient}>
-          <AppRouter />
-          <Suspense fallback={null}>
-            <ModalsHost />
-          </Suspense>
+          <ModalsProvider>
+            <AppRouter />
+          </ModalsProvider>
         </QueryClientProvider>
       </MantineProvider>
     </StrictMode>,
