@@ -15,7 +15,8 @@ import type { App } from "../deps.js";
 /** What a route declared that its schema does not carry. */
 export interface RouteFacts {
   access: Access;
-  tokenAccess: TokenAccess;
+  /** What an API token needs here: a scope, or "session" (tokens refused). */
+  bearerNeeds: TokenAccess;
   /** Whether a POST honours Idempotency-Key (http/idempotency.ts). */
   idempotency: boolean;
   /** The route's own body limit in bytes, when it differs from the app's (1 MiB). */
@@ -31,7 +32,7 @@ export function recordRouteFacts(facts: Map<string, RouteFacts>, _app: App, rout
     const tokenAccess = tokenAccessFor(method, access, route.config?.sessionOnly);
     facts.set(`${method} ${openApiPath(route.url)}`, {
       access,
-      tokenAccess,
+      bearerNeeds: tokenAccess,
       idempotency:
         method === "POST" &&
         route.url.startsWith("/api/") &&
@@ -316,7 +317,7 @@ function derivedErrorStatuses(method: string, path: string, operation: Operation
     // Any Authorization: Bearer is checked, even on public routes, and counted against its limit.
     statuses.add(401);
     statuses.add(429);
-    const publicRead = facts?.access === "public" && SAFE.has(method) && facts.tokenAccess !== "session";
+    const publicRead = facts?.access === "public" && SAFE.has(method) && facts.bearerNeeds !== "session";
     if (!publicRead) statuses.add(403);
   }
   if (facts?.idempotency) {
@@ -336,7 +337,7 @@ function securityOf(method: string, path: string, facts: RouteFacts | undefined)
     return [];
   }
   const session: Record<string, string[]> = SAFE.has(method) ? { session: [] } : { session: [], csrf: [] };
-  if (facts.tokenAccess === "session") return [session];
+  if (facts.bearerNeeds === "session") return [session];
   // The scope a token needs is in the description: Spectral (like OpenAPI 3.0) allows scope
   // names in a requirement only for OAuth2 and OpenID Connect schemes.
   return [session, { bearer: [] }];
@@ -359,9 +360,9 @@ function accessText(method: string, path: string, facts: RouteFacts | undefined)
     ? "With a session: the cookie."
     : "With a session: the cookie and the X-CSRF-Token header.";
   const token =
-    facts.tokenAccess === "session"
+    facts.bearerNeeds === "session"
       ? "API tokens are refused (403 token.session_only): this needs a signed-in session."
-      : `With an API token: \`Authorization: Bearer upl_…\` with the \`${facts.tokenAccess}\` scope, no cookie or CSRF header.`;
+      : `With an API token: \`Authorization: Bearer upl_…\` with the \`${facts.bearerNeeds}\` scope, no cookie or CSRF header.`;
   const idempotency = facts.idempotency
     ? " Honours Idempotency-Key: the same key and body within 24 h answer the first response again (Idempotent-Replayed: true) without a second effect."
     : "";
