@@ -61,8 +61,10 @@ describe.each(testDatabaseKinds())("The SMS send rate across two instances (%s)"
     const last = Math.max(...twilio.messages.map((message) => message.at));
     expect(last - started).toBeGreaterThanOrEqual(((MESSAGES - 1) / RATE) * 1000);
     for (const phone of phones) expect(twilio.messagesTo(phone)).toHaveLength(1);
-    // Consecutive arrivals are spread out, not bunched at the end.
+    // Consecutive arrivals are spread out, not bunched at the end: the slots are 1/RATE apart in the
+    // database's clock, and each arrival may lag its slot by a process's scheduling and a request's
+    // trip (seen up to ~110 ms on a busy CI machine), so allow one slot of jitter.
     const times = twilio.messages.map((message) => message.at).sort((a, b) => a - b);
-    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(((MESSAGES - 1) / RATE) * 1000 - 100);
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(((MESSAGES - 2) / RATE) * 1000);
   }, 60_000);
 });
