@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from "fast
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { authRoutes } from "./auth/auth.routes.js";
 import { registerGuard } from "./auth/guard.js";
+import { mapTileSource } from "./config.js";
 import { customersRoutes } from "./customers/customers.routes.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import type { App, AppDeps } from "./deps.js";
@@ -111,7 +112,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
         scriptSrc: ["'self'"],
         // Mantine sets styles at run time (CSS variables, style props); scripts stay strict.
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", "data:", "blob:"],
+        // The incident map's tiles (MAP_TILE_URL), when the installation uses a tile server.
+        imgSrc: ["'self'", "data:", "blob:", ...[mapTileSource(deps.config)].filter((source) => source !== null)],
         fontSrc: ["'self'", "data:"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],

@@ -93,6 +93,26 @@ const ConfigSchema = z
         }, "must be a time zone name such as America/Chicago")
         .default("UTC"),
     ),
+    /**
+     * The incident map's background tiles: an {z}/{x}/{y} URL template ({s} for a subdomain), or
+     * "none" for markers on a blank background (nothing leaves for a tile server). The browser
+     * fetches them, so their origin joins the page's img-src.
+     */
+    MAP_TILE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine(
+          (value) =>
+            value === "none" ||
+            (/^https?:\/\/(\{s\}\.)?[A-Za-z0-9.-]+(:\d{1,5})?\/\S*$/.test(value) &&
+              ["{z}", "{x}", "{y}"].every((part) => value.includes(part))),
+          'must be an http(s) URL template with {z}, {x} and {y} (such as https://tile.openstreetmap.org/{z}/{x}/{y}.png; {s} only as the first part of the host), or "none"',
+        )
+        .default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+    ),
+    /** The credit the tile provider asks for, shown in the map's corner. */
+    MAP_TILE_ATTRIBUTION: z.preprocess(emptyAsUndefined, z.string().max(300).default("© OpenStreetMap contributors")),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -250,6 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 export function usesServerDatabase(config: Config): boolean {
   return config.DATABASE_URL !== undefined || config.PGHOST !== undefined || config.PGDATABASE !== undefined;
+}
+
+/** The Content-Security-Policy source the map's tiles come from ({s}. becomes *.), or null without tiles. */
+export function mapTileSource(config: Config): string | null {
+  if (config.MAP_TILE_URL === "none") return null;
+  const origin = /^https?:\/\/[^/]+/.exec(config.MAP_TILE_URL)?.[0];
+  return origin ? origin.replace("{s}.", "*.") : null;
 }
 
 export function twilioConfigured(config: Config): boolean {

@@ -7,6 +7,7 @@ import {
   INCIDENT_KINDS,
   INCIDENT_SEVERITIES,
   INCIDENT_STATUSES,
+  SMS_STATUSES,
 } from "./enums.js";
 import { ZPageQuery } from "./pagination.js";
 import { ZProblem } from "./problem.js";
@@ -209,6 +210,12 @@ export const ZIncidentCustomer = z
     siteId: z.uuid(),
     planName: z.string().nullable(),
     hasOpenTicket: z.boolean(),
+    /**
+     * The incident's latest message to this customer and where it stands (queued, sent,
+     * delivered, failed; skipped when opted out, without a valid mobile or sharing a number
+     * another affected customer got it on); null when no message of this incident named them.
+     */
+    message: z.object({ status: z.enum(SMS_STATUSES), at: isoTime }).nullable(),
   })
   .meta({ id: "IncidentCustomer" });
 export type IncidentCustomer = z.infer<typeof ZIncidentCustomer>;
@@ -217,6 +224,42 @@ export const ZIncidentCustomerList = z
   .object({ items: z.array(ZIncidentCustomer), nextCursor: z.string().nullable() })
   .meta({ id: "IncidentCustomerList" });
 export type IncidentCustomerList = z.infer<typeof ZIncidentCustomerList>;
+
+/**
+ * The incident's map: its sites with their affected counts and the affected customers with
+ * coordinates (a sample of at most MAP_CUSTOMER_LIMIT when there are more), and the tiles to draw
+ * them on (null: markers on a blank background).
+ */
+export const MAP_CUSTOMER_LIMIT = 2_000;
+
+export const ZIncidentMap = z
+  .object({
+    tiles: z.object({ urlTemplate: z.string(), attribution: z.string() }).nullable(),
+    sites: z.array(
+      z.object({
+        id: z.uuid(),
+        name: z.string(),
+        latitude: z.number().nullable(),
+        longitude: z.number().nullable(),
+        affectedCustomers: z.number().int(),
+      }),
+    ),
+    customers: z.array(
+      z.object({
+        id: z.uuid(),
+        name: z.string(),
+        latitude: z.number(),
+        longitude: z.number(),
+        hasOpenTicket: z.boolean(),
+      }),
+    ),
+    /** Affected customers with coordinates; more than `customers` holds when it is a sample. */
+    customersWithLocation: z.number().int(),
+    /** Affected customers without coordinates (not on the map). */
+    customersWithoutLocation: z.number().int(),
+  })
+  .meta({ id: "IncidentMap" });
+export type IncidentMap = z.infer<typeof ZIncidentMap>;
 
 export const ZLinkIncidentTicket = z.object({ ticketId: z.uuid("ticketId must be a ticket id (UUID)") }).strict();
 export type LinkIncidentTicket = z.infer<typeof ZLinkIncidentTicket>;

@@ -15,7 +15,8 @@ async function noHorizontalScroll(page: Page) {
 }
 
 describeBrowser("incidents in Chromium", () => {
-  const h = useBrowserApp();
+  // A tile server on a closed loopback port: no tile ever loads, and the markers must draw anyway.
+  const h = useBrowserApp({ env: { MAP_TILE_URL: "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png" } });
   const api = () => signIn(h().testApp.app, DEMO.admin);
   const newPage = async (options?: { viewport: { width: number; height: number } }) => {
     const page = await h().newPage(options);
@@ -115,6 +116,60 @@ describeBrowser("incidents in Chromium", () => {
     await page.getByRole("table", { name: "Resolved incidents" }).getByRole("link", { name: title }).waitFor();
     await page.close();
   }, 180_000);
+
+  it("draws the affected sites and customers on a map without tiles, and says who is not on it", async () => {
+    const admin = await api();
+    const site = await makeSite(admin, { name: `Flagstaff Tower ${Date.now()}`, latitude: 40.0, longitude: -105.29 });
+    const unlocated = await makeSite(admin, { name: `Gunbarrel Cabinet ${Date.now()}` });
+    const open = await makeCustomer(admin, {
+      name: "Hana Hilltop",
+      siteId: site.id,
+      latitude: 40.01,
+      longitude: -105.28,
+    });
+    await makeCustomer(admin, { name: "Ivo Ridge", siteId: site.id, latitude: 40.02, longitude: -105.3 });
+    await makeCustomer(admin, { name: "Jo Nowhere", siteId: unlocated.id });
+    const created = await admin.post("/api/incidents", {
+      title: "Outage: Flagstaff",
+      kind: "outage",
+      severity: "major",
+      siteIds: [site.id, unlocated.id],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const incident = created.json();
+    expect((await admin.post("/api/tickets", { customerId: open.id, subject: "Down" })).statusCode).toBe(201);
+
+    const page = await newPage({ viewport: { width: 390, height: 844 } });
+    const mapModules: string[] = [];
+    page.on("request", (request) => {
+      if (/leaflet|incident-map-view/i.test(request.url())) mapModules.push(request.url());
+    });
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    // Leaflet is not part of the other pages.
+    expect(mapModules).toEqual([]);
+    await page.goto(`/incidents/${incident.id}`);
+    const map = page.getByRole("region", { name: "Map of the affected sites and customers" });
+    await map.waitFor();
+    // Two customers and one site, drawn as vector circles; the site's name stays shown.
+    await expect.poll(() => map.locator("path.leaflet-interactive").count(), { timeout: 20_000 }).toBe(3);
+    await map.getByText(`${site.name}: 2 affected`).waitFor();
+    expect(await map.locator("img.leaflet-tile-loaded").count()).toBe(0);
+    const section = page.getByRole("region", { name: "Map", exact: true });
+    await section.getByText("1 affected customer has no coordinates and is not on the map.").waitFor();
+    await section.getByText(`Not on the map (no coordinates): ${unlocated.name}`).waitFor();
+    expect(mapModules.length).toBeGreaterThan(0);
+    expect(await noHorizontalScroll(page)).toBe(true);
+
+    // A customer's marker leads to the customer.
+    await map.locator("path.leaflet-interactive").first().waitFor();
+    const markers = map.locator("path.leaflet-interactive");
+    const fills = await markers.evaluateAll((paths) => paths.map((path) => path.getAttribute("fill")));
+    const red = fills.indexOf("#c92a2a");
+    expect(red).toBeGreaterThanOrEqual(0);
+    await markers.nth(red).click({ force: true });
+    await page.getByRole("heading", { name: "Hana Hilltop" }).waitFor();
+    await page.close();
+  }, 120_000);
 
   it("at 390 px the incident page fits the screen, and the ticket queue filters by incident", async () => {
     const admin = await api();

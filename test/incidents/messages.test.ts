@@ -86,6 +86,20 @@ describe.each(testDatabaseKinds())("One message to everyone an incident affects 
     expect(twilio.messagesTo(other)).toHaveLength(1);
     expect(twilio.messagesTo(other)[0]?.body).toContain("Hi Ben,");
 
+    // The affected list says who was messaged and where each message stands; the lead was never named.
+    const listed = (await admin.get(`/api/incidents/${incident.id}/customers`)).json().items as {
+      name: string;
+      message: { status: string; at: string } | null;
+    }[];
+    expect(Object.fromEntries(listed.map((customer) => [customer.name, customer.message?.status ?? null]))).toEqual({
+      "Ada First": "sent",
+      "Ben Second": "sent",
+      "Cy Shared": "skipped",
+      "Di Optedout": "skipped",
+      "Ed Nophone": "skipped",
+    });
+    expect(Number.isNaN(Date.parse(listed[0]?.message?.at ?? ""))).toBe(false);
+
     const rows = await smsRows(admin, { purpose: "incident" });
     const mine = rows.filter(
       (row) => row.customerName && ["Cy Shared", "Di Optedout", "Ed Nophone"].includes(row.customerName),

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import { ACTIVE_INCIDENT_STATUSES, OPEN_TICKET_STATUSES } from "../../shared/enums.js";
-import type { IncidentCustomerList } from "../../shared/incidents.js";
+import { ACTIVE_INCIDENT_STATUSES, OPEN_TICKET_STATUSES, type SmsStatus } from "../../shared/enums.js";
+import { type IncidentCustomerList, type IncidentMap, MAP_CUSTOMER_LIMIT } from "../../shared/incidents.js";
 import { type Executor, queryRows } from "../db/client.js";
 import { decodeCursor, encodeCursor } from "../http/pagination.js";
 
@@ -99,13 +99,22 @@ export async function listAffectedCustomers(
     site_id: string;
     plan_name: string | null;
     has_open_ticket: boolean;
+    message_status: SmsStatus | null;
+    message_at: Date | string | null;
   }>(
     db,
     sql`select c.id, c.account_number, c.name, c.status, c.phone, c.street, c.city, c.region, c.postal_code,
                c.site_id, p.name as plan_name,
-               exists (select 1 from tickets t where t.customer_id = c.id and t.status in ${OPEN_TICKETS}) as has_open_ticket
+               exists (select 1 from tickets t where t.customer_id = c.id and t.status in ${OPEN_TICKETS}) as has_open_ticket,
+               m.status as message_status, m.created_at as message_at
           ${FROM_INCIDENT}
           left join service_plans p on p.id = c.service_plan_id
+          -- The incident's latest message naming this customer (sms_logs_incident_id_idx).
+          left join lateral (
+            select l.status, l.created_at from sms_logs l
+             where l.incident_id = i.id and l.customer_id = c.id
+             order by l.created_at desc, l.id desc
+             limit 1) m on true
          where i.id = ${incidentId} and ${AFFECTED}
            ${after ? sql`and (lower(c.name), c.id) > (${after[0]}, ${after[1]}::uuid)` : sql``}
          order by lower(c.name), c.id
@@ -124,6 +133,10 @@ export async function listAffectedCustomers(
       siteId: row.site_id,
       planName: row.plan_name,
       hasOpenTicket: row.has_open_ticket,
+      message:
+        row.message_status && row.message_at
+          ? { status: row.message_status, at: new Date(row.message_at).toISOString() }
+          : null,
     })),
     nextCursor: rows.length > options.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
   };
@@ -137,4 +150,67 @@ function formatAddress(row: {
 }) {
   const cityLine = [row.postal_code, row.city].filter(Boolean).join(" ");
   return [row.street, cityLine, row.region].filter(Boolean).join(", ") || null;
+}
+
+/**
+ * The incident's map: each site with its affected count, and the affected customers with
+ * coordinates. Above MAP_CUSTOMER_LIMIT a sample is drawn (by id, which is random, so it spreads
+ * over the whole area) and the totals say how many there are.
+ */
+export async function incidentMapData(
+  db: Executor,
+  incidentId: string,
+  tiles: IncidentMap["tiles"],
+): Promise<IncidentMap> {
+  const [sites, counts, customers] = await Promise.all([
+    queryRows<{ id: string; name: string; latitude: number | null; longitude: number | null }>(
+      db,
+      sql`select n.id, n.name, n.latitude, n.longitude
+            from incident_sites s
+            join network_sites n on n.id = s.site_id
+           where s.incident_id = ${incidentId}
+           order by lower(n.name)`,
+    ),
+    // One pass over the affected customers: each site's count, and who has coordinates.
+    queryRows<{ site_id: string; affected: number; located: number }>(
+      db,
+      sql`select s.site_id, count(*)::int as affected,
+                 count(*) filter (where c.latitude is not null and c.longitude is not null)::int as located
+            ${FROM_INCIDENT}
+           where i.id = ${incidentId} and ${AFFECTED}
+           group by s.site_id`,
+    ),
+    queryRows<{ id: string; name: string; latitude: number; longitude: number; has_open_ticket: boolean }>(
+      db,
+      sql`select c.id, c.name, c.latitude, c.longitude,
+                 exists (select 1 from tickets t where t.customer_id = c.id and t.status in ${OPEN_TICKETS}) as has_open_ticket
+            ${FROM_INCIDENT}
+           where i.id = ${incidentId} and ${AFFECTED}
+             and c.latitude is not null and c.longitude is not null
+           order by c.id
+           limit ${MAP_CUSTOMER_LIMIT}`,
+    ),
+  ]);
+  const countsBySite = new Map(counts.map((row) => [row.site_id, row]));
+  const affected = counts.reduce((sum, row) => sum + Number(row.affected), 0);
+  const located = counts.reduce((sum, row) => sum + Number(row.located), 0);
+  return {
+    tiles,
+    sites: sites.map((site) => ({
+      id: site.id,
+      name: site.name,
+      latitude: site.latitude,
+      longitude: site.longitude,
+      affectedCustomers: Number(countsBySite.get(site.id)?.affected ?? 0),
+    })),
+    customers: customers.map((customer) => ({
+      id: customer.id,
+      name: customer.name,
+      latitude: customer.latitude,
+      longitude: customer.longitude,
+      hasOpenTicket: customer.has_open_ticket,
+    })),
+    customersWithLocation: located,
+    customersWithoutLocation: affected - located,
+  };
 }

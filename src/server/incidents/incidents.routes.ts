@@ -1,11 +1,13 @@
 import { z } from "zod";
 import {
+  MAP_CUSTOMER_LIMIT,
   ZCreateIncident,
   ZIncidentConflict,
   ZIncidentCustomerList,
   ZIncidentDetail,
   ZIncidentList,
   ZIncidentListQuery,
+  ZIncidentMap,
   ZIncidentTimeline,
   ZLinkedTicket,
   ZLinkIncidentTicket,
@@ -20,7 +22,7 @@ import { actorOf } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { notFound } from "../http/errors.js";
-import { listAffectedCustomers } from "./incidents.affected.js";
+import { incidentMapData, listAffectedCustomers } from "./incidents.affected.js";
 import { getIncidentTimeline } from "./incidents.events.js";
 import {
   createIncident,
@@ -132,6 +134,26 @@ export async function incidentsRoutes(app: App) {
     async (request) => {
       if (!(await findIncidentRow(db, request.params.id))) throw notFound("incident.not_found", "This incident");
       return listAffectedCustomers(db, request.params.id, request.query);
+    },
+  );
+
+  app.get(
+    "/api/incidents/:id/map",
+    {
+      schema: {
+        tags,
+        operationId: "getIncidentMap",
+        summary: "The incident's sites and affected customers with coordinates, for its map",
+        description: `Each site with its affected count, and the affected customers that have coordinates (a sample of at most ${MAP_CUSTOMER_LIMIT.toLocaleString("en-US")} by id when there are more; the totals say how many). \`tiles\` is the installation's tile server (MAP_TILE_URL), or null for markers on a blank background.`,
+        params: ZIncidentId,
+        response: { 200: ZIncidentMap, ...problems },
+      },
+    },
+    async (request) => {
+      if (!(await findIncidentRow(db, request.params.id))) throw notFound("incident.not_found", "This incident");
+      const { MAP_TILE_URL, MAP_TILE_ATTRIBUTION } = app.deps.config;
+      const tiles = MAP_TILE_URL === "none" ? null : { urlTemplate: MAP_TILE_URL, attribution: MAP_TILE_ATTRIBUTION };
+      return incidentMapData(db, request.params.id, tiles);
     },
   );
 

@@ -7,6 +7,7 @@ import type {
   IncidentDetail,
   IncidentList,
   IncidentListState,
+  IncidentMap,
   IncidentTimeline,
   ResolveIncidentResult,
   UpdateIncident,
@@ -54,6 +55,14 @@ export function useIncidentCustomers(id: string, limit = 25) {
       api<IncidentCustomerList>(`/api/incidents/${id}/customers`, { query: { limit, cursor: pageParam }, signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+/** The incident's sites and located customers, for its map. */
+export function useIncidentMap(id: string) {
+  return useQuery({
+    queryKey: [...incidentsKey, "map", id],
+    queryFn: ({ signal }) => api<IncidentMap>(`/api/incidents/${id}/map`, { signal }),
   });
 }
 

@@ -16,7 +16,7 @@ import {
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconArrowLeft } from "@tabler/icons-react";
-import { type FormEvent, useMemo, useState } from "react";
+import { type FormEvent, lazy, Suspense, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { CLOSED_INCIDENT_STATUSES, type IncidentStatus } from "../../shared/enums.js";
 import type { IncidentDetail } from "../../shared/incidents.js";
@@ -28,14 +28,24 @@ import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { useServicePlans } from "../plans/api.js";
+import { SmsStatusBadge } from "../sms/sms-status-badge.js";
 import { useTicketQueue } from "../tickets/api.js";
 import { StatusBadge } from "../tickets/ticket-badges.js";
-import { useIncident, useIncidentCustomers, useLinkIncidentTicket, useUnlinkIncidentTicket } from "./api.js";
+import {
+  useIncident,
+  useIncidentCustomers,
+  useIncidentMap,
+  useLinkIncidentTicket,
+  useUnlinkIncidentTicket,
+} from "./api.js";
 import { IncidentKindBadge, IncidentSeverityBadge, IncidentStatusBadge } from "./incident-badges.js";
 import { EditIncidentModal } from "./incident-edit.js";
 import { ResolveIncidentModal } from "./incident-resolve.js";
 import { IncidentTimeline } from "./incident-timeline.js";
 import { IncidentMessagesPanel } from "./messages-panel.js";
+
+// Leaflet and its styles load with the map, on this page only.
+const IncidentMapView = lazy(() => import("./incident-map-view.js"));
 
 const isClosed = (status: IncidentStatus) => (CLOSED_INCIDENT_STATUSES as readonly string[]).includes(status);
 
@@ -95,7 +105,7 @@ function AffectedCustomers({ incident }: { incident: IncidentDetail }) {
         Affected customers ({incident.affectedCustomerCount.toLocaleString("en-US")})
       </Title>
       {customers.isError && <Alert color="red">{errorMessage(customers.error)}</Alert>}
-      <Table.ScrollContainer minWidth={640}>
+      <Table.ScrollContainer minWidth={720}>
         <Table verticalSpacing="xs" aria-label="Affected customers">
           <Table.Thead>
             <Table.Tr>
@@ -104,6 +114,7 @@ function AffectedCustomers({ incident }: { incident: IncidentDetail }) {
               <Table.Th>Address</Table.Th>
               <Table.Th>Plan</Table.Th>
               <Table.Th>Open ticket</Table.Th>
+              <Table.Th>Messaged</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -142,6 +153,15 @@ function AffectedCustomers({ incident }: { incident: IncidentDetail }) {
                     </Text>
                   )}
                 </Table.Td>
+                <Table.Td>
+                  {customer.message ? (
+                    <SmsStatusBadge status={customer.message.status} />
+                  ) : (
+                    <Text size="sm" c="dimmed">
+                      No
+                    </Text>
+                  )}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -161,6 +181,61 @@ function AffectedCustomers({ incident }: { incident: IncidentDetail }) {
         >
           Load more customers
         </Button>
+      )}
+    </Paper>
+  );
+}
+
+/** Where the incident is: its sites and affected customers on a map, with what it leaves out. */
+function IncidentMapSection({ incident }: { incident: IncidentDetail }) {
+  const map = useIncidentMap(incident.id);
+  const data = map.data;
+  const unlocatedSites = data?.sites.filter((site) => site.latitude === null || site.longitude === null) ?? [];
+  const hasPoints = data && (data.customers.length > 0 || unlocatedSites.length < data.sites.length);
+  const loading = (
+    <Group justify="center" h={320}>
+      <Loader aria-label="Loading the map" />
+    </Group>
+  );
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="incident-map">
+      <Title order={3} size="h4" mb="sm" id="incident-map">
+        Map
+      </Title>
+      {map.isError && <Alert color="red">{errorMessage(map.error)}</Alert>}
+      {map.isPending && loading}
+      {data && !hasPoints && (
+        <Text size="sm" c="dimmed">
+          No site or affected customer of this incident has coordinates yet: add them on the sites page or on the
+          customers' pages.
+        </Text>
+      )}
+      {data && hasPoints && (
+        <Suspense fallback={loading}>
+          <IncidentMapView data={data} />
+        </Suspense>
+      )}
+      {data && (
+        <Stack gap={2} mt="xs">
+          {data.customers.length < data.customersWithLocation && (
+            <Text size="xs" c="dimmed">
+              Showing {data.customers.length.toLocaleString("en-US")} of{" "}
+              {data.customersWithLocation.toLocaleString("en-US")} located customers, spread over the area.
+            </Text>
+          )}
+          {data.customersWithoutLocation > 0 && (
+            <Text size="xs" c="dimmed">
+              {data.customersWithoutLocation.toLocaleString("en-US")} affected{" "}
+              {data.customersWithoutLocation === 1 ? "customer has" : "customers have"} no coordinates and{" "}
+              {data.customersWithoutLocation === 1 ? "is" : "are"} not on the map.
+            </Text>
+          )}
+          {unlocatedSites.length > 0 && (
+            <Text size="xs" c="dimmed">
+              Not on the map (no coordinates): {unlocatedSites.map((site) => site.name).join(", ")}
+            </Text>
+          )}
+        </Stack>
       )}
     </Paper>
   );
@@ -376,6 +451,7 @@ export default function IncidentPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack>
+            <IncidentMapSection incident={incident} />
             <LinkedTickets incident={incident} />
             <IncidentTimeline incidentId={incident.id} />
           </Stack>

@@ -490,6 +490,7 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "PATCH /api/incidents/:id": ALL,
   "GET /api/incidents/:id/timeline": ALL,
   "GET /api/incidents/:id/customers": ALL,
+  "GET /api/incidents/:id/map": ALL,
   // Messaging everyone affected: any staff role; above 50 recipients the service asks for an admin or agent.
   "POST /api/incidents/:id/messages/preview": ALL,
   "POST /api/incidents/:id/messages": ALL,

@@ -71,6 +71,11 @@ export const tickets = pgTable(
       .where(sql`${t.status} in ('open', 'in_progress', 'waiting_on_customer')`),
     // Queue "My open" (assignee = me, soonest due first) reads exactly its rows in order; also the
     // "Unassigned" queue when sorted by due. Unassigned newest-first uses tickets_open_created_idx.
+    // "Has an open ticket?" for many customers at once (an incident's affected list and map):
+    // one probe of a small index instead of reading every ticket the customer ever had.
+    index("tickets_open_customer_idx")
+      .on(t.customerId)
+      .where(sql`${t.status} in ('open', 'in_progress', 'waiting_on_customer')`),
     index("tickets_open_assignee_due_idx")
       .on(t.assigneeId, sql`coalesce(${t.dueAt}, 'infinity'::timestamptz)`, t.id)
       .where(sql`${t.status} in ('open', 'in_progress', 'waiting_on_customer')`),

@@ -1,0 +1,1 @@
+CREATE INDEX "tickets_open_customer_idx" ON "tickets" USING btree ("customer_id") WHERE "tickets"."status" in ('open', 'in_progress', 'waiting_on_customer');
