@@ -59,6 +59,19 @@ export const TICKET_EVENT_KINDS = [
   "sla_resumed",
   "incident_linked",
   "incident_unlinked",
+  // Field work (docs/field-work.md): each step of a visit, the customer's answer to its reminder,
+  // and the files added to or removed from the ticket.
+  "visit_scheduled",
+  "visit_updated",
+  "visit_en_route",
+  "visit_arrived",
+  "visit_completed",
+  "visit_no_access",
+  "visit_cancelled",
+  "visit_confirmed",
+  "visit_change_requested",
+  "attachment_added",
+  "attachment_deleted",
 ] as const;
 export type TicketEventKind = (typeof TICKET_EVENT_KINDS)[number];
 
@@ -79,6 +92,10 @@ export const SMS_PURPOSES = [
   "incident_update",
   "incident_resolved",
   "maintenance_notice",
+  // Field work: the technician is on the way, the visit was missed, tomorrow's reminder.
+  "technician_en_route",
+  "visit_missed",
+  "visit_reminder",
 ] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
@@ -135,3 +152,15 @@ export const INCIDENT_EVENT_KINDS = [
   "alert_resolved",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
+
+/** What a technician goes out to do. */
+export const VISIT_KINDS = ["install", "repair", "survey", "removal", "maintenance"] as const;
+export type VisitKind = (typeof VISIT_KINDS)[number];
+
+/**
+ * scheduled → en_route → on_site → completed; or no_access (nobody let them in) or cancelled.
+ * completed, no_access and cancelled are final.
+ */
+export const VISIT_STATUSES = ["scheduled", "en_route", "on_site", "completed", "no_access", "cancelled"] as const;
+export type VisitStatus = (typeof VISIT_STATUSES)[number];
+export const FINAL_VISIT_STATUSES = ["completed", "no_access", "cancelled"] as const;

@@ -163,6 +163,9 @@ export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
   incident_update: "Incident update",
   incident_resolved: "Incident resolved",
   maintenance_notice: "Maintenance notice",
+  technician_en_route: "Technician on the way",
+  visit_missed: "Visit missed",
+  visit_reminder: "Visit reminder",
 };
 
 /** A purpose inside a sentence of the ticket timeline ("SMS (status update) sent"). */
@@ -178,6 +181,9 @@ export const SMS_PURPOSE_WORDS: Record<SmsPurpose, string> = {
   incident_update: "incident update",
   incident_resolved: "incident resolved",
   maintenance_notice: "maintenance notice",
+  technician_en_route: "technician on the way",
+  visit_missed: "missed visit",
+  visit_reminder: "visit reminder",
 };
 
 export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound" | "incident">, string> = {
@@ -190,6 +196,9 @@ export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound" | "in
   incident_update: "Incident update (to everyone affected)",
   incident_resolved: "Incident resolved (to everyone affected)",
   maintenance_notice: "Maintenance notice (to everyone affected)",
+  technician_en_route: "Technician on the way (to the customer)",
+  visit_missed: "Visit missed, reply to rebook (to the customer)",
+  visit_reminder: "Visit reminder, reply 1 or 2 (to the customer)",
 };
 
 /** A ticket's status as an SMS to the customer says it ("your ticket … is now waiting on you"). */

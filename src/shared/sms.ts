@@ -11,6 +11,10 @@ export const INCIDENT_TEMPLATE_PURPOSES = [
 ] as const;
 export type IncidentTemplatePurpose = (typeof INCIDENT_TEMPLATE_PURPOSES)[number];
 
+/** The templates of a technician's visit (docs/field-work.md). */
+export const VISIT_TEMPLATE_PURPOSES = ["technician_en_route", "visit_missed", "visit_reminder"] as const;
+export type VisitTemplatePurpose = (typeof VISIT_TEMPLATE_PURPOSES)[number];
+
 /** Purposes whose text comes from an editable template (inbound messages have none). */
 export const TEMPLATE_PURPOSES = [
   "ticket_created",
@@ -19,8 +23,12 @@ export const TEMPLATE_PURPOSES = [
   "ticket_reply",
   "manual",
   ...INCIDENT_TEMPLATE_PURPOSES,
+  ...VISIT_TEMPLATE_PURPOSES,
 ] as const;
 export type TemplatePurpose = (typeof TEMPLATE_PURPOSES)[number];
+
+export const isVisitTemplatePurpose = (purpose: string): purpose is VisitTemplatePurpose =>
+  (VISIT_TEMPLATE_PURPOSES as readonly string[]).includes(purpose);
 
 export const isIncidentTemplatePurpose = (purpose: string): purpose is IncidentTemplatePurpose =>
   (INCIDENT_TEMPLATE_PURPOSES as readonly string[]).includes(purpose);
@@ -53,8 +61,25 @@ export const INCIDENT_PLACEHOLDERS = [
 export type IncidentPlaceholder = (typeof INCIDENT_PLACEHOLDERS)[number];
 export type IncidentTemplateValues = Record<IncidentPlaceholder, string>;
 
+/**
+ * The placeholders of the visit templates: the window and day in the ISP's time zone ("between
+ * 9:00 AM and 12:00 PM", "tomorrow, Thu, Dec 5"), the technician's first name and the ETA they gave.
+ */
+export const VISIT_PLACEHOLDERS = [
+  "customer.name",
+  "customer.firstName",
+  "ticket.number",
+  "technician.firstName",
+  "visit.day",
+  "visit.window",
+  "visit.eta",
+] as const;
+export type VisitPlaceholder = (typeof VISIT_PLACEHOLDERS)[number];
+export type VisitTemplateValues = Record<VisitPlaceholder, string>;
+
 /** The placeholders a purpose's template may use. */
 export function placeholdersFor(purpose: TemplatePurpose): readonly string[] {
+  if (isVisitTemplatePurpose(purpose)) return VISIT_PLACEHOLDERS;
   return isIncidentTemplatePurpose(purpose) ? INCIDENT_PLACEHOLDERS : TEMPLATE_PLACEHOLDERS;
 }
 
@@ -75,6 +100,12 @@ export const DEFAULT_TEMPLATES: Record<TemplatePurpose, string> = {
     "Hi {{customer.firstName}}, {{incident.title}} is resolved and your service should be back. If it is not, restart your router or reply to this message.",
   maintenance_notice:
     "Hi {{customer.firstName}}, planned maintenance in {{site.name}}: {{incident.publicMessage}} Expected to end: {{incident.expectedEnd}}.",
+  technician_en_route:
+    "Hi {{customer.firstName}}, {{technician.firstName}} from your internet provider is on the way and should arrive in about {{visit.eta}}.",
+  visit_missed:
+    "Hi {{customer.firstName}}, {{technician.firstName}} came by for ticket {{ticket.number}} but could not get in. Reply to this message to book a new visit.",
+  visit_reminder:
+    "Hi {{customer.firstName}}, a technician visits you {{visit.day}} {{visit.window}} (ticket {{ticket.number}}). Reply 1 to confirm, 2 to change.",
 };
 
 /**
@@ -106,8 +137,20 @@ export const SAMPLE_INCIDENT_VALUES: IncidentTemplateValues = {
   "site.name": "North Boulder",
 };
 
+/** Sample values for the visit templates' preview in the template editor. */
+export const SAMPLE_VISIT_VALUES: VisitTemplateValues = {
+  "customer.name": "Maria Lopez",
+  "customer.firstName": "Maria",
+  "ticket.number": "T-000123",
+  "technician.firstName": "John",
+  "visit.day": "tomorrow, Thu, Dec 5",
+  "visit.window": "between 9:00 AM and 12:00 PM",
+  "visit.eta": "30 minutes",
+};
+
 /** The preview values for a purpose's template. */
 export function sampleValuesFor(purpose: TemplatePurpose): Readonly<Record<string, string>> {
+  if (isVisitTemplatePurpose(purpose)) return SAMPLE_VISIT_VALUES;
   return isIncidentTemplatePurpose(purpose) ? SAMPLE_INCIDENT_VALUES : SAMPLE_TEMPLATE_VALUES;
 }
 

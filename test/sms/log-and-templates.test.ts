@@ -92,6 +92,9 @@ describe.each(testDatabaseKinds())("SMS log and templates API (%s)", (kind) => {
       "incident_update",
       "incident_resolved",
       "maintenance_notice",
+      "technician_en_route",
+      "visit_missed",
+      "visit_reminder",
     ]);
     expect(list[0]).toMatchObject({ isDefault: true, body: DEFAULT_TEMPLATES.ticket_created });
 

@@ -44,5 +44,27 @@ export function describeActivity(event: ActivityEvent): string {
       return "linked an incident to";
     case "incident_unlinked":
       return "unlinked an incident from";
+    case "visit_scheduled":
+      return "scheduled a visit on";
+    case "visit_updated":
+      return "changed a visit on";
+    case "visit_en_route":
+      return "set off for the visit on";
+    case "visit_arrived":
+      return "arrived for the visit on";
+    case "visit_completed":
+      return "completed the visit on";
+    case "visit_no_access":
+      return "could not get in for the visit on";
+    case "visit_cancelled":
+      return "cancelled a visit on";
+    case "visit_confirmed":
+      return "recorded the customer's confirmation of a visit on";
+    case "visit_change_requested":
+      return "recorded the customer's request to move a visit on";
+    case "attachment_added":
+      return "attached a file to";
+    case "attachment_deleted":
+      return "deleted a file from";
   }
 }

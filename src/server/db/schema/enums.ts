@@ -17,6 +17,8 @@ import {
   TICKET_PRIORITIES,
   TICKET_STATUSES,
   USER_ROLES,
+  VISIT_KINDS,
+  VISIT_STATUSES,
 } from "../../../shared/enums.js";
 
 export const userRole = pgEnum("user_role", USER_ROLES);
@@ -36,3 +38,5 @@ export const incidentKind = pgEnum("incident_kind", INCIDENT_KINDS);
 export const incidentSeverity = pgEnum("incident_severity", INCIDENT_SEVERITIES);
 export const incidentStatus = pgEnum("incident_status", INCIDENT_STATUSES);
 export const incidentEventKind = pgEnum("incident_event_kind", INCIDENT_EVENT_KINDS);
+export const visitKind = pgEnum("visit_kind", VISIT_KINDS);
+export const visitStatus = pgEnum("visit_status", VISIT_STATUSES);

@@ -1,6 +1,7 @@
 export * from "./customers.js";
 export * from "./dashboard.js";
 export * from "./enums.js";
+export * from "./field-work.js";
 export * from "./idempotency.js";
 export * from "./incident-messages.js";
 export * from "./incidents.js";
