@@ -21,7 +21,9 @@ Options:
   --duration SECONDS      per scenario and concurrency (default 10)
   --warmup SECONDS        unmeasured load before each measurement (default 1)
   --connections LIST      concurrent clients (default 1,20)
-  --only LIST             scenarios to run (default all): ${SCENARIO_IDS.join(", ")}, sms-dispatch
+  --only LIST             scenarios to run (default all): ${SCENARIO_IDS.join(", ")}, sms-dispatch,
+                          incident-messages (an outage's SMS to ~20,000 customers on three app
+                          instances; server database only)
   --sms N                 messages for the SMS dispatch measurement (default 2000; 0 skips it)
   --out FILE              JSON output (default docs/benchmarks/<size>-<embedded|server>.json)
   --no-docs               do not touch docs/benchmarks.md
@@ -120,7 +122,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   let only: Set<string> | undefined;
   if (values.only !== undefined) {
     only = new Set(values.only.split(",").map((part) => part.trim()));
-    const known = new Set<string>([...SCENARIO_IDS, "sms-dispatch"]);
+    const known = new Set<string>([...SCENARIO_IDS, "sms-dispatch", "incident-messages"]);
     const unknown = [...only].filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw new UsageError(`--only: unknown scenario ${unknown.join(", ")}; choose from ${[...known].join(", ")}.`);

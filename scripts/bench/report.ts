@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { IncidentMessagesResult } from "./incident-messages.js";
 import type { LoadResult } from "./load.js";
 import type { ScenarioGroup, ScenarioId } from "./scenarios.js";
 import type { SmsDispatchResult } from "./sms-dispatch.js";
@@ -82,10 +83,38 @@ export interface BenchReport {
   raw: { how: string } | null;
   scenarios: ScenarioResult[];
   smsDispatch: (SmsDispatchResult & { outboxDrainSeconds: number | null }) | null;
+  /** An outage's message to ~20,000 customers on three instances (absent from reports before it existed). */
+  incidentMessages?: IncidentMessagesResult | null;
   web: WebSize;
   /** Conditions that make the figures less comparable (said in the docs). */
   warnings: string[];
   errors: string[];
+}
+
+/**
+ * Issue 15's targets for an incident's message (size L on a server): queued in under 2 s, the
+ * incident's page under 100 ms (p95) while it is sent, and the configured rate across the
+ * instances: never more in any second, no less on average (2 % for the windows' edges), none twice.
+ */
+export function incidentTargets(incident: IncidentMessagesResult): {
+  queueing: TargetCheck;
+  page: TargetCheck[];
+  rate: TargetCheck | null;
+} {
+  const rate = incident.rate;
+  return {
+    queueing: { label: "< 2 s", met: incident.queueingMs.max < 2000 },
+    page: incident.page.map((load) => ({ label: "p95 < 100 ms", met: (load.result.latency?.p95 ?? Infinity) < 100 })),
+    rate: rate
+      ? {
+          label: `${incident.ratePerSecond}/s exactly, none twice`,
+          met:
+            rate.maxInAnySecond <= incident.ratePerSecond &&
+            rate.meanPerWindow >= incident.ratePerSecond * 0.98 &&
+            rate.numbersTwice === 0,
+        }
+      : null,
+  };
 }
 
 /** The issue's targets, evaluated at 20 clients where they apply (embedded S; server L). */
@@ -189,6 +218,38 @@ export function markdownSection(report: BenchReport, jsonPath: string): string {
         `| SMS outbox left by the ticket-create load, sent in | ${sms.outboxDrainSeconds.toFixed(1)} s after the load ended |`,
       );
     }
+  }
+  const incident = report.incidentMessages ?? null;
+  if (incident) {
+    const issue = report.size === "L" && database.kind === "server";
+    const targets = incidentTargets(incident);
+    const verdict = (check: TargetCheck | null | undefined) =>
+      issue && check ? ` (target ${check.label}: ${check.met ? "met" : "**missed**"})` : "";
+    lines.push(
+      `| incident message (\`incident_started\`) to ${int(incident.affected)} affected customers on ${incident.sites} sites: ` +
+        `\`POST /api/incidents/:id/messages\` queues every row in one transaction (${incident.sends.length} sends, fresh incidents) | ` +
+        `median ${int(incident.queueingMs.median)} ms, max ${int(incident.queueingMs.max)} ms${verdict(targets.queueing)}; ` +
+        `${int(incident.sends[0]?.recipients ?? 0)} to send, ${int((incident.sends[0]?.rows ?? 0) - (incident.sends[0]?.recipients ?? 0))} skipped |`,
+    );
+    incident.page.forEach((load, i) => {
+      const l = load.result.latency;
+      lines.push(
+        `| ${load.label}, ${load.result.connections} client${load.result.connections === 1 ? "" : "s"} for ${incident.pageLoadSeconds} s while ${incident.instances} instances send | ` +
+          `p50 ${formatMs(l?.p50)}, p95 ${formatMs(l?.p95)}, max ${formatMs(l?.max)} ms (${formatRate(load.result.rps)} req/s)${verdict(targets.page[i])}` +
+          `${load.result.errors.total > 0 ? `; ${errorCell(load.result)}` : ""} |`,
+      );
+    });
+    const rate = incident.rate;
+    if (rate) {
+      lines.push(
+        `| SMS_RATE_PER_SECOND=${incident.ratePerSecond} across ${incident.instances} instances: arrivals at their Twilio stand-ins over ${rate.windowSeconds} s | ` +
+          `${formatRate(rate.meanPerWindow)}/s; per 1-s window max ${rate.maxPerWindow}, min ${rate.minPerWindow}; most in any 1,000 ms ${rate.maxInAnySecond}; ` +
+          `by instance ${rate.byInstance.map(int).join(" / ")}; numbers texted twice: ${rate.numbersTwice}${verdict(targets.rate)} |`,
+      );
+    }
+    lines.push(
+      `| the rest of the send cancelled | ${int(incident.cancelled)} rows cancelled${incident.finalCounts ? `, ${int(incident.finalCounts.sent + incident.finalCounts.delivered)} sent` : ""} |`,
+    );
   }
   lines.push(
     `| initial JavaScript, gzip (${web.files.length} files: entry, static imports, modulepreloads) | ${formatKb(web.gzipBytes)} ` +

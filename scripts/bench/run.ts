@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every hot endpoint of Uplink under load against demo data, next to the raw SQL
- * of the same requests; SMS dispatch, start-up time, memory and the web app's initial JavaScript.
+ * of the same requests; SMS dispatch, an outage's message to ~20,000 customers on three instances
+ * (server database), start-up time, memory and the web app's initial JavaScript.
  * See USAGE in options.ts and docs/benchmarks.md.
  */
 import { execFileSync } from "node:child_process";
@@ -28,6 +29,7 @@ import {
   TIMELINE_ENTRIES,
 } from "./fixtures.js";
 import { type Session, send, signIn, signOut } from "./http.js";
+import { measureIncidentMessages } from "./incident-messages.js";
 import { type LoadResult, runLoad } from "./load.js";
 import { type BenchOptions, parseOptions, USAGE, UsageError } from "./options.js";
 import { explainReads, pgliteRawDatabase, pgRawDatabase, type RawDatabase, replayLoad } from "./replay.js";
@@ -174,6 +176,7 @@ interface Run {
   current: AppProcess | undefined;
   timelinesFilled: boolean;
   smsDispatch: BenchReport["smsDispatch"];
+  incidentMessages: BenchReport["incidentMessages"];
   rawHow: string | null;
   rowsAfter: Record<string, number> | null;
 }
@@ -490,6 +493,7 @@ async function main(): Promise<number> {
     current: undefined,
     timelinesFilled: false,
     smsDispatch: null,
+    incidentMessages: null,
     rawHow: null,
     rowsAfter: null,
   };
@@ -534,6 +538,14 @@ async function main(): Promise<number> {
       "SMS dispatch needs the benchmark to start the app (its Twilio must be the stand-in): not measured with --url",
     );
   }
+  // Three app instances on one database: a server's, started by the benchmark (their Twilio is the stand-in).
+  const measureIncident =
+    !options.appUrl && kind === "server" && (!options.only || options.only.has("incident-messages"));
+  if ((options.appUrl || kind !== "server") && options.only?.has("incident-messages")) {
+    run.errors.push(
+      "Incident messages need three app instances the benchmark starts on one PostgreSQL server database: not measured with --url or on the embedded database",
+    );
+  }
   try {
     if (reads.length > 0) {
       await appPhase(run, reads, prepared, false);
@@ -542,6 +554,17 @@ async function main(): Promise<number> {
     if (writes.length > 0 || measureSms) {
       await appPhase(run, writes, prepared, measureSms);
       await rawPhase(run, writes);
+    }
+    if (measureIncident) {
+      log("Incident messages: an outage's SMS to everyone it affects, sent by three app instances…");
+      const incident = await measureIncidentMessages({
+        target: options.database,
+        appEnv: run.appEnv,
+        admin: fixtures.admin,
+        log,
+      });
+      run.incidentMessages = incident;
+      run.errors.push(...incident.problems.map((problem) => `Incident messages: ${problem}`));
     }
   } finally {
     await run.current?.stop();
@@ -605,6 +628,7 @@ async function main(): Promise<number> {
     raw: run.rawHow ? { how: run.rawHow } : null,
     scenarios: prepared.map((item) => item.result),
     smsDispatch: run.smsDispatch,
+    incidentMessages: run.incidentMessages,
     web,
     warnings,
     errors: run.errors,
