@@ -153,6 +153,46 @@ describe.each(testDatabaseKinds())("SMS dispatcher (%s)", (kind) => {
     expect(twilio.messagesTo("+12125550192")).toHaveLength(0);
   });
 
+  it("gives a slot it reached late back (the process was held up) and sends the message in a new one, once", async () => {
+    const { admin, twilio, t } = s();
+    const now = t.clock.now();
+    // A row this dispatcher claimed (`sending`, attempt 1) whose slot passed a second ago while
+    // the process could not run: straight into the table, as the claim would have left it.
+    const [claimed] = await t.database.handle.db
+      .insert(smsLogs)
+      .values({
+        direction: "outbound",
+        toNumber: "+12125550193",
+        body: "an outage update, held up",
+        purpose: "manual",
+        status: "sending",
+        attempts: 1,
+        nextAttemptAt: new Date(now.getTime() + 60_000),
+      })
+      .returning();
+    const dispatcher = t.app.smsDispatcher as unknown as { deliver(row: unknown): Promise<void> };
+    await dispatcher.deliver({
+      id: claimed?.id,
+      to_number: "+12125550193",
+      from_number: null,
+      body: "an outage update, held up",
+      attempts: 1,
+      ticket_id: null,
+      created_at: now,
+      previous_status: "queued",
+      delayMs: 0,
+      dueAt: performance.now() - 1_000,
+    });
+    // Not sent in the missed slot: back in the queue as it was, due now.
+    expect(twilio.messagesTo("+12125550193")).toHaveLength(0);
+    const released = await smsRow(admin, claimed?.id as string);
+    expect(released).toMatchObject({ status: "queued", attempts: 0 });
+    t.app.smsDispatcher?.wake();
+    const sent = await waitForStatus(admin, claimed?.id as string, "sent");
+    expect(sent.attempts).toBe(1);
+    expect(twilio.messagesTo("+12125550193")).toHaveLength(1);
+  });
+
   it("sends a manual message to the ticket's customer, logged with purpose manual and the sender", async () => {
     const { admin, john, twilio } = s();
     const customer = await makeCustomer(admin, { name: "Li Wei" });

@@ -47,6 +47,9 @@ export const DEFAULT_DISPATCHER_OPTIONS: SmsDispatcherOptions = {
   ratePerSecond: 1,
 };
 
+/** A send later than this after its slot (and than half a slot) takes a new slot instead (see deliver). */
+const LATE_SLOT_MIN_MS = 25;
+
 /** A claim takes the send slots of at most this far ahead, so one instance does not book the next minute. */
 const RATE_HORIZON_MS = 1_000;
 
@@ -62,6 +65,8 @@ interface ClaimedSms {
   previous_status: "queued" | "sending";
   /** How long to wait after the claim before sending: the row's slot in the shared send rate. */
   delayMs: number;
+  /** The slot on this process's monotonic clock (performance.now()), to tell a late send. */
+  dueAt: number;
 }
 
 /** Twilio's clock and ours may differ this much when comparing a message's creation time with the row's. */
@@ -136,6 +141,7 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
         sql`select next_slot_at, clock_timestamp() as db_now from sms_send_rate where id = 1 for update`,
       );
       const dbNow = bucket ? new Date(bucket.db_now).getTime() : Date.now();
+      const localNow = performance.now();
       const start = Math.max(bucket ? new Date(bucket.next_slot_at).getTime() : dbNow, dbNow);
       if (start - dbNow > RATE_HORIZON_MS) {
         this.rateWaitMs = start - dbNow - RATE_HORIZON_MS;
@@ -164,13 +170,26 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
       if (rows.length === 0) return [];
       const nextSlot = new Date(start + rows.length * intervalMs);
       await tx.execute(sql`update sms_send_rate set next_slot_at = ${nextSlot} where id = 1`);
-      return rows.map((row, index) => ({ ...row, delayMs: Math.max(0, start + index * intervalMs - dbNow) }));
+      return rows.map((row, index) => {
+        const delayMs = Math.max(0, start + index * intervalMs - dbNow);
+        return { ...row, delayMs, dueAt: localNow + delayMs };
+      });
     });
   }
 
   protected async deliver(row: ClaimedSms): Promise<void> {
     const { config } = this.deps;
     if (row.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, row.delayMs));
+    // Half a slot late (this process was held up: a busy event loop, a paused VM), the message
+    // would leave together with the next ones, several in one slot while the other instances keep
+    // to theirs: it gives its slot up and takes a new one instead, so bursts never add up above
+    // the rate. What is lost is a little throughput during the hold-up, never the message.
+    if (performance.now() - row.dueAt > Math.max(LATE_SLOT_MIN_MS, 500 / this.options.ratePerSecond)) {
+      await this.releaseLateRow(row).catch((error) =>
+        this.deps.log.error({ err: error, smsId: row.id }, "SMS dispatcher: giving a late slot back failed"),
+      );
+      return;
+    }
     if (row.attempts > this.options.maxAttempts) {
       await this.recordFailure(row, {
         code: null,
@@ -311,6 +330,17 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
    * takeover the newer attempt owns the row. The ticket's timeline reads the row's state from
    * here (the dispatcher writes only its own table).
    */
+  /**
+   * Puts a claimed row back as it was (queued, or `sending` for a taken-over row, which must still
+   * be checked against Twilio's list), due now: the next claim gives it a fresh slot.
+   */
+  private async releaseLateRow(row: ClaimedSms): Promise<void> {
+    await this.record(
+      row,
+      sql`status = ${row.previous_status}, attempts = ${row.attempts - 1}, next_attempt_at = ${this.deps.clock.now()}, updated_at = ${this.deps.clock.now()}`,
+    );
+  }
+
   private async record(row: ClaimedSms, assignments: SQL, db: Executor = this.deps.database.db): Promise<boolean> {
     const updated = await queryRows<{ id: string }>(
       db,
