@@ -86,9 +86,12 @@ export async function affectedConditionsOf(db: Executor, incidentId: string): Pr
 }
 
 export async function countAffectedCustomers(db: Executor, incidentId: string): Promise<number> {
+  // With the incident's own values the count is an index-only scan of customers_site_status_idx.
+  const conditions = await affectedConditionsOf(db, incidentId);
+  if (!conditions) return 0;
   const [row] = await queryRows<{ count: number }>(
     db,
-    sql`select count(*)::int as count ${FROM_INCIDENT} where i.id = ${incidentId} and ${AFFECTED}`,
+    sql`select count(*)::int as count from customers c where ${conditions}`,
   );
   return Number(row?.count ?? 0);
 }
