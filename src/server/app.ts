@@ -30,6 +30,7 @@ import { ticketsRoutes } from "./tickets/tickets.routes.js";
 import { fileInboundSms } from "./tickets/tickets.sms-replies.js";
 import { tokensRoutes } from "./tokens/tokens.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
+import { visitsRoutes } from "./visits/visits.routes.js";
 import { registerWebhookDispatcher } from "./webhooks/webhooks.dispatcher.js";
 import { webhooksRoutes } from "./webhooks/webhooks.routes.js";
 
@@ -182,6 +183,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(dashboardRoutes);
   await app.register(webhooksRoutes);
   await app.register(incidentsRoutes);
+  await app.register(visitsRoutes);
   await app.register(incidentSuggestionsRoutes);
   await app.register(integrationsRoutes);
   await app.register(incidentMessagesRoutes);

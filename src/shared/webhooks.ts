@@ -19,6 +19,9 @@ export const WEBHOOK_EVENT_TYPES = [
   "incident.created",
   "incident.updated",
   "incident.resolved",
+  "visit.scheduled",
+  "visit.updated",
+  "visit.completed",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const ZWebhookEventType = z.enum(WEBHOOK_EVENT_TYPES, {
@@ -170,4 +173,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "incident.created": "An incident is opened (or scheduled)",
   "incident.updated": "An incident changes (status, message, ETA, sites…; the changes are listed)",
   "incident.resolved": "An incident is resolved",
+  "visit.scheduled": "A technician's visit is scheduled",
+  "visit.updated": "A visit changes (moved, reassigned, on the way, arrived, no access, cancelled; the changes are listed)",
+  "visit.completed": "A visit is completed (with the report and the equipment)",
 };

@@ -545,6 +545,9 @@ const EVENT_SUMMARIES: Record<string, string> = {
   "incident.created": "An incident was opened (or scheduled)",
   "incident.updated": "An incident changed: status, times, public message, sites or filter",
   "incident.resolved": "An incident was resolved",
+  "visit.scheduled": "A technician's visit was scheduled",
+  "visit.updated": "A visit changed: moved, reassigned, on the way, arrived, no access or cancelled",
+  "visit.completed": "A visit was completed, with its report and equipment",
   [WEBHOOK_TEST_EVENT]: "An admin sent a test event",
 };
 
@@ -580,6 +583,8 @@ function webhookEvents(doc: Document, schemas: Record<string, Json>): Record<str
     if (type.startsWith("sms.")) return smsSchema ? ref("SmsLogEntry") : { type: "object" };
     if (type === "incident.updated") return { allOf: [ref("Incident"), changes(true)] };
     if (type.startsWith("incident.")) return ref("Incident");
+    if (type === "visit.updated") return { allOf: [ref("Visit"), changes(true)] };
+    if (type.startsWith("visit.")) return ref("Visit");
     return {
       type: "object",
       properties: { webhookId: { type: "string", format: "uuid" }, message: { type: "string" } },

@@ -9,6 +9,7 @@ import {
   type TemplateValues,
   templateProblem,
   unknownPlaceholders,
+  type VisitTemplateValues,
 } from "../../shared/sms.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
@@ -20,7 +21,7 @@ import { fieldError } from "../http/errors.js";
 export async function renderPurposeTemplate(
   tx: Executor,
   purpose: TemplatePurpose,
-  values: TemplateValues | IncidentTemplateValues,
+  values: TemplateValues | IncidentTemplateValues | VisitTemplateValues,
   override?: string,
 ): Promise<string> {
   return renderTemplate(override ?? (await readTemplateText(tx, purpose)), values);

@@ -67,15 +67,15 @@ export function isValidTimeZone(name: string): boolean {
 }
 
 /** A calendar date, counted as days since 1970-01-01 (no zone: pure calendar arithmetic). */
-type DayNumber = number;
+export type DayNumber = number;
 
-interface LocalParts {
+export interface LocalParts {
   day: DayNumber;
   /** Milliseconds since local midnight. */
   ms: number;
 }
 
-function localParts(instant: number, timeZone: string): LocalParts {
+export function localParts(instant: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);

@@ -41,6 +41,8 @@ export interface World {
   webhook: { id: string; deliveryId: string };
   /** An active incident on the customer's site. */
   incidentId: string;
+  /** A scheduled visit of john's on the ticket. */
+  visitId: string;
 }
 
 let unique = 0;
@@ -80,6 +82,16 @@ export function useWorld(kind: DatabaseKind): () => World {
     const incident = await expectCreated(
       admin.post("/api/incidents", { title: "Attack outage", kind: "outage", severity: "major", siteIds: [site.id] }),
     );
+    const visit = await expectCreated(
+      admin.post("/api/visits", {
+        ticketId: ticket.id,
+        technicianId: john.user.id,
+        kind: "repair",
+        startsAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
+        endsAt: new Date(Date.now() + 74 * 3_600_000).toISOString(),
+        allowOverlap: true,
+      }),
+    );
     world = {
       t,
       twilio,
@@ -96,6 +108,7 @@ export function useWorld(kind: DatabaseKind): () => World {
       sms,
       webhook: { id: webhook.id, deliveryId: webhookTest.id },
       incidentId: incident.id,
+      visitId: visit.id,
     };
     await quiesce(world);
   }, 120_000);
@@ -157,6 +170,21 @@ export interface AttackRequest {
 }
 
 type Fixture = (world: World) => Promise<AttackRequest>;
+
+/** A visit of john's on the world's ticket, a few days ahead (overlaps confirmed: fixtures pile up). */
+const visitBody = (w: World) => {
+  const start = Date.now() + (48 + randomInt(1_000)) * 3_600_000;
+  return {
+    ticketId: w.ticket.id,
+    technicianId: w.john.user.id,
+    kind: "repair",
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + 2 * 3_600_000).toISOString(),
+    allowOverlap: true,
+  };
+};
+const makeVisit = async (w: World) =>
+  (await expectCreated(w.admin.post("/api/visits", visitBody(w)))) as { id: string; version: number };
 
 const currentVersion = async (session: Session, url: string) => (await session.get(url)).json().version as number;
 
@@ -349,6 +377,31 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     body: { body: `Comment ${nextUnique()}` },
   }),
   "PUT /api/sms/quiet-hours": async () => ({ url: "/api/sms/quiet-hours", body: { start: null, end: null } }),
+  "POST /api/visits": async (w) => ({ url: "/api/visits", body: visitBody(w) }),
+  "PATCH /api/visits/:id": async (w) => {
+    const visit = await makeVisit(w);
+    return { url: `/api/visits/${visit.id}`, body: { notes: `Gate code ${nextUnique()}`, version: visit.version } };
+  },
+  "POST /api/visits/:id/en-route": async (w) => ({
+    url: `/api/visits/${(await makeVisit(w)).id}/en-route`,
+    body: { etaMinutes: 30 },
+  }),
+  "POST /api/visits/:id/arrived": async (w) => ({
+    url: `/api/visits/${(await makeVisit(w)).id}/arrived`,
+    body: { position: { latitude: 40.01, longitude: -105.27, accuracy: 15 } },
+  }),
+  "POST /api/visits/:id/complete": async (w) => ({
+    url: `/api/visits/${(await makeVisit(w)).id}/complete`,
+    body: { report: "Re-aimed the dish" },
+  }),
+  "POST /api/visits/:id/no-access": async (w) => ({
+    url: `/api/visits/${(await makeVisit(w)).id}/no-access`,
+    body: { note: "Nobody home" },
+  }),
+  "POST /api/visits/:id/cancel": async (w) => ({
+    url: `/api/visits/${(await makeVisit(w)).id}/cancel`,
+    body: { reason: "Customer away" },
+  }),
   "POST /api/incidents/:id/messages/preview": async (w) => ({
     url: `/api/incidents/${w.incidentId}/messages/preview`,
     body: { template: "incident_update" },
@@ -378,7 +431,10 @@ export function readUrl(route: RegisteredRoute, w: World): string {
     [/^\/api\/tickets\//, w.ticket.id],
     [/^\/api\/webhooks\//, w.webhook.id],
     [/^\/api\/incidents\//, w.incidentId],
+    [/^\/api\/visits\//, w.visitId],
   ];
+  // The visit list needs a window, a ticket or a customer.
+  if (route.pattern === "/api/visits") return `/api/visits?ticketId=${w.ticket.id}`;
   const id = idFor.find(([prefix]) => prefix.test(route.pattern))?.[1];
   if (route.pattern.includes(":") && !id) throw new Error(`no world row for ${route.pattern}: add one to readUrl`);
   return route.pattern.replace(/:[A-Za-z0-9_]+/g, id ?? "").replace(/\*$/, "index.html");
@@ -503,6 +559,18 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   // Alerts from monitoring: a write-scope token of any staff role (docs/integrations-alerts.md).
   "POST /api/integrations/alertmanager": ALL,
   "POST /api/integrations/alerts": ALL,
+
+  // Visits: any staff role; the service lets a technician plan and step only their own (docs/field-work.md).
+  "GET /api/visits": ALL,
+  "GET /api/visits/my-day": ALL,
+  "POST /api/visits": ALL,
+  "GET /api/visits/:id": ALL,
+  "PATCH /api/visits/:id": ALL,
+  "POST /api/visits/:id/en-route": ALL,
+  "POST /api/visits/:id/arrived": ALL,
+  "POST /api/visits/:id/complete": ALL,
+  "POST /api/visits/:id/no-access": ALL,
+  "POST /api/visits/:id/cancel": ALL,
 
   // Each staff member their own; admins anyone's (the service checks ownership). Session only.
   "GET /api/tokens": ALL,
