@@ -3,6 +3,7 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { attachmentsRoutes } from "./attachments/attachments.routes.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { registerGuard } from "./auth/guard.js";
 import { mapTileSource } from "./config.js";
@@ -175,6 +176,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(sitesRoutes);
   await app.register(customersRoutes);
   await app.register(ticketsRoutes);
+  await app.register(attachmentsRoutes);
   await app.register(smsRoutes);
   // A received text is filed by the tickets feature: sms/ receives and logs, and knows no ticket code.
   await app.register(smsWebhookRoutes, { onInboundSms: withIncidentAutoReply(fileInboundSms) });
