@@ -219,3 +219,16 @@ export const ZVisitOverlap = z.object({
   endsAt: isoTime,
   kind: z.enum(VISIT_KINDS),
 });
+
+/** The dashboard's card: today's visits (in the ISP's time zone) by state, and those the customer asked to move. */
+export const ZVisitsToday = z
+  .object({
+    date: z.string(),
+    timeZone: z.string(),
+    total: z.number().int(),
+    byStatus: z.record(z.enum(VISIT_STATUSES), z.number().int()),
+    /** Visits ahead whose customer answered the reminder with 2/CHANGE: they wait for the dispatcher. */
+    changeRequested: z.number().int(),
+  })
+  .meta({ id: "VisitsToday" });
+export type VisitsToday = z.infer<typeof ZVisitsToday>;

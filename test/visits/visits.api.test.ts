@@ -384,6 +384,10 @@ describe.each(testDatabaseKinds())("visits API (%s)", (kind) => {
       startsAt: "2027-03-11T15:00:00Z",
       endsAt: "2027-03-11T18:00:00Z",
     });
+    const summary = (await office.get("/api/visits/today")).json();
+    expect(summary).toMatchObject({ date: "2027-03-10", timeZone: "America/Denver", changeRequested: 0 });
+    expect(summary.byStatus.scheduled).toBeGreaterThanOrEqual(3);
+    expect(summary.total).toBe(Object.values(summary.byStatus as Record<string, number>).reduce((a, b) => a + b, 0));
     const day = (await tech.get("/api/visits/my-day")).json() as MyDay;
     expect(day).toMatchObject({ date: "2027-03-10", timeZone: "America/Denver" });
     expect(day.today.map((visit) => visit.kind)).toEqual(["survey", "repair", "maintenance"]);

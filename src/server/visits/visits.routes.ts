@@ -13,6 +13,7 @@ import {
   ZVisitList,
   ZVisitListQuery,
   ZVisitNoAccess,
+  ZVisitsToday,
 } from "../../shared/visits.js";
 import { actorOf, currentUser } from "../auth/guard.js";
 import { serviceContext } from "../context.js";
@@ -28,6 +29,7 @@ import {
   visitComplete,
   visitEnRoute,
   visitNoAccess,
+  visitsToday,
 } from "./visits.service.js";
 
 const ZVisitId = z.object({ id: z.uuid("id must be a visit id (UUID)") });
@@ -68,6 +70,19 @@ export async function visitsRoutes(app: App) {
       },
     },
     async (request) => myDay(ctx, currentUser(request).id),
+  );
+
+  app.get(
+    "/api/visits/today",
+    {
+      schema: {
+        tags,
+        operationId: "getVisitsToday",
+        summary: "Today's visits (the ISP's day) by state, and how many customers asked to move theirs",
+        response: { 200: ZVisitsToday, ...problems },
+      },
+    },
+    async () => visitsToday(ctx),
   );
 
   app.post(

@@ -1,5 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
-import { FINAL_VISIT_STATUSES, OPEN_TICKET_STATUSES, type UserRole, type VisitStatus } from "../../shared/enums.js";
+import {
+  FINAL_VISIT_STATUSES,
+  OPEN_TICKET_STATUSES,
+  type UserRole,
+  VISIT_STATUSES,
+  type VisitStatus,
+} from "../../shared/enums.js";
 import { firstNameOf } from "../../shared/sms.js";
 import type {
   CreateVisit,
@@ -14,6 +20,7 @@ import type {
   VisitEnRoute,
   VisitListQuery,
   VisitNoAccess,
+  VisitsToday,
 } from "../../shared/visits.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
@@ -745,5 +752,34 @@ export async function myDay(ctx: ServiceContext, technicianId: string): Promise<
       customerName: row.customer_name,
       address: formatAddress(row),
     })),
+  };
+}
+
+/** Today's visits (the ISP's day) counted by state, for the dashboard; one scan of visits_starts_at_idx. */
+export async function visitsToday(ctx: ServiceContext): Promise<VisitsToday> {
+  const timeZone = ctx.config.TIME_ZONE;
+  const now = ctx.clock.now();
+  const today = dayBounds(now, timeZone, 0);
+  const [counts, flagged] = await Promise.all([
+    queryRows<{ status: VisitStatus; count: number }>(
+      ctx.db,
+      sql`select status, count(*)::int as count from visits
+           where starts_at >= ${today.start} and starts_at < ${today.end}
+           group by status`,
+    ),
+    queryRows<{ count: number }>(
+      ctx.db,
+      sql`select count(*)::int as count from visits
+           where status = 'scheduled' and change_requested_at is not null and ends_at > ${now}`,
+    ),
+  ]);
+  const byStatus = Object.fromEntries(VISIT_STATUSES.map((status) => [status, 0])) as VisitsToday["byStatus"];
+  for (const row of counts) byStatus[row.status] = Number(row.count);
+  return {
+    date: today.date,
+    timeZone,
+    total: Object.values(byStatus).reduce((sum, count) => sum + count, 0),
+    byStatus,
+    changeRequested: Number(flagged[0]?.count ?? 0),
   };
 }

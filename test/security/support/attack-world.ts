@@ -563,6 +563,7 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   // Visits: any staff role; the service lets a technician plan and step only their own (docs/field-work.md).
   "GET /api/visits": ALL,
   "GET /api/visits/my-day": ALL,
+  "GET /api/visits/today": ALL,
   "POST /api/visits": ALL,
   "GET /api/visits/:id": ALL,
   "PATCH /api/visits/:id": ALL,
