@@ -14,6 +14,8 @@ import type {
   TicketPriority,
   TicketStatus,
   UserRole,
+  VisitKind,
+  VisitStatus,
 } from "./enums.js";
 
 export const STATUS_LABELS: Record<TicketStatus, string> = {
@@ -129,6 +131,23 @@ export const SITE_KIND_LABELS: Record<SiteKind, string> = {
   olt: "OLT",
   cabinet: "Cabinet",
   other: "Other",
+};
+
+export const VISIT_KIND_LABELS: Record<VisitKind, string> = {
+  install: "Install",
+  repair: "Repair",
+  survey: "Site survey",
+  removal: "Removal",
+  maintenance: "Maintenance",
+};
+
+export const VISIT_STATUS_LABELS: Record<VisitStatus, string> = {
+  scheduled: "Scheduled",
+  en_route: "On the way",
+  on_site: "On site",
+  completed: "Completed",
+  no_access: "No access",
+  cancelled: "Cancelled",
 };
 
 export const USER_ROLE_LABELS: Record<UserRole, string> = {
