@@ -41,30 +41,31 @@ export default function IncidentMapView({ data, height = 320 }: { data: Incident
       }).addTo(map);
     }
     const points: L.LatLngExpression[] = [];
-    for (const customer of data.customers) {
-      const at: L.LatLngExpression = [customer.latitude, customer.longitude];
-      points.push(at);
-      L.circleMarker(at, {
-        radius: 5,
-        weight: 1,
-        color: "#ffffff",
-        fillColor: customer.hasOpenTicket ? OPEN_TICKET_COLOR : CUSTOMER_COLOR,
-        fillOpacity: 0.85,
-      })
-        .bindTooltip(textTooltip(customer.hasOpenTicket ? `${customer.name} (open ticket)` : customer.name))
-        .on("click", () => navigate(`/customers/${customer.id}`))
-        .addTo(map);
-    }
+    // Sites first, as rings, so the customers around them show through and stay clickable.
     for (const site of data.sites) {
       if (site.latitude === null || site.longitude === null) continue;
       const at: L.LatLngExpression = [site.latitude, site.longitude];
       points.push(at);
-      L.circleMarker(at, { radius: 10, weight: 3, color: "#ffffff", fillColor: SITE_COLOR, fillOpacity: 1 })
+      L.circleMarker(at, { radius: 12, weight: 3, color: SITE_COLOR, fillColor: SITE_COLOR, fillOpacity: 0.15 })
         .bindTooltip(
           textTooltip(`${site.name}: ${site.affectedCustomers.toLocaleString("en-US")} affected`),
-          // The sites are what the map is about: their names stay shown.
-          { permanent: data.sites.length <= 5, direction: "top", offset: [0, -8] },
+          // The sites are what the map is about: their names stay shown when there are few.
+          { permanent: data.sites.length <= 5, direction: "top", offset: [0, -10] },
         )
+        .addTo(map);
+    }
+    for (const customer of data.customers) {
+      const at: L.LatLngExpression = [customer.latitude, customer.longitude];
+      points.push(at);
+      L.circleMarker(at, {
+        radius: 4,
+        weight: 1,
+        color: "#ffffff",
+        fillColor: customer.hasOpenTicket ? OPEN_TICKET_COLOR : CUSTOMER_COLOR,
+        fillOpacity: 0.9,
+      })
+        .bindTooltip(textTooltip(customer.hasOpenTicket ? `${customer.name} (open ticket)` : customer.name))
+        .on("click", () => navigate(`/customers/${customer.id}`))
         .addTo(map);
     }
     if (points.length === 1 && points[0]) map.setView(points[0], 14);
