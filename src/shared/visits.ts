@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { CONNECTION_TYPES, TICKET_STATUSES, VISIT_KINDS, VISIT_STATUSES } from "./enums.js";
+import {
+  CONNECTION_TYPES,
+  TICKET_CATEGORIES,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  USER_ROLES,
+  VISIT_KINDS,
+  VISIT_STATUSES,
+} from "./enums.js";
+import { ZLimit } from "./pagination.js";
 
 /** Technicians' visits on tickets (docs/field-work.md). */
 
@@ -232,3 +241,40 @@ export const ZVisitsToday = z
   })
   .meta({ id: "VisitsToday" });
 export type VisitsToday = z.infer<typeof ZVisitsToday>;
+
+/** Why a ticket waits on the dispatch board (docs/field-work.md, "Dispatch board"). */
+export const UNSCHEDULED_REASONS = ["rebook", "field_category", "technician_assigned"] as const;
+export type UnscheduledReason = (typeof UNSCHEDULED_REASONS)[number];
+
+export const ZUnscheduledQuery = z.object({ limit: ZLimit }).strict();
+export type UnscheduledQuery = z.infer<typeof ZUnscheduledQuery>;
+
+/**
+ * The dispatch board's side panel: open tickets that need a visit and have none ahead, most
+ * urgent first, with the kind of visit their category suggests and how many there are in all.
+ */
+export const ZUnscheduledTickets = z
+  .object({
+    items: z.array(
+      z.object({
+        id: z.uuid(),
+        number: z.string(),
+        subject: z.string(),
+        status: z.enum(TICKET_STATUSES),
+        category: z.enum(TICKET_CATEGORIES),
+        priority: z.enum(TICKET_PRIORITIES),
+        dueAt: isoTime.nullable(),
+        createdAt: isoTime,
+        customer: z.object({ id: z.uuid(), name: z.string(), address: z.string().nullable() }).nullable(),
+        assignee: z.object({ id: z.uuid(), name: z.string(), role: z.enum(USER_ROLES) }).nullable(),
+        /** rebook: the last visit found nobody in; field_category: installation, relocation, equipment or no service; technician_assigned: a technician holds it. */
+        reason: z.enum(UNSCHEDULED_REASONS),
+        suggestedKind: z.enum(VISIT_KINDS),
+      }),
+    ),
+    /** All the tickets waiting, of which `items` are the first `limit`. */
+    total: z.number().int(),
+  })
+  .meta({ id: "UnscheduledTickets" });
+export type UnscheduledTickets = z.infer<typeof ZUnscheduledTickets>;
+export type UnscheduledTicket = UnscheduledTickets["items"][number];

@@ -4,6 +4,8 @@ import {
   type VisitDetail,
   ZCreateVisit,
   ZMyDay,
+  ZUnscheduledQuery,
+  ZUnscheduledTickets,
   ZUpdateVisit,
   ZVisitArrived,
   ZVisitCancel,
@@ -31,6 +33,7 @@ import {
   visitNoAccess,
   visitsToday,
 } from "./visits.service.js";
+import { findUnscheduledTickets } from "./visits.unscheduled.js";
 
 const ZVisitId = z.object({ id: z.uuid("id must be a visit id (UUID)") });
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem };
@@ -83,6 +86,23 @@ export async function visitsRoutes(app: App) {
       },
     },
     async () => visitsToday(ctx),
+  );
+
+  app.get(
+    "/api/visits/unscheduled",
+    {
+      // The dispatch board's side panel; a technician's own unscheduled work is on My day.
+      config: { access: ["admin", "agent"] },
+      schema: {
+        tags,
+        operationId: "listUnscheduledTickets",
+        summary:
+          "Open tickets that need a visit and have none ahead (a rebook, a field category, or held by a technician), most urgent first",
+        querystring: ZUnscheduledQuery,
+        response: { 200: ZUnscheduledTickets, ...problems },
+      },
+    },
+    async (request) => findUnscheduledTickets(ctx, request.query),
   );
 
   app.post(

@@ -564,6 +564,7 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/visits": ALL,
   "GET /api/visits/my-day": ALL,
   "GET /api/visits/today": ALL,
+  "GET /api/visits/unscheduled": OFFICE,
   "POST /api/visits": ALL,
   "GET /api/visits/:id": ALL,
   "PATCH /api/visits/:id": ALL,
