@@ -27,12 +27,23 @@ export function useIncidentMessagePreview(incidentId: string, input: IncidentMes
 }
 
 /** The incident's sends with their progress; polled every 2 s while one still has messages to send. */
+const RECEIPT_WINDOW_MS = 30 * 60_000;
+
 export function useIncidentMessages(incidentId: string) {
   return useQuery({
     queryKey: messagesKey(incidentId),
     queryFn: () => api<IncidentMessageList>(`/api/incidents/${incidentId}/messages`),
     select: (list) => list.items,
-    refetchInterval: (query) => (query.state.data?.items.some((message) => message.counts.queued > 0) ? 2_000 : false),
+    // Every 2 s while a send is going out; then every 15 s for half an hour while delivery
+    // receipts still come in (sent → delivered or failed), so the bar settles without a reload.
+    refetchInterval: (query) => {
+      const items = query.state.data?.items ?? [];
+      if (items.some((message) => message.counts.queued > 0)) return 2_000;
+      const settling = items.some(
+        (message) => message.counts.sent > 0 && Date.now() - Date.parse(message.createdAt) < RECEIPT_WINDOW_MS,
+      );
+      return settling ? 15_000 : false;
+    },
   });
 }
 
