@@ -223,6 +223,28 @@ describe.each(testDatabaseKinds())("ticket attachments API on %s", (kind) => {
     expect(events[1]?.data).toMatchObject({ attachmentId: second.id, size: second.size, hasThumbnail: true });
   });
 
+  it("honours Idempotency-Key on uploads: the same file again replays the first answer, another file gets 422", async () => {
+    const own = await makeTicket(admin);
+    const key = `upload-${own.id}`;
+    const send = async (bytes: Buffer) =>
+      john.request({
+        method: "POST",
+        url: `/api/tickets/${own.id}/attachments`,
+        headers: { "idempotency-key": key },
+        payload: uploadForm(bytes, "router.png"),
+      });
+    const photo = await png(12, 12);
+    const first = created(await send(photo));
+    const again = await send(photo);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    expect(again.json()).toEqual(first);
+    const other = await send(await png(13, 13));
+    expect(other.statusCode).toBe(422);
+    expect(problemOf(other).code).toBe("idempotency.key_reused");
+    expect(await storedCount(own.id)).toBe(1);
+  });
+
   it("lets only admins delete: 403 for agents and technicians; the admin's delete is audited and on the timeline", async () => {
     const own = await makeTicket(admin);
     const photo = created(await upload(john, uploadForm(await png(8, 8), "wall.png"), own.id));

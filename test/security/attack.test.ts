@@ -74,10 +74,20 @@ function rawRequest(w: World, method: string, request: AttackRequest, headers: R
   });
 }
 
+/** A fixture's body with extra fields: JSON members, or more fields of a multipart form (an upload). */
+function withFields(body: AttackRequest["body"], extra: Record<string, unknown>): AttackRequest["body"] {
+  if (!(body instanceof FormData)) {
+    return body === undefined && Object.keys(extra).length === 0 ? undefined : { ...body, ...extra };
+  }
+  const form = new FormData();
+  for (const [name, value] of body) form.append(name, value);
+  for (const [name, value] of Object.entries(extra)) form.append(name, String(value));
+  return form;
+}
+
 /** Sends a fixture's request as a signed-in user (cookie and the session's CSRF token). */
 function sendAs(session: Session, method: string, request: AttackRequest, extra: Record<string, unknown> = {}) {
-  const body =
-    request.body === undefined && Object.keys(extra).length === 0 ? undefined : { ...request.body, ...extra };
+  const body = withFields(request.body, extra);
   return session.request({
     method: method as Method,
     url: request.url,
@@ -470,7 +480,12 @@ describe.each(testDatabaseKinds())("attacks on every route (%s)", (kind) => {
         const before = await snapshot(db());
         const response: LightMyRequestResponse = session
           ? await sendAs(session, route.method, request, { [field.key]: value })
-          : await rawRequest(w, route.method, { ...request, body: { ...request.body, [field.key]: value } }, {});
+          : await rawRequest(
+              w,
+              route.method,
+              { ...request, body: withFields(request.body, { [field.key]: value }) },
+              {},
+            );
         await quiesce(w);
         const changed = changes(before, await snapshot(db()));
         const label = `${name} with ${field.key}=${JSON.stringify(value)} → ${response.statusCode} ${response.body.slice(0, 300)}`;

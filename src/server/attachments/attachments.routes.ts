@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fastifyMultipart from "@fastify/multipart";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { validatorCompiler } from "fastify-type-provider-zod";
@@ -89,10 +90,27 @@ function uploadProblem(error: unknown): unknown {
 }
 
 /**
+ * An upload as read from the stream. As JSON — what the Idempotency-Key fingerprint hashes — its
+ * SHA-256 stands in for its bytes, so a retry of the same file replays the first answer and
+ * another file under the same key gets 422.
+ */
+class Upload implements NewAttachment {
+  constructor(
+    readonly fileName: string | undefined,
+    readonly bytes: Buffer,
+    readonly visitId: string | undefined,
+  ) {}
+  toJSON() {
+    const sha256 = createHash("sha256").update(this.bytes).digest("hex");
+    return { fileName: this.fileName, size: this.bytes.length, sha256, visitId: this.visitId };
+  }
+}
+
+/**
  * Reads the upload as it streams in: the one file (stopped at 20 MiB: 413, nothing kept) and the
  * optional visitId. Any other field is refused, so a misspelt one is not silently ignored.
  */
-async function readUpload(request: FastifyRequest): Promise<NewAttachment> {
+async function readUpload(request: FastifyRequest): Promise<Upload> {
   let file: { fileName: string; bytes: Buffer } | undefined;
   let visitId: string | undefined;
   try {
@@ -117,7 +135,7 @@ async function readUpload(request: FastifyRequest): Promise<NewAttachment> {
     throw uploadProblem(error);
   }
   if (!file) throw fieldError("attachment.file_missing", "file", "file: choose a photo or PDF to upload");
-  return { ...file, visitId };
+  return new Upload(file.fileName, file.bytes, visitId);
 }
 
 export async function attachmentsRoutes(app: App) {
@@ -140,6 +158,11 @@ export async function attachmentsRoutes(app: App) {
         headerPairs: 20,
       },
     });
+    // Read before validation, as the body: the guard (onRequest) has let the request in, and the
+    // Idempotency-Key check (preHandler) then sees the file's digest.
+    upload.addHook("preValidation", async (request) => {
+      request.body = await readUpload(request);
+    });
     upload.post(
       "/api/tickets/:id/attachments",
       {
@@ -154,16 +177,16 @@ export async function attachmentsRoutes(app: App) {
           body: ZAttachmentUpload,
           response: { 201: ZAttachment, ...problems },
         },
-        // The body schema documents the form; the route reads and checks the stream itself.
+        // The body schema documents the form; readUpload (above) has read and checked it.
         validatorCompiler: (route) =>
           route.httpPart === "body"
-            ? () => ({ value: undefined })
+            ? (data) => ({ value: data })
             : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
       },
-      async (request, reply) => {
-        const upload = await readUpload(request);
-        return reply.code(201).send(await addAttachment(ctx, actorOf(request), request.params.id, upload));
-      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(await addAttachment(ctx, actorOf(request), request.params.id, request.body as unknown as Upload)),
     );
   });
 

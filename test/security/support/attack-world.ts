@@ -10,6 +10,7 @@ import type { UserRole } from "../../../src/shared/enums.js";
 import type { SmsLog } from "../../../src/shared/sms.js";
 import type { TicketDetail } from "../../../src/shared/tickets.js";
 import { WEBHOOK_EVENT_TYPES } from "../../../src/shared/webhooks.js";
+import { png, uploadForm } from "../../attachments/files.js";
 import type { RegisteredRoute } from "../../http/routes.js";
 import { createTestApp, DEMO, type Session, signIn, type TestApp } from "../../support/app.js";
 import type { DatabaseKind } from "../../support/databases.js";
@@ -43,6 +44,8 @@ export interface World {
   incidentId: string;
   /** A scheduled visit of john's on the ticket. */
   visitId: string;
+  /** A photo on the ticket (it has a thumbnail). */
+  attachmentId: string;
 }
 
 let unique = 0;
@@ -92,6 +95,9 @@ export function useWorld(kind: DatabaseKind): () => World {
         allowOverlap: true,
       }),
     );
+    const photo = await expectCreated(
+      admin.post(`/api/tickets/${ticket.id}/attachments`, uploadForm(await png(8, 8), "cabinet.png")),
+    );
     world = {
       t,
       twilio,
@@ -109,6 +115,7 @@ export function useWorld(kind: DatabaseKind): () => World {
       webhook: { id: webhook.id, deliveryId: webhookTest.id },
       incidentId: incident.id,
       visitId: visit.id,
+      attachmentId: photo.id,
     };
     await quiesce(world);
   }, 120_000);
@@ -163,7 +170,8 @@ export async function makeFailedSms(world: World): Promise<SmsLog> {
 /** A request the fixture table builds for a route; `as` overrides who sends it (null: nobody). */
 export interface AttackRequest {
   url: string;
-  body?: Record<string, unknown>;
+  /** A JSON body, or a multipart form (an upload: light-my-request writes it with its boundary). */
+  body?: Record<string, unknown> | FormData;
   as?: Session | null;
   /** The answer a valid request gets in this world when it is not 2xx (first-run setup, with staff present: 409). */
   expectedStatus?: number;
@@ -378,6 +386,16 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
   }),
   "PUT /api/sms/quiet-hours": async () => ({ url: "/api/sms/quiet-hours", body: { start: null, end: null } }),
   "POST /api/visits": async (w) => ({ url: "/api/visits", body: visitBody(w) }),
+  "POST /api/tickets/:id/attachments": async (w) => ({
+    url: `/api/tickets/${w.ticket.id}/attachments`,
+    body: uploadForm(await png(6, 6), `photo-${nextUnique()}.png`, { type: "image/png" }),
+  }),
+  "DELETE /api/attachments/:id": async (w) => {
+    const photo = await expectCreated(
+      w.admin.post(`/api/tickets/${w.ticket.id}/attachments`, uploadForm(await png(4, 4), "to-delete.png")),
+    );
+    return { url: `/api/attachments/${photo.id}` };
+  },
   "PATCH /api/visits/:id": async (w) => {
     const visit = await makeVisit(w);
     return { url: `/api/visits/${visit.id}`, body: { notes: `Gate code ${nextUnique()}`, version: visit.version } };
@@ -432,6 +450,7 @@ export function readUrl(route: RegisteredRoute, w: World): string {
     [/^\/api\/webhooks\//, w.webhook.id],
     [/^\/api\/incidents\//, w.incidentId],
     [/^\/api\/visits\//, w.visitId],
+    [/^\/api\/attachments\//, w.attachmentId],
   ];
   // The visit list needs a window, a ticket or a customer.
   if (route.pattern === "/api/visits") return `/api/visits?ticketId=${w.ticket.id}`;
@@ -561,6 +580,13 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "POST /api/integrations/alerts": ALL,
 
   // Visits: any staff role; the service lets a technician plan and step only their own (docs/field-work.md).
+  // Photos and files on tickets: any staff role adds and views them; deleting is for admins.
+  "POST /api/tickets/:id/attachments": ALL,
+  "GET /api/tickets/:id/attachments": ALL,
+  "GET /api/attachments/:id": ALL,
+  "GET /api/attachments/:id/thumbnail": ALL,
+  "DELETE /api/attachments/:id": ADMIN,
+
   "GET /api/visits": ALL,
   "GET /api/visits/my-day": ALL,
   "GET /api/visits/today": ALL,
