@@ -20,6 +20,7 @@ export const WEB_PAGES = {
   incidents: "incidents/incidents-page.tsx",
   incident: "incidents/incident-page.tsx",
   newIncident: "incidents/new-incident-page.tsx",
+  myDay: "visits/my-day-page.tsx",
 } as const;
 
 export type WebPage = keyof typeof WEB_PAGES;
@@ -52,6 +53,8 @@ export function webPageFor(pathname: string): WebPage | null {
       return second === undefined ? "profile" : null;
     case "call":
       return second === undefined ? "call" : null;
+    case "my-day":
+      return second === undefined ? "myDay" : null;
     default:
       return null;
   }

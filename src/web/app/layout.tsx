@@ -13,6 +13,7 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import {
   IconAlertTriangle,
+  IconCalendarEvent,
   IconDashboard,
   IconMessage,
   IconMoon,
@@ -43,13 +44,18 @@ function PageStyles({ children }: { children: ReactNode }) {
   return children;
 }
 
+const DASHBOARD = { to: "/", label: "Dashboard", icon: IconDashboard, exact: true } as const;
+const MY_DAY = { to: "/my-day", label: "My day", icon: IconCalendarEvent } as const;
 const NAV = [
-  { to: "/", label: "Dashboard", icon: IconDashboard, exact: true },
+  DASHBOARD,
+  MY_DAY,
   { to: "/customers", label: "Customers", icon: IconUsers },
   { to: "/tickets", label: "Tickets", icon: IconTicket },
   { to: "/incidents", label: "Incidents", icon: IconAlertTriangle },
   { to: "/sms", label: "SMS log", icon: IconMessage },
 ] as const;
+/** A technician's home is My day: first in their menu (anyone may be sent out, so everyone has it). */
+const TECHNICIAN_NAV = [MY_DAY, DASHBOARD, ...NAV.slice(2)] as const;
 
 export function ThemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
@@ -130,7 +136,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main navigation">
-        {NAV.map((item) => (
+        {(user.role === "technician" ? TECHNICIAN_NAV : NAV).map((item) => (
           <NavLink
             key={item.to}
             component={Link}

@@ -23,6 +23,7 @@ const pageCode: Record<WebPage, () => Promise<{ default: ComponentType }>> = {
   incidents: () => import("../incidents/incidents-page.js"),
   incident: () => import("../incidents/incident-page.js"),
   newIncident: () => import("../incidents/new-incident-page.js"),
+  myDay: () => import("../visits/my-day-page.js"),
 };
 const LoginPage = lazy(pageCode.login);
 const SetupPage = lazy(pageCode.setup);
@@ -39,6 +40,7 @@ const CallPage = lazy(pageCode.call);
 const IncidentsPage = lazy(pageCode.incidents);
 const IncidentPage = lazy(pageCode.incident);
 const NewIncidentPage = lazy(pageCode.newIncident);
+const MyDayPage = lazy(pageCode.myDay);
 
 /**
  * On the first load, the page's code and (after sign-in) the pages' styles are fetched at once,
@@ -111,6 +113,8 @@ const router = createBrowserRouter([
       { path: "incidents/:id", element: <IncidentPage /> },
       { path: "settings/*", element: <SettingsPage /> },
       { path: "profile", element: <ProfilePage /> },
+      // A technician's visits of the day on a phone (docs/field-work.md).
+      { path: "my-day", element: <MyDayPage /> },
       // The screen-pop a phone system opens on an incoming call (docs/screen-pop.md).
       { path: "call", element: <CallPage /> },
       { path: "*", element: <NotFoundPage /> },

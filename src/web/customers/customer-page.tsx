@@ -44,6 +44,7 @@ import { useSites } from "../sites/api.js";
 import { SmsHistory } from "../sms/sms-history.js";
 import { useSiteTickets, useTicketQueue } from "../tickets/api.js";
 import { OverdueBadge, PriorityBadge, StatusBadge } from "../tickets/ticket-badges.js";
+import { CustomerVisits } from "../visits/customer-visits.js";
 import { useArchiveCustomer, useCustomer, useRestoreCustomer } from "./api.js";
 import { CustomerStatusBadge } from "./customer-badges.js";
 import { CustomerForm } from "./customer-form.js";
@@ -447,6 +448,7 @@ function CustomerView({ id }: { id: string }) {
         </Section>
       </SimpleGrid>
       <CustomerTickets customerId={c.id} archived={Boolean(c.archivedAt)} />
+      <CustomerVisits customerId={c.id} />
       <Section title="SMS history">
         <SmsHistory customerId={c.id} />
       </Section>

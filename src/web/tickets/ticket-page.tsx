@@ -45,6 +45,7 @@ import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { TicketIncidentNotice } from "../incidents/incident-badges.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
+import { TicketVisits } from "../visits/ticket-visits.js";
 import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
 import { AssignToMeButton } from "./assign-to-me.js";
 import { AssigneeSelect } from "./assignee-select.js";
@@ -627,7 +628,10 @@ export default function TicketPage() {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }} order={{ base: 1, md: 2 }}>
-          <CustomerCard ticket={current} />
+          <Stack>
+            <CustomerCard ticket={current} />
+            <TicketVisits ticket={current} />
+          </Stack>
         </Grid.Col>
       </Grid>
 

@@ -16,6 +16,7 @@ import { DateTime } from "../app/date-time.js";
 import { formatDateTime } from "../app/format.js";
 import { formatPhone } from "../app/phone.js";
 import { SmsStatusBadge } from "../sms/sms-status-badge.js";
+import { describeVisitEvent, isVisitEvent, VisitEventDetail } from "../visits/visit-timeline.js";
 import { slaRemainingWords } from "./ticket-badges.js";
 
 type EventEntry = Extract<TimelineEntry, { type: "event" }>;
@@ -28,6 +29,7 @@ export function describeEvent(entry: EventEntry): string {
   const who = entry.actor?.name ?? "The system";
   const data = entry.data ?? {};
   const purpose = SMS_PURPOSE_WORDS[data.purpose as SmsPurpose] ?? "SMS";
+  if (isVisitEvent(entry)) return describeVisitEvent(entry);
   switch (entry.kind) {
     case "created":
       return `${who} opened the ticket`;
@@ -189,6 +191,7 @@ export function TicketTimeline({ entries }: { entries: TimelineEntry[] }) {
               </Text>
               <When iso={entry.createdAt} />
             </Group>
+            {isVisitEvent(entry) && <VisitEventDetail entry={entry} />}
           </Timeline.Item>
         ),
       )}
