@@ -211,7 +211,11 @@ export async function listVisits(db: Executor, query: VisitListQuery): Promise<V
       throw fieldError("visit.window_invalid", "to", "to: after from, and at most 62 days after it");
     }
     // Visits that overlap the window (one that started yesterday evening and runs into today counts).
-    parts.push(sql`v.starts_at < ${to} and v.ends_at > ${from}`);
+    // A window is at most 24 h long, so a visit overlapping this one started after from − 24 h: the
+    // bound lets visits_starts_at_idx (or the technician's index) read only that range.
+    parts.push(
+      sql`v.starts_at < ${to} and v.starts_at > ${new Date(from.getTime() - MAX_WINDOW_MS)} and v.ends_at > ${from}`,
+    );
   }
   if (query.technicianId) parts.push(sql`v.technician_id = ${query.technicianId}`);
   if (query.ticketId) parts.push(sql`v.ticket_id = ${query.ticketId}`);
@@ -232,7 +236,8 @@ async function overlapping(db: Executor, technicianId: string, startsAt: Date, e
     db,
     sql`select id, ticket_id, starts_at, ends_at, kind from visits
          where technician_id = ${technicianId} and status in ${ACTIVE}
-           and starts_at < ${endsAt} and ends_at > ${startsAt}
+           and starts_at < ${endsAt} and starts_at > ${new Date(startsAt.getTime() - MAX_WINDOW_MS)}
+           and ends_at > ${startsAt}
            ${exceptId ? sql`and id <> ${exceptId}` : sql``}
          order by starts_at`,
   );
@@ -269,11 +274,14 @@ async function assertTechnician(db: Executor, technicianId: string) {
   }
 }
 
+/** The longest window a visit may have; window queries rely on it to bound their index range. */
+const MAX_WINDOW_MS = 24 * 3_600_000;
+
 function assertWindow(startsAt: Date, endsAt: Date) {
   if (endsAt.getTime() <= startsAt.getTime()) {
     throw fieldError("visit.window_invalid", "endsAt", "Ends: after the start");
   }
-  if (endsAt.getTime() - startsAt.getTime() > 24 * 3_600_000) {
+  if (endsAt.getTime() - startsAt.getTime() > MAX_WINDOW_MS) {
     throw fieldError("visit.window_invalid", "endsAt", "Ends: a visit's window is at most 24 hours");
   }
 }
@@ -715,7 +723,11 @@ export async function myDay(ctx: ServiceContext, technicianId: string): Promise<
   const tomorrow = dayBounds(now, timeZone, 1);
   const mine = sql`v.technician_id = ${technicianId} and v.status <> 'cancelled'`;
   const [todays, tomorrows, unscheduled] = await Promise.all([
-    visitDetails(ctx.db, sql`${mine} and v.starts_at < ${today.end} and v.ends_at > ${today.start}`),
+    visitDetails(
+      ctx.db,
+      sql`${mine} and v.starts_at < ${today.end} and v.starts_at > ${new Date(today.start.getTime() - MAX_WINDOW_MS)}
+            and v.ends_at > ${today.start}`,
+    ),
     visitDetails(ctx.db, sql`${mine} and v.starts_at >= ${tomorrow.start} and v.starts_at < ${tomorrow.end}`),
     queryRows<{
       id: string;
