@@ -43,6 +43,7 @@ import { MergeConflict, type MergeFieldInfos } from "../app/merge-conflict.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
+import { TicketAttachments } from "../attachments/ticket-attachments.js";
 import { TicketIncidentNotice } from "../incidents/incident-badges.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { TicketVisits } from "../visits/ticket-visits.js";
@@ -610,6 +611,7 @@ export default function TicketPage() {
                 </Text>
               </Paper>
             )}
+            <TicketAttachments ticketId={current.id} />
             <Paper withBorder p="md">
               <Title order={4} mb="sm">
                 Timeline
@@ -619,7 +621,7 @@ export default function TicketPage() {
               ) : timeline.isError ? (
                 <Alert color="red">{errorMessage(timeline.error)}</Alert>
               ) : (
-                <TicketTimeline entries={timeline.data} />
+                <TicketTimeline entries={timeline.data} ticketId={current.id} />
               )}
             </Paper>
             <Paper withBorder p="md">

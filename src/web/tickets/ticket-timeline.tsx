@@ -15,6 +15,11 @@ import type { TimelineEntry } from "../../shared/tickets.js";
 import { DateTime } from "../app/date-time.js";
 import { formatDateTime } from "../app/format.js";
 import { formatPhone } from "../app/phone.js";
+import {
+  AttachmentEventDetail,
+  describeAttachmentEvent,
+  isAttachmentEvent,
+} from "../attachments/attachment-timeline.js";
 import { SmsStatusBadge } from "../sms/sms-status-badge.js";
 import { describeVisitEvent, isVisitEvent, VisitEventDetail } from "../visits/visit-timeline.js";
 import { slaRemainingWords } from "./ticket-badges.js";
@@ -30,6 +35,7 @@ export function describeEvent(entry: EventEntry): string {
   const data = entry.data ?? {};
   const purpose = SMS_PURPOSE_WORDS[data.purpose as SmsPurpose] ?? "SMS";
   if (isVisitEvent(entry)) return describeVisitEvent(entry);
+  if (isAttachmentEvent(entry)) return describeAttachmentEvent(entry);
   switch (entry.kind) {
     case "created":
       return `${who} opened the ticket`;
@@ -143,7 +149,7 @@ function ReplySmsState({ sms }: { sms: CommentSms }) {
 }
 
 /** Comments and events as one list, oldest at the top and the newest last. */
-export function TicketTimeline({ entries }: { entries: TimelineEntry[] }) {
+export function TicketTimeline({ entries, ticketId }: { entries: TimelineEntry[]; ticketId: string }) {
   if (entries.length === 0) return <Text c="dimmed">Nothing has happened on this ticket yet.</Text>;
   return (
     <Timeline bulletSize={22} lineWidth={2} aria-label="Timeline">
@@ -192,6 +198,7 @@ export function TicketTimeline({ entries }: { entries: TimelineEntry[] }) {
               <When iso={entry.createdAt} />
             </Group>
             {isVisitEvent(entry) && <VisitEventDetail entry={entry} />}
+            {isAttachmentEvent(entry) && <AttachmentEventDetail entry={entry} ticketId={ticketId} />}
           </Timeline.Item>
         ),
       )}
