@@ -27,6 +27,7 @@ import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { ActiveIncidentsCard } from "../incidents/active-incidents-card.js";
 import { OutageSuggestions } from "../incidents/outage-suggestion.js";
 import { queueUrl } from "../tickets/queue-url.js";
+import { TodaysVisitsCard } from "../visits/todays-visits-card.js";
 import { describeActivity } from "./activity.js";
 import { useDashboard } from "./api.js";
 
@@ -547,6 +548,7 @@ export default function DashboardPage() {
       )}
       <ActiveIncidentsCard />
       <OutageSuggestions />
+      <TodaysVisitsCard />
       {isTechnician && <MyQueue mine={dashboard.mine} now={serverNow(dashboard)} />}
       <TeamCards dashboard={dashboard} />
       {freshInstall ? (

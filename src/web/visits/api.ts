@@ -11,6 +11,7 @@ import type {
   VisitList,
   VisitListQuery,
   VisitNoAccess,
+  VisitsToday,
 } from "../../shared/visits.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
 import { customersKey } from "../customers/api.js";
@@ -24,6 +25,15 @@ export function useMyDay() {
     queryKey: [...visitsKey, "my-day"],
     queryFn: ({ signal }) => api<MyDay>("/api/visits/my-day", { signal }),
     // A technician leaves the page open all day: the office may add or move a visit meanwhile.
+    refetchInterval: 60_000,
+  });
+}
+
+/** Today's visits by state (the dashboard's card). */
+export function useVisitsToday() {
+  return useQuery({
+    queryKey: [...visitsKey, "today"],
+    queryFn: ({ signal }) => api<VisitsToday>("/api/visits/today", { signal }),
     refetchInterval: 60_000,
   });
 }
