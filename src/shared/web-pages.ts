@@ -21,6 +21,7 @@ export const WEB_PAGES = {
   incident: "incidents/incident-page.tsx",
   newIncident: "incidents/new-incident-page.tsx",
   myDay: "visits/my-day-page.tsx",
+  schedule: "schedule/schedule-page.tsx",
 } as const;
 
 export type WebPage = keyof typeof WEB_PAGES;
@@ -55,6 +56,8 @@ export function webPageFor(pathname: string): WebPage | null {
       return second === undefined ? "call" : null;
     case "my-day":
       return second === undefined ? "myDay" : null;
+    case "schedule":
+      return second === undefined ? "schedule" : null;
     default:
       return null;
   }

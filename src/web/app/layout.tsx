@@ -14,6 +14,7 @@ import { useDisclosure } from "@mantine/hooks";
 import {
   IconAlertTriangle,
   IconCalendarEvent,
+  IconCalendarWeek,
   IconDashboard,
   IconMessage,
   IconMoon,
@@ -56,6 +57,13 @@ const NAV = [
 ] as const;
 /** A technician's home is My day: first in their menu (anyone may be sent out, so everyone has it). */
 const TECHNICIAN_NAV = [MY_DAY, DASHBOARD, ...NAV.slice(2)] as const;
+/** The office plans the technicians' visits on the dispatch board. */
+const OFFICE_NAV = [
+  DASHBOARD,
+  MY_DAY,
+  { to: "/schedule", label: "Schedule", icon: IconCalendarWeek },
+  ...NAV.slice(2),
+] as const;
 
 export function ThemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
@@ -136,7 +144,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main navigation">
-        {(user.role === "technician" ? TECHNICIAN_NAV : NAV).map((item) => (
+        {(user.role === "technician" ? TECHNICIAN_NAV : OFFICE_NAV).map((item) => (
           <NavLink
             key={item.to}
             component={Link}

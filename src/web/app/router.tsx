@@ -24,6 +24,7 @@ const pageCode: Record<WebPage, () => Promise<{ default: ComponentType }>> = {
   incident: () => import("../incidents/incident-page.js"),
   newIncident: () => import("../incidents/new-incident-page.js"),
   myDay: () => import("../visits/my-day-page.js"),
+  schedule: () => import("../schedule/schedule-page.js"),
 };
 const LoginPage = lazy(pageCode.login);
 const SetupPage = lazy(pageCode.setup);
@@ -41,6 +42,7 @@ const IncidentsPage = lazy(pageCode.incidents);
 const IncidentPage = lazy(pageCode.incident);
 const NewIncidentPage = lazy(pageCode.newIncident);
 const MyDayPage = lazy(pageCode.myDay);
+const SchedulePage = lazy(pageCode.schedule);
 
 /**
  * On the first load, the page's code and (after sign-in) the pages' styles are fetched at once,
@@ -115,6 +117,8 @@ const router = createBrowserRouter([
       { path: "profile", element: <ProfilePage /> },
       // A technician's visits of the day on a phone (docs/field-work.md).
       { path: "my-day", element: <MyDayPage /> },
+      // The office's dispatch board: every technician's day or week (docs/field-work.md).
+      { path: "schedule", element: <SchedulePage /> },
       // The screen-pop a phone system opens on an incoming call (docs/screen-pop.md).
       { path: "call", element: <CallPage /> },
       { path: "*", element: <NotFoundPage /> },

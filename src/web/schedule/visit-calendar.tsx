@@ -1,0 +1,141 @@
+import type { EventChangeArg, EventContentArg } from "@fullcalendar/core";
+import interactionPlugin, { type DropArg, type EventLeaveArg, type EventReceiveArg } from "@fullcalendar/interaction";
+import FullCalendar from "@fullcalendar/react";
+import timeGridPlugin from "@fullcalendar/timegrid";
+import { useMemo } from "react";
+import type { VisitDetail } from "../../shared/visits.js";
+import {
+  type BoardView,
+  CHANGE_REQUESTED_WORDS,
+  changeRequested,
+  isoDay,
+  type slotBounds,
+  visitEvent,
+  visitTitle,
+  WORKING_DAY,
+  WORKING_DAYS,
+} from "./board.js";
+
+/** A drop on a calendar, as the board handles it: whose calendar, where, and how to undo it. */
+export interface CalendarHandlers {
+  /** A ticket from the side panel, dropped at `start`. */
+  onTicketDrop: (ticketId: string, technicianId: string, start: Date) => void;
+  /**
+   * A visit moved or stretched within a calendar, or received from another technician's (`received`:
+   * the copy this calendar now holds outside its event list, to drop once the board has refetched).
+   */
+  onVisitChange: (
+    visit: VisitDetail,
+    technicianId: string,
+    start: Date,
+    end: Date,
+    revert: () => void,
+    received?: { remove: () => void },
+  ) => void;
+  /** A visit dragged out of this calendar: its revert, for the receiving calendar to undo both. */
+  onVisitLeave: (visitId: string, revert: () => void) => void;
+  onVisitOpen: (visit: VisitDetail) => void;
+}
+
+const visitOf = (event: { extendedProps: Record<string, unknown> }) => event.extendedProps.visit as VisitDetail;
+
+function VisitBlock({ event, timeText }: EventContentArg) {
+  const visit = visitOf(event);
+  const flagged = changeRequested(visit);
+  return (
+    <div className="uplink-visit-body">
+      {flagged && <div className="uplink-visit-flag">⚠ {CHANGE_REQUESTED_WORDS}</div>}
+      <div className="uplink-visit-time">{timeText}</div>
+      <div className="uplink-visit-title">
+        {visit.ticket.number} · {visit.customer?.name ?? visit.ticket.subject}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * One technician's visits on FullCalendar's time grid: a day (a lane of the day view) or a week.
+ * Scheduled visits drag and stretch; tickets from the side panel and other technicians' visits
+ * drop in. Several of these share the page, so a visit can be dragged from one lane to another.
+ */
+export function VisitCalendar({
+  view,
+  date,
+  technicianId,
+  visits,
+  bounds,
+  handlers,
+}: {
+  view: BoardView;
+  date: Date;
+  technicianId: string;
+  visits: readonly VisitDetail[];
+  /** The board's slot range, the same for every lane so that their hours line up. */
+  bounds: ReturnType<typeof slotBounds>;
+  handlers: CalendarHandlers;
+}) {
+  const events = useMemo(() => visits.map(visitEvent), [visits]);
+  const change = (info: EventChangeArg) =>
+    handlers.onVisitChange(
+      visitOf(info.event),
+      technicianId,
+      info.event.start ?? new Date(),
+      info.event.end ?? info.event.start ?? new Date(),
+      info.revert,
+    );
+  return (
+    <div className="uplink-calendar">
+      <FullCalendar
+        // A new day or week is a new calendar: FullCalendar keeps its own date once mounted.
+        key={`${view}-${isoDay(date)}`}
+        plugins={[timeGridPlugin, interactionPlugin]}
+        initialView={view === "day" ? "timeGridDay" : "timeGridWeek"}
+        initialDate={date}
+        firstDay={1}
+        headerToolbar={false}
+        dayHeaders={view === "week"}
+        dayHeaderFormat={{ weekday: "short", month: "numeric", day: "numeric", omitCommas: true }}
+        allDaySlot={false}
+        slotMinTime={bounds.min}
+        slotMaxTime={bounds.max}
+        slotDuration="00:30:00"
+        snapDuration="00:15:00"
+        businessHours={{
+          daysOfWeek: [...WORKING_DAYS],
+          startTime: WORKING_DAY.start,
+          endTime: WORKING_DAY.end,
+        }}
+        nowIndicator
+        height="auto"
+        editable
+        droppable
+        eventInteractive
+        eventDurationEditable
+        eventOverlap
+        events={events}
+        eventContent={(arg) => <VisitBlock {...arg} />}
+        eventDidMount={(arg) => {
+          arg.el.title = visitTitle(visitOf(arg.event));
+        }}
+        eventClick={(arg) => handlers.onVisitOpen(visitOf(arg.event))}
+        eventDrop={change}
+        eventResize={change}
+        eventLeave={(info: EventLeaveArg) => handlers.onVisitLeave(info.event.id, info.revert)}
+        eventReceive={(info: EventReceiveArg) =>
+          handlers.onVisitChange(
+            visitOf(info.event),
+            technicianId,
+            info.event.start ?? new Date(),
+            info.event.end ?? info.event.start ?? new Date(),
+            info.revert,
+            info.event,
+          )
+        }
+        drop={(info: DropArg) => {
+          const ticketId = info.draggedEl.dataset.ticketId;
+          if (ticketId) handlers.onTicketDrop(ticketId, technicianId, info.date);
+        }}
+      />
+    </div>
+  );
+}
