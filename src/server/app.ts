@@ -31,6 +31,8 @@ import { ticketsRoutes } from "./tickets/tickets.routes.js";
 import { fileInboundSms } from "./tickets/tickets.sms-replies.js";
 import { tokensRoutes } from "./tokens/tokens.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
+import { calendarFeedRoutes } from "./visits/visits.calendar.routes.js";
+import { withVisitReplies } from "./visits/visits.reminders.js";
 import { visitsRoutes } from "./visits/visits.routes.js";
 import { registerWebhookDispatcher } from "./webhooks/webhooks.dispatcher.js";
 import { webhooksRoutes } from "./webhooks/webhooks.routes.js";
@@ -179,13 +181,15 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(attachmentsRoutes);
   await app.register(smsRoutes);
   // A received text is filed by the tickets feature: sms/ receives and logs, and knows no ticket code.
-  await app.register(smsWebhookRoutes, { onInboundSms: withIncidentAutoReply(fileInboundSms) });
+  // Then the incident's automatic answer, and a visit reminder's answer (1 confirms, 2 asks to change).
+  await app.register(smsWebhookRoutes, { onInboundSms: withVisitReplies(withIncidentAutoReply(fileInboundSms)) });
   // Sends the SMS outbox from every instance: started on ready, stopped on close.
   registerSmsDispatcher(app);
   await app.register(dashboardRoutes);
   await app.register(webhooksRoutes);
   await app.register(incidentsRoutes);
   await app.register(visitsRoutes);
+  await app.register(calendarFeedRoutes);
   await app.register(incidentSuggestionsRoutes);
   await app.register(integrationsRoutes);
   await app.register(incidentMessagesRoutes);

@@ -93,6 +93,16 @@ const ConfigSchema = z
         }, "must be a time zone name such as America/Chicago")
         .default("UTC"),
     ),
+    /** The hour (0–23, in TIME_ZONE) the evening before a visit when its reminder SMS goes out. */
+    VISIT_REMINDER_HOUR: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be an hour from 0 to 23" })
+        .int("must be a whole hour from 0 to 23")
+        .min(0, "must be an hour from 0 to 23")
+        .max(23, "must be an hour from 0 to 23")
+        .default(18),
+    ),
     /**
      * The incident map's background tiles: an {z}/{x}/{y} URL template ({s} for a subdomain), or
      * "none" for markers on a blank background (nothing leaves for a tile server). The browser

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "./db/client.js";
 import { embeddedStatisticsJob, type MaintenanceJob } from "./db/maintenance.js";
 import { purgeOldIdempotencyKeys } from "./http/idempotency.js";
 import { activateDueIncidents } from "./incidents/incidents.service.js";
+import { sendDueVisitReminders } from "./visits/visits.reminders.js";
 import { purgeOldWebhookDeliveries } from "./webhooks/webhooks.service.js";
 
 /** How often sessions past their idle or absolute timeout are deleted. */
@@ -19,6 +20,11 @@ export const WEBHOOK_LOG_PURGE_INTERVAL_MS = 60 * 60 * 1000;
  * the status page and starts linking new tickets at most this long after its start.
  */
 export const INCIDENT_ACTIVATION_INTERVAL_MS = 30 * 1000;
+/**
+ * How often due visit reminders are queued: a reminder goes out at most this long after
+ * VISIT_REMINDER_HOUR (or after quiet hours end, or after a late booking).
+ */
+export const VISIT_REMINDER_INTERVAL_MS = 60 * 1000;
 
 /** The app's housekeeping, each job from the feature that owns its table; main.ts schedules them. */
 export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; config: Config }): MaintenanceJob[] {
@@ -61,6 +67,15 @@ export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; 
       run: async () => {
         const activated = await activateDueIncidents(serviceContext(deps), SYSTEM_ACTOR);
         return activated > 0 ? `${activated} scheduled incidents activated` : undefined;
+      },
+    },
+    {
+      name: "visit reminders",
+      firstAfterMs: 20_000,
+      everyMs: VISIT_REMINDER_INTERVAL_MS,
+      run: async () => {
+        const reminded = await sendDueVisitReminders(serviceContext(deps));
+        return reminded > 0 ? `${reminded} visit reminders queued (or skipped with the reason)` : undefined;
       },
     },
   ];

@@ -35,8 +35,8 @@ import { applyTicketChange, findTicketRow } from "../tickets/tickets.service.js"
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { dayBounds, visitDayWords, visitWindowWords } from "./visits.time.js";
 
-/** A visit's row as this module reads it (snake_case from SQL). */
-interface VisitRow {
+/** A visit's row as this module reads it (snake_case from SQL; with VISIT_COLUMNS, the technician's name). */
+export interface VisitRow {
   id: string;
   ticket_id: string;
   technician_id: string;
@@ -155,10 +155,10 @@ function toVisitDetail(row: VisitDetailRow): VisitDetail {
   };
 }
 
-const VISIT_COLUMNS = sql.raw(`v.*, u.name as technician_name`);
+export const VISIT_COLUMNS = sql.raw(`v.*, u.name as technician_name`);
 
 /** Visits with their ticket and customer (the doorstep view), in start order. */
-async function visitDetails(db: Executor, where: SQL, limit = 1_000): Promise<VisitDetail[]> {
+export async function visitDetails(db: Executor, where: SQL, limit = 1_000): Promise<VisitDetail[]> {
   const rows = await queryRows<VisitDetailRow>(
     db,
     sql`select ${VISIT_COLUMNS}, t.number as ticket_number, t.subject as ticket_subject, t.status as ticket_status,
@@ -475,8 +475,8 @@ function assertStep(visit: VisitRow, step: Step) {
   );
 }
 
-/** The visit SMS to the ticket's customer (technician on the way, missed visit), in the caller's transaction. */
-async function queueVisitSms(
+/** The visit SMS to the ticket's customer (on the way, missed visit, the reminder), in the caller's transaction. */
+export async function queueVisitSms(
   ctx: ServiceContext,
   visit: VisitRow,
   purpose: "technician_en_route" | "visit_missed" | "visit_reminder",
