@@ -35,9 +35,9 @@ const PUBLIC_API = [
   "GET /api/setup",
   "POST /api/setup",
 ];
-/** Outside /api: health checks, the signed Twilio webhooks, the web app's static files and the public status page. */
+/** Outside /api: health checks, the signed Twilio webhooks, the web app's static files, the public status page and the calendar feeds (their secret token is the credential). */
 const PUBLIC_OUTSIDE_API =
-  /^(GET|HEAD) \/(healthz|readyz|index\.html|favicon\.svg|assets\/.+|status|status\.json|status\.atom)$|^POST \/webhooks\/twilio\/(status|inbound)$/;
+  /^(GET|HEAD) \/(healthz|readyz|index\.html|favicon\.svg|assets\/.+|status|status\.json|status\.atom|ical\/:token\.ics)$|^POST \/webhooks\/twilio\/(status|inbound)$/;
 /**
  * A floor under the admin-only routes derived from the app: the spec's role table ("delete and
  * restore customers; manage staff, service plans, SMS templates: admins only") plus what admins

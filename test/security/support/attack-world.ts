@@ -420,6 +420,9 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     url: `/api/visits/${(await makeVisit(w)).id}/cancel`,
     body: { reason: "Customer away" },
   }),
+  // Whoever sends it gets (or loses) their own feed.
+  "POST /api/calendar-feed": async () => ({ url: "/api/calendar-feed" }),
+  "DELETE /api/calendar-feed": async () => ({ url: "/api/calendar-feed" }),
   "POST /api/incidents/:id/messages/preview": async (w) => ({
     url: `/api/incidents/${w.incidentId}/messages/preview`,
     body: { template: "incident_update" },
@@ -604,6 +607,12 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/tokens": ALL,
   "POST /api/tokens": ALL,
   "DELETE /api/tokens/:id": ALL,
+
+  // One's own calendar feed address (docs/field-work.md): any staff, session only. The feed itself,
+  // GET /ical/:token.ics, is public outside /api (its token is the credential).
+  "GET /api/calendar-feed": ALL,
+  "POST /api/calendar-feed": ALL,
+  "DELETE /api/calendar-feed": ALL,
 };
 
 /**
@@ -624,6 +633,10 @@ export const SESSION_ONLY_ROUTES: readonly string[] = [
   "GET /api/tokens",
   "POST /api/tokens",
   "DELETE /api/tokens/:id",
+  // A calendar feed's address is a credential too.
+  "GET /api/calendar-feed",
+  "POST /api/calendar-feed",
+  "DELETE /api/calendar-feed",
 ];
 
 /**
