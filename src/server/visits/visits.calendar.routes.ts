@@ -26,7 +26,7 @@ export async function calendarFeedRoutes(app: App) {
       config: feedRoute,
       schema: {
         tags,
-        operationId: "getCalendarFeed",
+        operationId: "getCalendarFeedStatus",
         summary: "Whether you have a calendar feed, since when and when it was last fetched (never its address)",
         response: { 200: ZCalendarFeed, ...problems },
       },
@@ -57,7 +57,7 @@ export async function calendarFeedRoutes(app: App) {
       config: feedRoute,
       schema: {
         tags,
-        operationId: "deleteCalendarFeed",
+        operationId: "revokeCalendarFeed",
         summary: "Turn your calendar feed off: its address answers 404",
         response: { 204: z.null(), ...problems },
       },

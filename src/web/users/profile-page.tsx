@@ -8,6 +8,7 @@ import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
+import { CalendarFeedCard } from "../visits/calendar-feed.js";
 import { useUpdateProfile } from "./api.js";
 
 /** Name and phone follow the same rules as on a staff account. */
@@ -133,6 +134,9 @@ export default function ProfilePage() {
       </Paper>
       <Paper withBorder p="md">
         <PasswordForm />
+      </Paper>
+      <Paper withBorder p="md">
+        <CalendarFeedCard />
       </Paper>
     </Stack>
   );
