@@ -112,6 +112,16 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
       assigneeId: admin.user.id,
     });
     made.ticketId = ticket.id;
+    // A visit today for the signed-in admin: My day shows its card with every action.
+    const now = h().testApp.clock.now();
+    const visit = await admin.post("/api/visits", {
+      ticketId: ticket.id,
+      technicianId: admin.user.id,
+      kind: "repair",
+      startsAt: now.toISOString(),
+      endsAt: new Date(now.getTime() + 2 * 3_600_000).toISOString(),
+    });
+    if (visit.statusCode !== 201) throw new Error(`visit: ${visit.statusCode} ${visit.body}`);
     await makeComment(admin, ticket.id, { body: "Checked the line: no sync.", visibility: "internal" });
     await makeComment(admin, ticket.id, { body: "A technician is on the way.", visibility: "public" });
     for (const [index, status] of TICKET_STATUSES.entries()) {
@@ -245,6 +255,13 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
       async open(page) {
         await page.goto("/incidents/new");
         await settle(page, heading(page, "New incident"));
+      },
+    },
+    {
+      name: "my day",
+      async open(page) {
+        await page.goto("/my-day");
+        await settle(page, page.getByRole("article", { name: new RegExp(made.customerName) }));
       },
     },
     {

@@ -181,6 +181,17 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
       assigneeId: technician.id,
     });
     ticketId = ticket.id;
+    // A visit today for the admin the pages are seen as: My day shows it, long names and all.
+    const now = h().testApp.clock.now();
+    const visit = await session.post("/api/visits", {
+      ticketId,
+      technicianId: admin.id,
+      kind: "install",
+      startsAt: now.toISOString(),
+      endsAt: new Date(now.getTime() + 3 * 3_600_000).toISOString(),
+      notes: "Ring the bell of the side entrance; the dog is friendly but loud.",
+    });
+    if (visit.statusCode !== 201) throw new Error(`visit: ${visit.statusCode} ${visit.body}`);
     // A few more rows, in every status the queue and the tables show.
     await makeTicket(session, { customerId, subject: `${SUBJECT} (second site)`, status: "in_progress" });
     await makeTicket(session, { customerId, subject: "Router reboots nightly", priority: "urgent" });
@@ -230,6 +241,7 @@ describeBrowser("layout at 390 and 1440 px in Chromium", () => {
     { name: "incidents", path: "/incidents", heading: "Incidents", text: INCIDENT },
     { name: "incident page", path: `/incidents/${incidentId}`, heading: INCIDENT, text: CUSTOMER },
     { name: "new incident", path: "/incidents/new", heading: "New incident", text: "Public message" },
+    { name: "my day", path: "/my-day", heading: "My day", text: CUSTOMER },
   ];
 
   for (const size of SIZES) {
