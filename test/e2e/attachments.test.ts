@@ -1,8 +1,28 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import { HTML_PAGE, phoneJpegWithGps } from "../attachments/files.js";
 import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
 import { makeTicket } from "../support/factories/tickets.js";
+
+// Evaluated through the DevTools protocol (the app's CSP rightly refuses an injected <script>).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's critical and serious findings on the page as it is now, as "rule: target" lines. */
+async function blockingViolations(page: Page): Promise<string[]> {
+  await page.waitForTimeout(400);
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] };
+    const axe = (window as unknown as { axe: { run(context: Document): Promise<Result> } }).axe;
+    const { violations } = await axe.run(document);
+    return violations
+      .filter((v) => v.impact === "critical" || v.impact === "serious")
+      .flatMap((v) => v.nodes.map((node) => `${v.id}: ${JSON.stringify(node.target)}`));
+  });
+}
 
 describeBrowser("Photos and files on a ticket in Chromium", () => {
   const h = useBrowserApp();
@@ -32,6 +52,7 @@ describeBrowser("Photos and files on a ticket in Chromium", () => {
     await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(213);
     // The timeline says so, with the file's own thumbnail.
     await page.getByText(/John Tech added IMG_0042\.jpg \(JPEG, \d+ KB\)/).waitFor();
+    expect(await blockingViolations(page), "axe: the gallery").toEqual([]);
 
     await tile.click();
     const viewer = page.getByRole("dialog", { name: "IMG_0042.jpg" });
@@ -41,6 +62,7 @@ describeBrowser("Photos and files on a ticket in Chromium", () => {
     expect(await viewer.getByRole("link", { name: "Download" }).getAttribute("href")).toMatch(
       /^\/api\/attachments\/[0-9a-f-]{36}$/,
     );
+    expect(await blockingViolations(page), "axe: the viewer").toEqual([]);
     // Deleting is for admins: a technician is not offered it.
     expect(await viewer.getByRole("button", { name: "Delete file" }).count()).toBe(0);
     await page.keyboard.press("Escape");

@@ -131,7 +131,7 @@ export function TicketAttachments({ ticketId }: { ticketId: string }) {
   const items = attachments.data ?? [];
   const open = items.find((item) => item.id === viewing) ?? null;
   return (
-    <Paper withBorder p="md" aria-labelledby={`${ticketId}-attachments`}>
+    <Paper component="section" withBorder p="md" aria-labelledby={`${ticketId}-attachments`}>
       <Stack gap="sm">
         <Title order={4} id={`${ticketId}-attachments`}>
           Photos and files
