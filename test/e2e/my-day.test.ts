@@ -287,4 +287,88 @@ describeBrowser("My day on a technician's phone in Chromium", () => {
     await page.getByLabel("Timeline", { exact: true }).getByText("LB-OLD-001 → LB-NEW-777").waitFor();
     expect(await page.getByText(`${technician.name} completed the visit`).count()).toBe(1);
   }, 180_000);
+  it("schedules from the ticket page: a double booking shows the overlap and books only when confirmed; move and cancel", async () => {
+    const { admin, technician, ticket } = await officeBooksAVisit("Olga Office", {
+      ipAddress: "100.64.12.9",
+      macAddress: "02:1A:2B:3C:4D:60",
+    });
+    const page = await h().newPage({ viewport: PHONE });
+    page.setDefaultTimeout(30_000);
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    // The day after tomorrow in the browser's time zone, as the form's date and time fields read it.
+    const day = await page.evaluate(() => {
+      const now = new Date();
+      const at = (hour: number) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + 2, hour).toISOString();
+      const pad = (n: number) => String(n).padStart(2, "0");
+      const date = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 2);
+      return {
+        date: `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`,
+        ten: at(10),
+        noon: at(12),
+      };
+    });
+    // The technician is already out from 10 to 12 that day, on another ticket.
+    const other = await makeTicket(admin, { subject: "Dish realignment" });
+    const busy = await admin.post("/api/visits", {
+      ticketId: other.id,
+      technicianId: technician.id,
+      kind: "maintenance",
+      startsAt: day.ten,
+      endsAt: day.noon,
+    });
+    expect(busy.statusCode, busy.body).toBe(201);
+
+    await page.goto(`/tickets/${ticket.id}`);
+    const visits = page.getByRole("region", { name: "Visits" });
+    await visits.getByRole("button", { name: "Schedule visit" }).click();
+    const form = page.getByRole("dialog", { name: `Schedule a visit: ${ticket.number}` });
+    // The ticket's assignee is proposed.
+    expect(await form.getByRole("combobox", { name: "Technician" }).inputValue()).toBe(technician.name);
+    await form.getByLabel("Date").fill(day.date);
+    await form.getByLabel("From").fill("11:00");
+    await form.getByLabel("Until").fill("13:00");
+    await form.getByRole("textbox", { name: "Notes" }).fill("Bring a 5 m ladder");
+    await form.getByRole("button", { name: "Schedule", exact: true }).click();
+    const overlap = form.getByRole("alert", { name: "The technician is already booked then" });
+    await overlap.getByText("Maintenance").waitFor();
+    await overlap.getByRole("link", { name: "(its ticket)" }).waitFor();
+    expect(await sidewaysScroll(page), "the schedule dialog scrolls sideways at 390 px").toBe(0);
+    // Nothing booked until the office confirms.
+    expect(
+      ((await admin.get(`/api/visits?ticketId=${ticket.id}`)).json() as { items: VisitDetail[] }).items,
+    ).toHaveLength(1);
+    await overlap.getByRole("button", { name: "Book anyway" }).click();
+    await form.waitFor({ state: "detached" });
+    const booked = () => admin.get(`/api/visits?ticketId=${ticket.id}`).then((r) => r.json().items as VisitDetail[]);
+    await eventually(async () => (await booked()).length === 2, "the second visit");
+    const added = (await booked()).find((visit) => visit.notes === "Bring a 5 m ladder");
+    expect(added?.technician.id).toBe(technician.id);
+    expect(new Date(added?.startsAt ?? 0).getTime() - new Date(day.ten).getTime()).toBe(HOUR);
+
+    // Moved to the afternoon, clear of the other visit: no question asked.
+    const row = visits.getByRole("listitem").filter({ hasText: "Bring a 5 m ladder" });
+    await row.getByRole("button", { name: "Move" }).click();
+    const move = page.getByRole("dialog", { name: `Move the visit: ${ticket.number}` });
+    expect(await move.getByLabel("From").inputValue()).toBe("11:00");
+    await move.getByLabel("From").fill("14:00");
+    await move.getByLabel("Until").fill("15:30");
+    await move.getByRole("button", { name: "Move visit" }).click();
+    await move.waitFor({ state: "detached" });
+    await page
+      .getByLabel("Timeline", { exact: true })
+      .getByText(/moved the visit to/)
+      .waitFor();
+
+    // Cancelled after confirmation.
+    await row.getByRole("button", { name: "Cancel visit" }).click();
+    await page
+      .getByRole("dialog", { name: "Cancel this visit?" })
+      .getByRole("button", { name: "Cancel visit" })
+      .click();
+    await row.getByText("Cancelled", { exact: true }).waitFor();
+    await page.getByLabel("Timeline", { exact: true }).getByText("cancelled the visit").waitFor();
+    const cancelled = (await booked()).find((visit) => visit.id === added?.id);
+    expect(cancelled?.status).toBe("cancelled");
+    expect(new Date(cancelled?.endsAt ?? 0).getTime() - new Date(day.ten).getTime()).toBe(5.5 * HOUR);
+  }, 180_000);
 });
