@@ -38,7 +38,7 @@ const networkProblem: Problem = {
 export function uploadAttachment(
   ticketId: string,
   file: File,
-  options: { csrfToken: string; onProgress?: (fraction: number) => void; signal?: AbortSignal },
+  options: { csrfToken: string; onProgress?: (fraction: number) => void; signal?: AbortSignal; visitId?: string },
 ): Promise<Attachment> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
@@ -78,6 +78,8 @@ export function uploadAttachment(
     request.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
     options.signal?.addEventListener("abort", () => request.abort());
     const form = new FormData();
+    // A photo taken during a visit (My day's Done) names the visit too.
+    if (options.visitId) form.append("visitId", options.visitId);
     form.append("file", file, file.name);
     request.send(form);
   });
@@ -87,8 +89,12 @@ export function uploadAttachment(
 export function useUploadAttachment(ticketId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: { file: File; csrfToken: string; onProgress: (fraction: number) => void }) =>
-      uploadAttachment(ticketId, input.file, { csrfToken: input.csrfToken, onProgress: input.onProgress }),
+    mutationFn: (input: { file: File; csrfToken: string; onProgress: (fraction: number) => void; visitId?: string }) =>
+      uploadAttachment(ticketId, input.file, {
+        csrfToken: input.csrfToken,
+        onProgress: input.onProgress,
+        visitId: input.visitId,
+      }),
     onSuccess: () => refreshTicket(queryClient, ticketId),
     onError: (error) => {
       // The session ended: asking who is signed in takes the app back to the sign-in page.
