@@ -174,6 +174,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "incident.updated": "An incident changes (status, message, ETA, sites…; the changes are listed)",
   "incident.resolved": "An incident is resolved",
   "visit.scheduled": "A technician's visit is scheduled",
-  "visit.updated": "A visit changes (moved, reassigned, on the way, arrived, no access, cancelled; the changes are listed)",
+  "visit.updated":
+    "A visit changes (moved, reassigned, on the way, arrived, no access, cancelled; the changes are listed)",
   "visit.completed": "A visit is completed (with the report and the equipment)",
 };
