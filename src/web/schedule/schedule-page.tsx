@@ -163,14 +163,7 @@ export default function SchedulePage() {
       done: "Booked",
     });
 
-  const move = (
-    visit: VisitDetail,
-    technicianId: string,
-    start: Date,
-    end: Date,
-    revert: () => void,
-    received?: { remove: () => void },
-  ) => {
+  const move = (visit: VisitDetail, technicianId: string, start: Date, end: Date, revert: () => void) => {
     const left = leaving.current.get(visit.id);
     leaving.current.delete(visit.id);
     const changes: VisitMove = { startsAt: start.toISOString(), endsAt: end.toISOString() };
@@ -184,7 +177,6 @@ export default function SchedulePage() {
       },
       technicianName: nameOf(technicianId),
       done: reassigned ? `Reassigned to ${nameOf(technicianId)}` : "Moved",
-      afterSaved: received ? () => received.remove() : undefined,
     });
   };
 
@@ -193,8 +185,8 @@ export default function SchedulePage() {
       const ticket = unscheduled.data?.items.find((item) => item.id === ticketId);
       if (ticket) book(ticket, technicianId, start, new Date(start.getTime() + DEFAULT_VISIT_MINUTES * 60_000));
     },
-    onVisitChange: (visit, technicianId, start, end, revert, received) => {
-      move(visit, technicianId, start, end, revert, received);
+    onVisitChange: (visit, technicianId, start, end, revert) => {
+      move(visit, technicianId, start, end, revert);
     },
     onVisitLeave: (visitId, revert) => leaving.current.set(visitId, revert),
     onVisitOpen: (visit) => setFormTarget({ mode: "move", visit }),

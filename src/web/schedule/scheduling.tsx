@@ -31,8 +31,6 @@ export interface Attempt {
   technicianName: string;
   /** "Booked", "Moved"… for the confirmation. */
   done: string;
-  /** Once saved and the board refetched: drop what the drag left behind (a visit received from another lane). */
-  afterSaved?: () => void;
 }
 
 const overlapsOf = (error: ApiError): Overlap[] =>
@@ -54,7 +52,7 @@ export function useScheduling(board: readonly VisitDetail[]) {
         color: "green",
         message: `${attempt.done}: ${visit.ticket.number} with ${visit.technician.name}, ${formatTime(visit.startsAt)}–${formatTime(visit.endsAt)}`,
       });
-      refresh().then(() => attempt.afterSaved?.());
+      refresh();
     },
     [refresh],
   );

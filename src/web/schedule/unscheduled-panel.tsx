@@ -103,7 +103,7 @@ export function UnscheduledPanel({
               style={{ cursor: "grab", touchAction: "none" }}
             >
               <Group justify="space-between" gap={4} wrap="nowrap">
-                <Anchor component={Link} to={`/tickets/${ticket.id}`} size="sm" fw={600}>
+                <Anchor component={Link} to={`/tickets/${ticket.id}`} size="sm" fw={600} draggable={false}>
                   {ticket.number}
                 </Anchor>
                 <Badge size="xs" variant="light" color={PRIORITY_COLORS[ticket.priority]}>

@@ -21,26 +21,29 @@ export interface CalendarHandlers {
   /** A ticket from the side panel, dropped at `start`. */
   onTicketDrop: (ticketId: string, technicianId: string, start: Date) => void;
   /**
-   * A visit moved or stretched within a calendar, or received from another technician's (`received`:
-   * the copy this calendar now holds outside its event list, to drop once the board has refetched).
+   * A visit moved or stretched within a calendar, or received from another technician's. (The
+   * refetch that follows replaces each calendar's events: FullCalendar resets an array source whole.)
    */
-  onVisitChange: (
-    visit: VisitDetail,
-    technicianId: string,
-    start: Date,
-    end: Date,
-    revert: () => void,
-    received?: { remove: () => void },
-  ) => void;
+  onVisitChange: (visit: VisitDetail, technicianId: string, start: Date, end: Date, revert: () => void) => void;
   /** A visit dragged out of this calendar: its revert, for the receiving calendar to undo both. */
   onVisitLeave: (visitId: string, revert: () => void) => void;
   onVisitOpen: (visit: VisitDetail) => void;
 }
 
-const visitOf = (event: { extendedProps: Record<string, unknown> }) => event.extendedProps.visit as VisitDetail;
+/** The visit behind an event; none while a ticket from the side panel is dragged over (its preview). */
+const visitOf = (event: { extendedProps: Record<string, unknown> }) =>
+  event.extendedProps.visit as VisitDetail | undefined;
 
 function VisitBlock({ event, timeText }: EventContentArg) {
   const visit = visitOf(event);
+  if (!visit) {
+    return (
+      <div className="uplink-visit-body">
+        <div className="uplink-visit-time">{timeText}</div>
+        <div className="uplink-visit-title">{event.title}</div>
+      </div>
+    );
+  }
   const flagged = changeRequested(visit);
   return (
     <div className="uplink-visit-body">
@@ -75,14 +78,17 @@ export function VisitCalendar({
   handlers: CalendarHandlers;
 }) {
   const events = useMemo(() => visits.map(visitEvent), [visits]);
-  const change = (info: EventChangeArg) =>
+  const change = (info: EventChangeArg) => {
+    const visit = visitOf(info.event);
+    if (!visit) return info.revert();
     handlers.onVisitChange(
-      visitOf(info.event),
+      visit,
       technicianId,
       info.event.start ?? new Date(),
       info.event.end ?? info.event.start ?? new Date(),
       info.revert,
     );
+  };
   return (
     <div className="uplink-calendar">
       <FullCalendar
@@ -115,22 +121,27 @@ export function VisitCalendar({
         events={events}
         eventContent={(arg) => <VisitBlock {...arg} />}
         eventDidMount={(arg) => {
-          arg.el.title = visitTitle(visitOf(arg.event));
+          const visit = visitOf(arg.event);
+          if (visit) arg.el.title = visitTitle(visit);
         }}
-        eventClick={(arg) => handlers.onVisitOpen(visitOf(arg.event))}
+        eventClick={(arg) => {
+          const visit = visitOf(arg.event);
+          if (visit) handlers.onVisitOpen(visit);
+        }}
         eventDrop={change}
         eventResize={change}
         eventLeave={(info: EventLeaveArg) => handlers.onVisitLeave(info.event.id, info.revert)}
-        eventReceive={(info: EventReceiveArg) =>
+        eventReceive={(info: EventReceiveArg) => {
+          const visit = visitOf(info.event);
+          if (!visit) return info.revert();
           handlers.onVisitChange(
-            visitOf(info.event),
+            visit,
             technicianId,
             info.event.start ?? new Date(),
             info.event.end ?? info.event.start ?? new Date(),
             info.revert,
-            info.event,
-          )
-        }
+          );
+        }}
         drop={(info: DropArg) => {
           const ticketId = info.draggedEl.dataset.ticketId;
           if (ticketId) handlers.onTicketDrop(ticketId, technicianId, info.date);
