@@ -2,6 +2,7 @@ import type { Page, Route } from "playwright-core";
 import { expect, it } from "vitest";
 import type { TimelineEntry } from "../../src/shared/tickets.js";
 import type { VisitDetail } from "../../src/shared/visits.js";
+import { phoneJpegWithGps } from "../attachments/files.js";
 import { DEMO, type Session, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
 import { makeCustomer, uniquePhone } from "../support/factories/customers.js";
@@ -93,7 +94,7 @@ describeBrowser("My day on a technician's phone in Chromium", () => {
     return page;
   }
 
-  it("takes a visit from On my way to Done with an equipment swap, seen on the ticket and the customer page", async () => {
+  it("takes a visit from On my way to Done with a photo and an equipment swap, seen on the ticket and the customer page", async () => {
     const { admin, technician, customer, ticket, plan, site, visit } = await officeBooksAVisit("Rosa Field", {
       ipAddress: "100.64.12.7",
       macAddress: "02:1A:2B:3C:4D:5E",
@@ -167,6 +168,12 @@ describeBrowser("My day on a technician's phone in Chromium", () => {
     expect(await done.getByRole("textbox", { name: "CPE model" }).inputValue()).toBe("LiteBeam 5AC");
     await serial.fill("LB-NEW-002");
     await done.getByText("Was: LB-OLD-001").waitFor();
+    // A photo from the back camera, added to the ticket at once and naming the visit.
+    const camera = done.getByLabel("Add photos");
+    expect(await camera.getAttribute("accept")).toBe("image/*");
+    expect(await camera.getAttribute("capture")).toBe("environment");
+    await camera.setInputFiles({ name: "IMG_0042.jpg", mimeType: "image/jpeg", buffer: await phoneJpegWithGps() });
+    await done.getByText("Added to the ticket: IMG_0042.jpg").waitFor();
     await done.getByRole("combobox", { name: "Ticket status" }).click();
     await page.getByRole("option", { name: "Resolved" }).click();
     expect(await sidewaysScroll(page), "the Done dialog scrolls sideways at 390 px").toBe(0);
@@ -192,6 +199,12 @@ describeBrowser("My day on a technician's phone in Chromium", () => {
     await timeline.getByText(`${technician.name} arrived (position shared)`).waitFor();
     await timeline.getByText(/scheduled a repair visit with Tomás Rivera/).waitFor();
     expect(await page.getByRole("combobox", { name: "Status", exact: true }).inputValue()).toBe("Resolved");
+    await page
+      .getByRole("list", { name: "Photos and files of this ticket" })
+      .getByRole("button", { name: "View IMG_0042.jpg" })
+      .waitFor();
+    const photos = (await admin.get(`/api/tickets/${ticket.id}/attachments`)).json().items as { visitId: string }[];
+    expect(photos.map((photo) => photo.visitId)).toEqual([visit.id]);
     expect(await sidewaysScroll(page), "the ticket page scrolls sideways at 390 px").toBe(0);
 
     // The customer: the new serial on record, the visit among the past ones.

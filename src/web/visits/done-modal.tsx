@@ -9,6 +9,7 @@ import { STATUS_OPTIONS } from "../tickets/ticket-badges.js";
 import { positionIf } from "./position.js";
 import { completionBody, equipmentFields, type ReportFields } from "./report-outbox.js";
 import { reportOutbox, useReport } from "./use-report.js";
+import { VisitPhotos } from "./visit-photos.js";
 
 /** The message of a report kept on the phone, the same on the card and in the dialog. */
 export const KEPT_MESSAGE = "Saved on this phone — will send when you're back online";
@@ -27,8 +28,9 @@ const freshFields = (visit: VisitDetail): ReportFields => ({
 
 /**
  * Done: the report (required), the equipment now at the customer (prefilled with what the record
- * says; only the fields changed are sent), the ticket's status. Every keystroke is kept on the
- * phone (report-outbox.ts); a send without an answer stays there, read-only, until it goes through.
+ * says; only the fields changed are sent), the ticket's status, photos (uploaded as they are
+ * taken). Every keystroke is kept on the phone (report-outbox.ts); a send without an answer stays
+ * there, read-only, until it goes through.
  */
 export function DoneModal({
   visit,
@@ -158,6 +160,7 @@ export function DoneModal({
             readOnly={waiting}
             onChange={(value) => value && change({ ticketStatus: value as TicketStatus })}
           />
+          <VisitPhotos visit={visit} />
           <Group justify="flex-end" wrap="wrap">
             <Button variant="default" size="md" onClick={onClose}>
               Close
