@@ -189,7 +189,7 @@ function KeptReport({ visitId, onOpen }: { visitId: string; onOpen: () => void }
   const { draft, state } = useReport(visitId);
   if (!draft?.pending) return null;
   return (
-    <Alert color="yellow" icon={<IconCloudUpload size={18} />} title={KEPT_MESSAGE} aria-label="Report not sent yet">
+    <Alert color="yellow" icon={<IconCloudUpload size={18} />} title={KEPT_MESSAGE}>
       <Stack gap="xs">
         <Text size="sm">The Done report is on this phone and not yet with the office.</Text>
         <Group gap="xs" wrap="wrap">
