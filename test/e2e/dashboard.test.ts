@@ -68,6 +68,9 @@ describeBrowser("the dashboard in Chromium", () => {
 
     const page = await h().newPage({ viewport: { width: 390, height: 844 } });
     await signInThroughUi(page, technician.email, technician.password);
+    // A technician's home is My day; the dashboard is one tap away.
+    await page.waitForURL("**/my-day");
+    await page.goto("/");
     const myQueue = page.getByRole("region", { name: "Your queue" });
     await myQueue.getByRole("link", { name: "My open tickets 2" }).waitFor();
     await myQueue.getByRole("link", { name: "My overdue tickets 1" }).waitFor();

@@ -1,6 +1,7 @@
 import { Alert, Button, Center, Code, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { isNotEmpty, useForm } from "@mantine/form";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
+import type { UserRole } from "../../shared/enums.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSessionQuery } from "../app/auth.js";
 import { ThemeToggle } from "../app/layout.js";
@@ -8,8 +9,10 @@ import { usePageTitle } from "../app/page-title.js";
 import { useSetupStatus, useSignIn } from "./api.js";
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
-function safeNext(next: string | null): string {
-  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+/** Where signing in leads: the page asked for, else the person's home (My day for a technician). */
+function safeNext(next: string | null, role: UserRole | undefined): string {
+  if (next?.startsWith("/") && !next.startsWith("//")) return next;
+  return role === "technician" ? "/my-day" : "/";
 }
 
 export function LoginPage() {
@@ -26,7 +29,7 @@ export function LoginPage() {
   const setup = useSetupStatus();
   usePageTitle("Sign in");
 
-  if (session.data) return <Navigate to={safeNext(params.get("next"))} replace />;
+  if (session.data) return <Navigate to={safeNext(params.get("next"), session.data.user.role)} replace />;
 
   const retryAfter =
     login.error instanceof ApiError && login.error.status === 429 ? Number(login.error.problem.retryAfterSeconds) : 0;
@@ -48,7 +51,9 @@ export function LoginPage() {
         <Paper withBorder shadow="sm" p="lg" radius="md">
           <form
             onSubmit={form.onSubmit((values) =>
-              login.mutate(values, { onSuccess: () => navigate(safeNext(params.get("next")), { replace: true }) }),
+              login.mutate(values, {
+                onSuccess: (info) => navigate(safeNext(params.get("next"), info.user.role), { replace: true }),
+              }),
             )}
             noValidate
           >
