@@ -80,7 +80,7 @@ export async function visitsRoutes(app: App) {
     {
       schema: {
         tags,
-        operationId: "getVisitsToday",
+        operationId: "countTodaysVisits",
         summary: "Today's visits (the ISP's day) by state, and how many customers asked to move theirs",
         response: { 200: ZVisitsToday, ...problems },
       },
