@@ -122,6 +122,8 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
       endsAt: new Date(now.getTime() + 2 * 3_600_000).toISOString(),
     });
     if (visit.statusCode !== 201) throw new Error(`visit: ${visit.statusCode} ${visit.body}`);
+    // A ticket waiting for a visit: the schedule's side panel lists it beside the lanes.
+    await makeTicket(admin, { customerId: customer.id, category: "installation", subject: "New line for the barn" });
     await makeComment(admin, ticket.id, { body: "Checked the line: no sync.", visibility: "internal" });
     await makeComment(admin, ticket.id, { body: "A technician is on the way.", visibility: "public" });
     for (const [index, status] of TICKET_STATUSES.entries()) {
@@ -262,6 +264,14 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
       async open(page) {
         await page.goto("/my-day");
         await settle(page, page.getByRole("article", { name: new RegExp(made.customerName) }));
+      },
+    },
+    {
+      name: "schedule",
+      async open(page) {
+        await page.goto("/schedule");
+        await settle(page, page.getByRole("listitem").filter({ hasText: "New line for the barn" }));
+        await settle(page, page.locator(".fc-event").filter({ hasText: made.customerName }).first());
       },
     },
     {
