@@ -67,6 +67,12 @@ describeBrowser("the dispatch board in Chromium", () => {
 
     const page = await h().newPage({ viewport: { width: 1600, height: 1000 } });
     page.setDefaultTimeout(20_000);
+    // FullCalendar adds its stylesheet at run time: the CSP (style-src 'self' 'unsafe-inline', scripts
+    // from 'self' only) must refuse nothing it does.
+    const refused: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
     await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
     await page.getByRole("link", { name: "Schedule" }).click();
     await page.getByRole("heading", { name: "Schedule", exact: true }).waitFor();
@@ -132,6 +138,7 @@ describeBrowser("the dispatch board in Chromium", () => {
     expect(Date.parse(overlapping?.startsAt ?? "")).toBeLessThan(Date.parse(moved?.endsAt ?? ""));
     expect(Date.parse(overlapping?.endsAt ?? "")).toBeGreaterThan(Date.parse(moved?.startsAt ?? ""));
     expect(await boLane.locator(".fc-event").count()).toBe(2);
+    expect(refused).toEqual([]);
   }, 180_000);
 
   it("schedules from the keyboard with the Schedule visit form, and moves a visit from its dialog", async () => {
@@ -177,5 +184,14 @@ describeBrowser("the dispatch board in Chromium", () => {
     expect(Date.parse(moved?.startsAt ?? "")).toBe(atHour(8));
     expect(moved?.version).toBe((visit?.version ?? 0) + 1);
     await lane.getByText("1 h of 8 h").waitFor();
+
+    // The week view: one technician's week, chosen in the Technician list, with their hours of 40.
+    await page.getByText("Week", { exact: true }).click();
+    await page.getByRole("combobox", { name: "Technician" }).click();
+    await page.getByRole("option", { name: /^Cy Keyboard/ }).click();
+    const week = page.getByRole("region", { name: "Cy Keyboard's week" });
+    await week.getByText("1 h of 40 h").waitFor();
+    await week.locator(".fc-event").filter({ hasText: ticket.number }).waitFor();
+    expect(new URL(page.url()).searchParams.get("view")).toBe("week");
   }, 120_000);
 });

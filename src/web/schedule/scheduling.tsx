@@ -4,7 +4,6 @@ import { type ReactNode, useCallback, useState } from "react";
 import { VISIT_KIND_LABELS } from "../../shared/labels.js";
 import type { VisitDetail } from "../../shared/visits.js";
 import { ApiError, errorMessage } from "../app/api.js";
-import { formatTime } from "../app/format.js";
 import { useBoardWrites } from "./api.js";
 
 /** 409 visit.double_booked names the technician's visits in the window. */
@@ -33,6 +32,11 @@ export interface Attempt {
   done: string;
 }
 
+const clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+/** "9:00 AM–11:00 AM" */
+const formatWindow = (startsAt: string, endsAt: string) =>
+  `${clock.format(new Date(startsAt))}–${clock.format(new Date(endsAt))}`;
+
 const overlapsOf = (error: ApiError): Overlap[] =>
   Array.isArray(error.problem.overlaps) ? (error.problem.overlaps as Overlap[]) : [];
 
@@ -50,7 +54,7 @@ export function useScheduling(board: readonly VisitDetail[]) {
     (attempt: Attempt, visit: VisitDetail) => {
       notifications.show({
         color: "green",
-        message: `${attempt.done}: ${visit.ticket.number} with ${visit.technician.name}, ${formatTime(visit.startsAt)}–${formatTime(visit.endsAt)}`,
+        message: `${attempt.done}: ${visit.ticket.number} with ${visit.technician.name}, ${formatWindow(visit.startsAt, visit.endsAt)}`,
       });
       refresh();
     },
@@ -139,7 +143,7 @@ function OverlapDialog({
   const describe = (overlap: Overlap) => {
     const known = board.find((visit) => visit.id === overlap.id);
     const what = known ? `${known.ticket.number} ${known.ticket.subject}` : "Another visit";
-    return `${what} · ${formatTime(overlap.startsAt)}–${formatTime(overlap.endsAt)} · ${VISIT_KIND_LABELS[overlap.kind]}`;
+    return `${what} · ${formatWindow(overlap.startsAt, overlap.endsAt)} · ${VISIT_KIND_LABELS[overlap.kind]}`;
   };
   return (
     <Modal
