@@ -82,6 +82,9 @@ describe("the dispatch board", () => {
       classNames: ["uplink-visit", "uplink-visit-flagged"],
     });
     expect(flagged.title).toBe("T-000042 No signal · Repair · Scheduled · Customer asked to change");
+    expect(visitEvent(visit({ confirmedAt: at("2026-03-08", 19) })).title).toBe(
+      "T-000042 No signal · Repair · Scheduled · Customer confirmed",
+    );
     // Under way, it cannot be moved (the server refuses too), and a request no longer waits on it.
     const underWay = visitEvent(visit({ status: "en_route", changeRequestedAt: at("2026-03-08", 19) }));
     expect(underWay).toMatchObject({ editable: false, borderColor: STATUS_EVENT_COLORS.en_route });

@@ -90,7 +90,12 @@ export const CHANGE_REQUESTED_WORDS = "Customer asked to change";
 /** Whether the visit waits for the dispatcher: the customer answered the reminder 2/CHANGE. */
 export const changeRequested = (visit: VisitDetail) => visit.status === "scheduled" && visit.changeRequestedAt !== null;
 
-/** What a visit's block says, and its tooltip: ticket, customer, kind, status, the customer's request. */
+export const CONFIRMED_WORDS = "Customer confirmed";
+/** The customer answered the reminder 1/YES (and has not asked to move it since). */
+export const confirmed = (visit: VisitDetail) =>
+  visit.status === "scheduled" && visit.confirmedAt !== null && visit.changeRequestedAt === null;
+
+/** What a visit's block says, and its tooltip: ticket, customer, kind, status, the customer's answer to the reminder. */
 export function visitTitle(visit: VisitDetail): string {
   const parts = [
     `${visit.ticket.number} ${visit.ticket.subject}`,
@@ -98,6 +103,7 @@ export function visitTitle(visit: VisitDetail): string {
     VISIT_KIND_LABELS[visit.kind],
     VISIT_STATUS_LABELS[visit.status],
     changeRequested(visit) ? CHANGE_REQUESTED_WORDS : undefined,
+    confirmed(visit) ? CONFIRMED_WORDS : undefined,
   ];
   return parts.filter(Boolean).join(" · ");
 }

@@ -7,7 +7,9 @@ import type { VisitDetail } from "../../shared/visits.js";
 import {
   type BoardView,
   CHANGE_REQUESTED_WORDS,
+  CONFIRMED_WORDS,
   changeRequested,
+  confirmed,
   isoDay,
   type slotBounds,
   visitEvent,
@@ -48,6 +50,7 @@ function VisitBlock({ event, timeText }: EventContentArg) {
   return (
     <div className="uplink-visit-body">
       {flagged && <div className="uplink-visit-flag">⚠ {CHANGE_REQUESTED_WORDS}</div>}
+      {confirmed(visit) && <div className="uplink-visit-flag">✓ {CONFIRMED_WORDS}</div>}
       <div className="uplink-visit-time">{timeText}</div>
       <div className="uplink-visit-title">
         {visit.ticket.number} · {visit.customer?.name ?? visit.ticket.subject}
