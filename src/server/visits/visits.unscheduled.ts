@@ -66,23 +66,28 @@ export async function findUnscheduledTickets(
   const now = ctx.clock.now();
   const rows = await queryRows<UnscheduledRow>(
     ctx.db,
-    sql`select t.id, t.number, t.subject, t.status, t.category, t.priority, t.due_at, t.created_at,
+    // The page first (with the count of all, from the tickets alone), then the customers of the
+    // page only: joining every candidate's customer cost 0.4 s of a 0.8 s query at demo size L.
+    sql`select p.id, p.number, p.subject, p.status, p.category, p.priority, p.due_at, p.created_at,
                c.id as customer_id, c.name as customer_name, c.street, c.city, c.region, c.postal_code,
-               a.id as assignee_id, a.name as assignee_name, a.role as assignee_role,
-               coalesce(last_visit.status = 'no_access', false) as rebook,
-               count(*) over () as total
-          from tickets t
-          left join customers c on c.id = t.customer_id
-          left join users a on a.id = t.assignee_id
-          left join lateral (select v.status from visits v where v.ticket_id = t.id
-                              order by v.starts_at desc, v.id desc limit 1) last_visit on true
-         where t.status in ${inList(OPEN_TICKET_STATUSES)}
-           and not exists (select 1 from visits v where v.ticket_id = t.id
-                             and v.status in ('scheduled', 'en_route', 'on_site') and v.ends_at > ${now})
-           and (last_visit.status = 'no_access' or t.category in ${inList(FIELD_CATEGORIES)}
-                or a.role = 'technician')
-         order by t.priority desc, coalesce(t.due_at, 'infinity'::timestamptz), t.created_at, t.id
-         limit ${query.limit}`,
+               p.assignee_id, p.assignee_name, p.assignee_role, p.rebook, p.total
+          from (select t.id, t.number, t.subject, t.status, t.category, t.priority, t.due_at, t.created_at,
+                       t.customer_id, a.id as assignee_id, a.name as assignee_name, a.role as assignee_role,
+                       coalesce(last_visit.status = 'no_access', false) as rebook,
+                       count(*) over () as total
+                  from tickets t
+                  left join users a on a.id = t.assignee_id
+                  left join lateral (select v.status from visits v where v.ticket_id = t.id
+                                      order by v.starts_at desc, v.id desc limit 1) last_visit on true
+                 where t.status in ${inList(OPEN_TICKET_STATUSES)}
+                   and not exists (select 1 from visits v where v.ticket_id = t.id
+                                     and v.status in ('scheduled', 'en_route', 'on_site') and v.ends_at > ${now})
+                   and (last_visit.status = 'no_access' or t.category in ${inList(FIELD_CATEGORIES)}
+                        or a.role = 'technician')
+                 order by t.priority desc, coalesce(t.due_at, 'infinity'::timestamptz), t.created_at, t.id
+                 limit ${query.limit}) p
+          left join customers c on c.id = p.customer_id
+         order by p.priority desc, coalesce(p.due_at, 'infinity'::timestamptz), p.created_at, p.id`,
   );
   return {
     items: rows.map((row) => {
