@@ -16,7 +16,9 @@ import {
   exifTags,
   GPS_IFD_TAG,
   HEIC,
+  HEIC_PHOTO,
   HTML_PAGE,
+  heicPhotoExif,
   PDF,
   phoneJpegWithGps,
   png,
@@ -185,13 +187,48 @@ describe.each(testDatabaseKinds())("ticket attachments API on %s", (kind) => {
     expect(problemOf(none).code).toBe("attachment.no_thumbnail");
   });
 
-  it("keeps a HEIC photo as it came, downloaded rather than shown, without a thumbnail", async () => {
-    const heic = created(await upload(john, uploadForm(HEIC, "IMG_1234.HEIC", { type: "image/heic" })));
-    expect(heic).toMatchObject({ contentType: "image/heic", thumbnailUrl: null, width: null, size: HEIC.length });
-    const file = await john.get(heic.url);
-    expect(file.rawPayload.equals(HEIC)).toBe(true);
-    expect(file.headers["content-type"]).toBe("image/heic");
-    expect(file.headers["content-disposition"]).toMatch(/^attachment; filename="IMG_1234.HEIC"/);
+  it("keeps an iPhone's HEIC photo as a JPEG without its EXIF (no GPS, no camera), with a thumbnail", async () => {
+    // The fixture is a real HEIC with the camera's make and a GPS position in its EXIF.
+    expect(exifTags(heicPhotoExif()).has(GPS_IFD_TAG)).toBe(true);
+    expect(HEIC_PHOTO.includes(Buffer.from(CAMERA_MAKE))).toBe(true);
+
+    const photo = created(await upload(john, uploadForm(HEIC_PHOTO, "IMG_1234.HEIC", { type: "image/heic" })));
+    expect(photo).toMatchObject({
+      contentType: "image/jpeg",
+      fileName: "IMG_1234.jpg",
+      thumbnailUrl: `/api/attachments/${photo.id}/thumbnail`,
+      width: 160,
+      height: 96,
+    });
+    const file = await john.get(photo.url);
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.equals(HEIC_PHOTO)).toBe(false);
+    expect(file.headers["content-type"]).toBe("image/jpeg");
+    expect(file.headers["content-disposition"]).toMatch(/^inline; filename="IMG_1234.jpg"/);
+    const stored = await sharp(file.rawPayload).metadata();
+    expect([stored.format, stored.width, stored.height]).toEqual(["jpeg", 160, 96]);
+    expect(stored.exif).toBeUndefined();
+    expect(file.rawPayload.includes(Buffer.from(CAMERA_MAKE))).toBe(false);
+    // The pixels are the photo's: red on the left, blue-green on the right (HEVC at q 50 is lossy).
+    const { data } = await sharp(file.rawPayload).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => [...data.subarray((y * 160 + x) * 3, (y * 160 + x) * 3 + 3)];
+    expect(pixel(20, 20)[0]).toBeGreaterThan(180);
+    expect(pixel(140, 80)[0]).toBeLessThan(80);
+    expect(pixel(140, 80)[1]).toBeGreaterThan(160);
+
+    const thumbnail = await john.get(photo.thumbnailUrl as string);
+    expect(thumbnail.statusCode).toBe(200);
+    const small = await sharp(thumbnail.rawPayload).metadata();
+    expect([small.format, small.width, small.height, small.exif]).toEqual(["webp", 160, 96, undefined]);
+  });
+
+  it("refuses a file with a HEIC header that holds no photo, keeping nothing", async () => {
+    const other = await makeTicket(admin);
+    const response = await upload(john, uploadForm(HEIC, "IMG_1235.HEIC", { type: "image/heic" }), other.id);
+    expect(response.statusCode).toBe(422);
+    expect(problemOf(response)).toMatchObject({ code: "attachment.unreadable" });
+    expect(problemOf(response).detail).toMatch(/^This HEIC photo could not be read/);
+    expect(await storedCount(other.id)).toBe(0);
   });
 
   it("shows photos inline, with the same protective headers", async () => {

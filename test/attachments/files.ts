@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import sharp from "sharp";
 
 /**
  * Files for the upload tests, made here (sharp for the photos): a phone photo with GPS in its
- * EXIF, markup dressed up as photos, a PDF and the start of a HEIC.
+ * EXIF, markup dressed up as photos, a PDF and the start of a HEIC; and one real HEIC photo,
+ * made once with libheif's heif-enc (fixtures/README.md).
  */
 
 /** The camera's make written into the fixture's EXIF: a stored photo must not contain it anywhere. */
@@ -59,7 +61,16 @@ export const PDF = Buffer.from(
   "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
 );
 
-/** The first box of an iPhone HEIC (ftyp, brand heic) and some bytes: kept as it is, unread. */
+/**
+ * A real HEIC photo (brand heic, HEVC), 160 × 96: the left half red, the right half blue-green at
+ * the top, with EXIF holding the camera's make (CAMERA_MAKE) and a GPS position, as an iPhone's.
+ */
+export const HEIC_PHOTO = readFileSync(new URL("./fixtures/iphone-gps.heic", import.meta.url));
+
+/** The EXIF of HEIC_PHOTO as libheif stored it (its TIFF header on), for exifTags. */
+export const heicPhotoExif = (): Buffer => HEIC_PHOTO.subarray(HEIC_PHOTO.indexOf(Buffer.from("II*\0", "latin1")));
+
+/** The first box of an iPhone HEIC (ftyp, brand heic) and some bytes: a HEIC header on no photo. */
 export const HEIC = Buffer.concat([
   Buffer.from([0, 0, 0, 0x18]),
   Buffer.from("ftypheic", "latin1"),

@@ -1,4 +1,5 @@
 import { fileTypeFromBuffer } from "file-type";
+import decodeHeic from "heic-decode";
 import sharp from "sharp";
 import {
   ATTACHMENT_CONTENT_TYPES,
@@ -13,9 +14,9 @@ import { AppError } from "../http/errors.js";
 /**
  * What an uploaded file's bytes are and what Uplink keeps of them: the type from the content's
  * magic bytes (file-type), photos decoded and written again by sharp (libvips) — turned upright,
- * at most 2048 px, without EXIF, GPS or any other metadata — and a thumbnail. HEIC photos and
- * PDFs are kept as they came: the prebuilt libvips that sharp ships decodes no HEVC (so no
- * thumbnail or resizing for HEIC) and renders no PDF.
+ * at most 2048 px, without EXIF, GPS or any other metadata — and a thumbnail. The prebuilt
+ * libvips that sharp ships decodes no HEVC, so HEIC photos are decoded by libheif compiled to
+ * WebAssembly (heic-decode) and kept as JPEG; PDFs are kept as they came (nothing renders them).
  */
 
 /**
@@ -45,6 +46,8 @@ const EXTENSIONS: Record<AttachmentContentType, readonly string[]> = {
 
 export interface PreparedFile {
   contentType: AttachmentContentType;
+  /** The extension the stored name takes when the file was kept in another format (a HEIC photo as "jpg"). */
+  convertedExtension: string | null;
   data: Buffer;
   thumbnail: Buffer | null;
   width: number | null;
@@ -88,8 +91,9 @@ function textKind(bytes: Buffer): string {
 /** Detects the type and makes what is stored: photos re-encoded without metadata, the rest as they came. */
 export async function prepareFile(bytes: Buffer): Promise<PreparedFile> {
   const contentType = await detectContentType(bytes);
+  if (contentType === "image/heic") return prepareHeic(bytes);
   if (!INLINE_ATTACHMENT_TYPES.includes(contentType)) {
-    return { contentType, data: bytes, thumbnail: null, width: null, height: null };
+    return { contentType, convertedExtension: null, data: bytes, thumbnail: null, width: null, height: null };
   }
   try {
     // failOn "error": a phone's slightly odd JPEG still loads; a damaged one does not. Only the
@@ -106,31 +110,95 @@ export async function prepareFile(bytes: Buffer): Promise<PreparedFile> {
           ? upright.png()
           : upright.webp({ quality: 85 });
     const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-    const thumbnail = await sharp(data)
-      .resize({
-        width: ATTACHMENT_THUMBNAIL_EDGE,
-        height: ATTACHMENT_THUMBNAIL_EDGE,
-        fit: "inside",
-        withoutEnlargement: true,
-      })
-      .webp({ quality: 70 })
-      .toBuffer();
-    return { contentType, data, thumbnail, width: info.width, height: info.height };
+    const thumbnail = await makeThumbnail(data);
+    return { contentType, convertedExtension: null, data, thumbnail, width: info.width, height: info.height };
   } catch (error) {
     const message = error instanceof Error ? error.message : "";
-    if (/pixel limit/i.test(message)) {
-      throw new AppError(
-        422,
-        "attachment.too_many_pixels",
-        "This photo has more than 100 megapixels. Take it at a lower resolution (or scale it down) and try again.",
-      );
-    }
+    if (/pixel limit/i.test(message)) throw tooManyPixels();
     throw new AppError(
       422,
       "attachment.unreadable",
       `This ${contentType === "image/jpeg" ? "JPEG" : contentType === "image/png" ? "PNG" : "WebP"} could not be read: it may be damaged or cut off. Take or export it again and retry.`,
     );
   }
+}
+
+const tooManyPixels = () =>
+  new AppError(
+    422,
+    "attachment.too_many_pixels",
+    "This photo has more than 100 megapixels. Take it at a lower resolution (or scale it down) and try again.",
+  );
+
+/** The 320 px WebP thumbnail of a photo Uplink wrote. */
+function makeThumbnail(photo: Buffer): Promise<Buffer> {
+  return sharp(photo)
+    .resize({
+      width: ATTACHMENT_THUMBNAIL_EDGE,
+      height: ATTACHMENT_THUMBNAIL_EDGE,
+      fit: "inside",
+      withoutEnlargement: true,
+    })
+    .webp({ quality: 70 })
+    .toBuffer();
+}
+
+/**
+ * A HEIC photo (an iPhone's, with its GPS position in EXIF) kept as a JPEG like the other photos:
+ * libheif (WebAssembly) decodes the first top-level image — the photo itself on iPhones — to RGBA
+ * with its rotation and mirroring (irot/imir) applied, and sharp scales it to at most 2048 px and
+ * writes it without any metadata. The size is read from the container before the pixels are
+ * decoded, so an oversized canvas is refused before the work. The decode is synchronous
+ * WebAssembly on the event loop (about 1 s for a 12 MP photo, see docs/attachments.md).
+ */
+async function prepareHeic(bytes: Buffer): Promise<PreparedFile> {
+  const unreadable = () =>
+    new AppError(
+      422,
+      "attachment.unreadable",
+      "This HEIC photo could not be read: it may be damaged or cut off. Export it again as JPEG and retry.",
+    );
+  let images: Awaited<ReturnType<typeof decodeHeic.all>>;
+  try {
+    images = await decodeHeic.all({ buffer: bytes });
+  } catch {
+    throw unreadable();
+  }
+  try {
+    const [photo] = images;
+    if (!photo) throw unreadable();
+    if (photo.width * photo.height > MAX_INPUT_PIXELS) throw tooManyPixels();
+    let decoded: Awaited<ReturnType<typeof photo.decode>>;
+    try {
+      decoded = await photo.decode();
+    } catch {
+      throw unreadable();
+    }
+    const { width, height, data: rgba } = decoded;
+    const { data, info } = await sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), {
+      raw: { width, height, channels: 4 },
+    })
+      .resize({ width: ATTACHMENT_MAX_EDGE, height: ATTACHMENT_MAX_EDGE, fit: "inside", withoutEnlargement: true })
+      .flatten({ background: "#ffffff" })
+      .jpeg({ quality: 85 })
+      .toBuffer({ resolveWithObject: true });
+    const thumbnail = await makeThumbnail(data);
+    return {
+      contentType: "image/jpeg",
+      convertedExtension: "jpg",
+      data,
+      thumbnail,
+      width: info.width,
+      height: info.height,
+    };
+  } finally {
+    images.dispose();
+  }
+}
+
+/** A stored name with another extension: "IMG_1234.HEIC" kept as a JPEG is "IMG_1234.jpg". */
+export function withExtension(fileName: string, extension: string): string {
+  return `${fileName.replace(/\.[A-Za-z0-9]+$/, "")}.${extension}`;
 }
 
 /** Cleans an uploaded file's name for keeping and showing: no path, no control or bidi-override characters. */

@@ -171,7 +171,7 @@ export async function attachmentsRoutes(app: App) {
           operationId: "uploadTicketAttachment",
           summary: "Add a photo or file to a ticket (multipart/form-data: file, optional visitId)",
           description:
-            "JPEG, PNG, WebP, HEIC or PDF, at most 20 MiB, one file; the type is read from the content (magic bytes), never from the name or the part's Content-Type: anything else gets 415 naming what it is. Photos (JPEG, PNG, WebP) are turned upright, scaled to at most 2048 px on the long side and written again without EXIF (no GPS), with a 320 px WebP thumbnail; HEIC and PDF files are kept as they are, without a thumbnail. Adds an attachment_added entry to the ticket's timeline.",
+            "JPEG, PNG, WebP, HEIC or PDF, at most 20 MiB, one file; the type is read from the content (magic bytes), never from the name or the part's Content-Type: anything else gets 415 naming what it is. Photos (JPEG, PNG, WebP) are turned upright, scaled to at most 2048 px on the long side and written again without EXIF (no GPS), with a 320 px WebP thumbnail; a HEIC photo likewise, kept as a JPEG (`image/jpeg`, its name ending `.jpg`), and 422 when no photo can be read from it; PDF files are kept as they are, without a thumbnail. Adds an attachment_added entry to the ticket's timeline.",
           params: ZTicketId,
           consumes: ["multipart/form-data"],
           body: ZAttachmentUpload,
@@ -217,7 +217,7 @@ export async function attachmentsRoutes(app: App) {
         operationId: "downloadAttachment",
         summary: "Download a stored file",
         description:
-          "The bytes as stored, with the type found at upload. Photos (JPEG, PNG, WebP) come `Content-Disposition: inline`, HEIC and PDF `attachment`; always `X-Content-Type-Options: nosniff`, `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; sandbox` and `Cache-Control: private`.",
+          "The bytes as stored, with the type found at upload. Photos (JPEG, PNG, WebP) come `Content-Disposition: inline`, PDF (and HEIC kept before HEIC photos became JPEGs) `attachment`; always `X-Content-Type-Options: nosniff`, `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; sandbox` and `Cache-Control: private`.",
         params: ZAttachmentId,
         response: {
           200: fileResponse("The file.", ATTACHMENT_CONTENT_TYPES),
@@ -235,7 +235,8 @@ export async function attachmentsRoutes(app: App) {
       schema: {
         tags: ["attachments"],
         operationId: "getAttachmentThumbnail",
-        summary: "A photo's thumbnail (WebP, at most 320 px); 404 for PDFs and HEIC photos, which have none",
+        summary:
+          "A photo's thumbnail (WebP, at most 320 px); 404 for PDFs (and HEIC files kept before HEIC photos became JPEGs), which have none",
         description: "Served with the same headers as the file itself, inline.",
         params: ZAttachmentId,
         response: { 200: fileResponse("The thumbnail.", ["image/webp"]), ...problems },

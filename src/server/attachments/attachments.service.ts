@@ -6,7 +6,7 @@ import type { Executor } from "../db/client.js";
 import { attachments, tickets, users, visits } from "../db/schema/index.js";
 import { fieldError, notFound, PG_FOREIGN_KEY_VIOLATION, pgErrorCode } from "../http/errors.js";
 import { recordTicketEvents } from "../tickets/tickets.events.js";
-import { cleanFileName, prepareFile } from "./attachments.content.js";
+import { cleanFileName, prepareFile, withExtension } from "./attachments.content.js";
 
 /**
  * Photos and files on tickets (owned by `attachments/`). The bytes live in PostgreSQL (the
@@ -114,7 +114,8 @@ export async function addAttachment(
   await assertTicketExists(ctx.db, ticketId);
   if (input.visitId) await assertVisitOfTicket(ctx.db, ticketId, input.visitId);
   const prepared = await prepareFile(input.bytes);
-  const fileName = cleanFileName(input.fileName);
+  const cleanName = cleanFileName(input.fileName);
+  const fileName = prepared.convertedExtension ? withExtension(cleanName, prepared.convertedExtension) : cleanName;
   return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const [row] = await tx
@@ -192,7 +193,7 @@ export async function readAttachmentFile(
   if (row.hex === null) {
     throw notFound(
       "attachment.no_thumbnail",
-      "A thumbnail of this file (PDFs and HEIC photos have none; download the file itself)",
+      "This file has no thumbnail (PDFs and HEIC files kept as uploaded have none; download the file itself)",
     );
   }
   return {
