@@ -300,3 +300,14 @@ export const ZImportResult = z
   })
   .meta({ id: "CustomerImportResult" });
 export type ImportResult = z.infer<typeof ZImportResult>;
+
+/** A customer's address on one line ("12 Pine St, 80302 Boulder, CO"); null when nothing is known. */
+export function formatAddress(parts: {
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  postalCode: string | null;
+}): string | null {
+  const cityLine = [parts.postalCode, parts.city].filter(Boolean).join(" ");
+  return [parts.street, cityLine, parts.region].filter(Boolean).join(", ") || null;
+}

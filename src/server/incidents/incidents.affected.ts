@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
+import { formatAddress } from "../../shared/customers.js";
 import { ACTIVE_INCIDENT_STATUSES, OPEN_TICKET_STATUSES, type SmsStatus } from "../../shared/enums.js";
 import { type IncidentCustomerList, type IncidentMap, MAP_CUSTOMER_LIMIT } from "../../shared/incidents.js";
 import { type Executor, queryRows } from "../db/client.js";
@@ -196,7 +197,7 @@ export async function listAffectedCustomers(
       name: row.name,
       status: row.status,
       phone: row.phone,
-      address: formatAddress(row),
+      address: formatAddress({ ...row, postalCode: row.postal_code }),
       siteId: row.site_id,
       planName: row.plan_name,
       hasOpenTicket: row.has_open_ticket,
@@ -207,16 +208,6 @@ export async function listAffectedCustomers(
     })),
     nextCursor: rows.length > options.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
   };
-}
-
-function formatAddress(row: {
-  street: string | null;
-  city: string | null;
-  region: string | null;
-  postal_code: string | null;
-}) {
-  const cityLine = [row.postal_code, row.city].filter(Boolean).join(" ");
-  return [row.street, cityLine, row.region].filter(Boolean).join(", ") || null;
 }
 
 /**

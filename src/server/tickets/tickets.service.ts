@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
+import { formatAddress } from "../../shared/customers.js";
 import { OPEN_TICKET_STATUSES, type TicketStatus } from "../../shared/enums.js";
 import type { BulkTicketAction, CreateTicket, Ticket, TicketDetail, UpdateTicket } from "../../shared/tickets.js";
 import { recordAudit } from "../audit/audit.service.js";
@@ -82,17 +83,6 @@ export async function findTicketRow(db: Executor, id: string, options: { lock?: 
 
 const assigneeUser = alias(users, "assignee_user");
 const creatorUser = alias(users, "creator_user");
-
-function formatAddress(row: {
-  street: string | null;
-  city: string | null;
-  region: string | null;
-  postalCode: string | null;
-}) {
-  const cityLine = [row.postalCode, row.city].filter(Boolean).join(" ");
-  const text = [row.street, cityLine, row.region].filter(Boolean).join(", ");
-  return text || null;
-}
 
 /** The ticket page's data: the ticket, its customer card and the people involved. */
 export async function getTicketDetail(db: Executor, clock: Clock, id: string): Promise<TicketDetail> {

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { formatAddress } from "../../shared/customers.js";
 import {
   FINAL_VISIT_STATUSES,
   OPEN_TICKET_STATUSES,
@@ -122,11 +123,6 @@ export function toVisit(row: VisitRow): Visit {
   };
 }
 
-function formatAddress(row: Pick<VisitDetailRow, "street" | "city" | "region" | "postal_code">) {
-  const cityLine = [row.postal_code, row.city].filter(Boolean).join(" ");
-  return [row.street, cityLine, row.region].filter(Boolean).join(", ") || null;
-}
-
 function toVisitDetail(row: VisitDetailRow): VisitDetail {
   return {
     ...toVisit(row),
@@ -139,7 +135,7 @@ function toVisitDetail(row: VisitDetailRow): VisitDetail {
             name: row.customer_name,
             phone: row.phone,
             altPhone: row.alt_phone,
-            address: formatAddress(row),
+            address: formatAddress({ ...row, postalCode: row.postal_code }),
             latitude: row.latitude,
             longitude: row.longitude,
             planName: row.plan_name,
@@ -762,7 +758,7 @@ export async function myDay(ctx: ServiceContext, technicianId: string): Promise<
       subject: row.subject,
       status: row.status,
       customerName: row.customer_name,
-      address: formatAddress(row),
+      address: formatAddress({ ...row, postalCode: row.postal_code }),
     })),
   };
 }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { formatAddress } from "../../shared/customers.js";
 import {
   OPEN_TICKET_STATUSES,
   type TicketCategory,
@@ -47,11 +48,6 @@ interface UnscheduledRow {
 }
 
 const inList = (values: readonly string[]) => sql.raw(`(${values.map((value) => `'${value}'`).join(", ")})`);
-
-function formatAddress(row: Pick<UnscheduledRow, "street" | "city" | "region" | "postal_code">) {
-  const cityLine = [row.postal_code, row.city].filter(Boolean).join(" ");
-  return [row.street, cityLine, row.region].filter(Boolean).join(", ") || null;
-}
 
 /**
  * The dispatch board's side panel: open tickets that need a visit and have none ahead (no visit
@@ -107,7 +103,11 @@ export async function findUnscheduledTickets(
         createdAt: new Date(row.created_at).toISOString(),
         customer:
           row.customer_id && row.customer_name !== null
-            ? { id: row.customer_id, name: row.customer_name, address: formatAddress(row) }
+            ? {
+                id: row.customer_id,
+                name: row.customer_name,
+                address: formatAddress({ ...row, postalCode: row.postal_code }),
+              }
             : null,
         assignee:
           row.assignee_id && row.assignee_name !== null && row.assignee_role !== null
