@@ -1,7 +1,7 @@
-import { Alert, Button, Group, Loader, Paper, Progress, Stack, Text, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Group, Loader, Paper, Progress, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCamera, IconPaperclip } from "@tabler/icons-react";
-import { type ChangeEvent, type ReactNode, useId, useState } from "react";
+import { useState } from "react";
 import {
   ACCEPTED_ATTACHMENTS_WORDS,
   ATTACHMENT_ACCEPT,
@@ -13,65 +13,7 @@ import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { useAttachments, useUploadAttachment } from "./api.js";
 import { AttachmentTile, AttachmentViewer } from "./attachment-viewer.js";
-
-/**
- * A file input behind a button-like label: on a phone `capture` opens the camera, without it the
- * picker offers photos and files; on a desktop both open the file picker. The input stays in the
- * page (visually hidden), so it is reached by its label and by the keyboard; the label shows the
- * focus ring the hidden input cannot.
- */
-function FileInputButton({
-  label,
-  icon,
-  capture,
-  disabled,
-  onFile,
-}: {
-  label: string;
-  icon: ReactNode;
-  capture?: "environment";
-  disabled: boolean;
-  onFile: (file: File) => void;
-}) {
-  const id = useId();
-  const [focused, setFocused] = useState(false);
-  const change = (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.currentTarget.files?.[0];
-    // Cleared, so choosing the same file again (after an error) is a change too.
-    event.currentTarget.value = "";
-    if (file) onFile(file);
-  };
-  return (
-    <>
-      <VisuallyHidden>
-        <input
-          id={id}
-          type="file"
-          accept={ATTACHMENT_ACCEPT}
-          capture={capture}
-          disabled={disabled}
-          onChange={change}
-          onFocus={() => setFocused(true)}
-          onBlur={() => setFocused(false)}
-        />
-      </VisuallyHidden>
-      <Button
-        component="label"
-        htmlFor={id}
-        variant="light"
-        leftSection={icon}
-        data-disabled={disabled || undefined}
-        style={{
-          cursor: disabled ? "not-allowed" : "pointer",
-          outline: focused ? "2px solid var(--mantine-primary-color-filled)" : undefined,
-          outlineOffset: 2,
-        }}
-      >
-        {label}
-      </Button>
-    </>
-  );
-}
+import { FileInputButton } from "./file-input-button.js";
 
 /** The upload under way: a named progress bar (its share sent). */
 function UploadProgress({ name, fraction }: { name: string; fraction: number }) {
@@ -140,15 +82,17 @@ export function TicketAttachments({ ticketId }: { ticketId: string }) {
           <FileInputButton
             label="Add photo or file"
             icon={<IconCamera size={16} />}
+            accept={ATTACHMENT_ACCEPT}
             capture="environment"
             disabled={upload.isPending}
-            onFile={send}
+            onFiles={([file]) => file && send(file)}
           />
           <FileInputButton
             label="Choose a file"
             icon={<IconPaperclip size={16} />}
+            accept={ATTACHMENT_ACCEPT}
             disabled={upload.isPending}
-            onFile={send}
+            onFiles={([file]) => file && send(file)}
           />
         </Group>
         <Text size="xs" c="dimmed">

@@ -1,11 +1,12 @@
-import { Alert, Button, Progress, Stack, Text, VisuallyHidden } from "@mantine/core";
+import { Alert, Progress, Stack, Text } from "@mantine/core";
 import { IconCamera } from "@tabler/icons-react";
-import { type ChangeEvent, useId, useState } from "react";
+import { useState } from "react";
 import { ATTACHMENT_MAX_BYTES, tooLargeMessage } from "../../shared/attachments.js";
 import type { VisitDetail } from "../../shared/visits.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { useUploadAttachment } from "../attachments/api.js";
+import { FileInputButton } from "../attachments/file-input-button.js";
 
 /**
  * Add photos in Done: the phone's back camera (or its gallery), each photo uploaded at once to the
@@ -13,10 +14,8 @@ import { useUploadAttachment } from "../attachments/api.js";
  * report it is not kept for later: one that fails is said here, to be taken again.
  */
 export function VisitPhotos({ visit }: { visit: VisitDetail }) {
-  const id = useId();
   const { csrfToken } = useSession();
   const upload = useUploadAttachment(visit.ticketId);
-  const [focused, setFocused] = useState(false);
   const [progress, setProgress] = useState<{ name: string; percent: number } | null>(null);
   const [added, setAdded] = useState<string[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
@@ -44,43 +43,18 @@ export function VisitPhotos({ visit }: { visit: VisitDetail }) {
     setProgress(null);
   };
 
-  const change = (event: ChangeEvent<HTMLInputElement>) => {
-    const files = [...(event.currentTarget.files ?? [])];
-    // Cleared, so the same photo chosen again (after an error) is a change too.
-    event.currentTarget.value = "";
-    if (files.length > 0) send(files);
-  };
-
   return (
     <Stack gap="xs">
-      <VisuallyHidden>
-        <input
-          id={id}
-          type="file"
-          accept="image/*"
-          capture="environment"
-          multiple
-          disabled={upload.isPending}
-          onChange={change}
-          onFocus={() => setFocused(true)}
-          onBlur={() => setFocused(false)}
-        />
-      </VisuallyHidden>
-      <Button
-        component="label"
-        htmlFor={id}
-        variant="light"
+      <FileInputButton
+        label="Add photos"
+        icon={<IconCamera size={18} />}
+        accept="image/*"
+        capture="environment"
+        multiple
         size="md"
-        leftSection={<IconCamera size={18} />}
-        data-disabled={upload.isPending || undefined}
-        style={{
-          cursor: upload.isPending ? "not-allowed" : "pointer",
-          outline: focused ? "2px solid var(--mantine-primary-color-filled)" : undefined,
-          outlineOffset: 2,
-        }}
-      >
-        Add photos
-      </Button>
+        disabled={upload.isPending}
+        onFiles={send}
+      />
       {progress && (
         <Progress.Root
           size="md"
