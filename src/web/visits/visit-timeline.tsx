@@ -1,5 +1,5 @@
 import { Stack, Table, Text } from "@mantine/core";
-import type { TicketEventKind, VisitKind } from "../../shared/enums.js";
+import type { VisitKind } from "../../shared/enums.js";
 import { VISIT_KIND_LABELS } from "../../shared/labels.js";
 import type { TimelineEntry } from "../../shared/tickets.js";
 import type { Equipment } from "../../shared/visits.js";
@@ -9,19 +9,8 @@ import { formatDayWindow } from "./visit-format.js";
 
 type EventEntry = Extract<TimelineEntry, { type: "event" }>;
 
-const VISIT_EVENT_KINDS = new Set<TicketEventKind>([
-  "visit_scheduled",
-  "visit_updated",
-  "visit_en_route",
-  "visit_arrived",
-  "visit_completed",
-  "visit_no_access",
-  "visit_cancelled",
-  "visit_confirmed",
-  "visit_change_requested",
-]);
-
-export const isVisitEvent = (entry: EventEntry) => VISIT_EVENT_KINDS.has(entry.kind);
+/** The visit kinds of TICKET_EVENT_KINDS (src/shared/enums.ts) all start with "visit_". */
+export const isVisitEvent = (entry: EventEntry) => entry.kind.startsWith("visit_");
 
 const text = (value: unknown) => (typeof value === "string" ? value : null);
 /** "an install visit", "a repair visit"; "a visit" for a kind this page does not know. */
