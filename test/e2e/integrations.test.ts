@@ -235,7 +235,21 @@ describeBrowser("Settings → API tokens and Webhooks in Chromium", () => {
     const delivery = page.getByRole("group", { name: "Delivery of webhook.test" }).first();
     await delivery.getByText("delivered").waitFor();
     await delivery.getByText("1 attempt, last answer: 204").waitFor();
-    await delivery.getByRole("button", { name: "Details" }).click();
+    // The log refreshes every 5 s while the page is open; a click that lands while the card is
+    // being drawn again can be lost (seen once in CI under load): open it until it says Hide.
+    await expect
+      .poll(
+        async () => {
+          if (await delivery.getByRole("button", { name: "Hide" }).isVisible()) return true;
+          await delivery
+            .getByRole("button", { name: "Details" })
+            .click({ timeout: 5_000 })
+            .catch(() => {});
+          return delivery.getByRole("button", { name: "Hide" }).isVisible();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     await delivery.getByText(/Attempt 1, .* answered 204/).waitFor();
     await page.waitForLoadState("networkidle");
     expect(await horizontalOverflow(page), "the webhooks page scrolls sideways").toBe(0);
