@@ -4,11 +4,22 @@ import type { Session } from "../app.js";
 
 let sequence = 0;
 
-/** A valid, practically unique US mobile number in E.164 (the 555-01xx block is reserved for fiction). */
+const issuedPhones = new Set<string>();
+
+/**
+ * A valid US mobile number in E.164 (the 555-01xx block is reserved for fiction), never the same
+ * twice in one test process: a stand-in Twilio shared by a file's tests tells messages apart by
+ * number, and a repeat (80,000 numbers, ~1 in 1,000 files) once sent one test's SMS to another's.
+ */
 export function uniquePhone(): string {
   const areaCodes = ["201", "212", "312", "415", "617", "718", "720", "818"];
-  const area = areaCodes[randomInt(areaCodes.length)];
-  return `+1${area}555${String(randomInt(10_000)).padStart(4, "0")}`;
+  for (;;) {
+    const area = areaCodes[randomInt(areaCodes.length)];
+    const phone = `+1${area}555${String(randomInt(10_000)).padStart(4, "0")}`;
+    if (issuedPhones.has(phone)) continue;
+    issuedPhones.add(phone);
+    return phone;
+  }
 }
 
 /**
