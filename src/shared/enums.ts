@@ -96,6 +96,8 @@ export const SMS_PURPOSES = [
   "technician_en_route",
   "visit_missed",
   "visit_reminder",
+  // A technician who chose SMS for mentions (docs/notifications.md): a fixed text, no template.
+  "ticket_mention",
 ] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 

@@ -185,6 +185,7 @@ export const SMS_PURPOSE_LABELS: Record<SmsPurpose, string> = {
   technician_en_route: "Technician on the way",
   visit_missed: "Visit missed",
   visit_reminder: "Visit reminder",
+  ticket_mention: "Mention",
 };
 
 /** A purpose inside a sentence of the ticket timeline ("SMS (status update) sent"). */
@@ -203,9 +204,10 @@ export const SMS_PURPOSE_WORDS: Record<SmsPurpose, string> = {
   technician_en_route: "technician on the way",
   visit_missed: "missed visit",
   visit_reminder: "visit reminder",
+  ticket_mention: "mention",
 };
 
-export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound" | "incident">, string> = {
+export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound" | "incident" | "ticket_mention">, string> = {
   ticket_created: "Ticket created (to the customer)",
   ticket_assigned: "Ticket assigned (to the technician)",
   ticket_status: "Status changed (to the customer)",

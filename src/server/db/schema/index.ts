@@ -6,6 +6,7 @@ export * from "./idempotency.js";
 export * from "./incident-messages.js";
 export * from "./incidents.js";
 export * from "./integrations.js";
+export * from "./notifications.js";
 export * from "./sms.js";
 export * from "./tickets.js";
 export * from "./tokens.js";

@@ -84,6 +84,13 @@ export const tickets = pgTable(
     index("tickets_open_due_idx")
       .on(sql`coalesce(${t.dueAt}, 'infinity'::timestamptz)`, t.id)
       .where(sql`${t.status} in ('open', 'in_progress', 'waiting_on_customer')`),
+    // The SLA notifications job (notifications/notifications.sla.ts), every minute: open tickets
+    // still waiting for their first answer whose first-response target is near or just past.
+    index("tickets_first_response_due_idx")
+      .on(t.firstResponseDueAt)
+      .where(
+        sql`${t.firstResponseAt} is null and ${t.status} in ('open', 'in_progress', 'waiting_on_customer')`,
+      ),
     // Unfiltered lists sorted by created (the API default) and by last update.
     index("tickets_created_at_idx").on(t.createdAt, t.id),
     index("tickets_updated_at_idx").on(t.updatedAt, t.id),
