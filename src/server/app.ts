@@ -22,6 +22,7 @@ import { incidentsRoutes } from "./incidents/incidents.routes.js";
 import { incidentSuggestionsRoutes } from "./incidents/incidents.suggestions.routes.js";
 import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
 import { integrationsRoutes } from "./integrations/integrations.routes.js";
+import { liveRoutes, registerLiveHub } from "./live/live.routes.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
 import { sitesRoutes } from "./sites/sites.routes.js";
 import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
@@ -196,6 +197,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(incidentLookupRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);
+  // The live event stream: one hub per instance, fed by NOTIFY from every instance.
+  registerLiveHub(app);
+  await app.register(liveRoutes);
 
   await registerWeb(app);
   return app;

@@ -216,6 +216,18 @@ const ConfigSchema = z
         .max(3650, "must be at most 3650 days")
         .default(30),
     ),
+    /**
+     * How often an idle live stream (GET /api/events) gets a heartbeat, so proxies keep it open and
+     * a client notices a dead connection within two of them (docs/live.md).
+     */
+    LIVE_HEARTBEAT_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of seconds" })
+        .min(0.05, "must be at least 0.05 seconds")
+        .max(300, "must be at most 300 seconds")
+        .default(20),
+    ),
     /** An outage is suggested when this many no-service/intermittent tickets of one site… */
     OUTAGE_SUGGESTION_TICKETS: z.preprocess(
       emptyAsUndefined,

@@ -1,8 +1,9 @@
-import { and, eq, lt, ne, or } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, ne, or } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import { HOUR, MINUTE } from "../clock.js";
 import type { Executor } from "../db/client.js";
 import { sessions, users } from "../db/schema/index.js";
+import { endLiveStreams } from "../live/live.publish.js";
 import { randomToken, sha256 } from "./tokens.js";
 
 export const IDLE_TIMEOUT_MS = 12 * HOUR;
@@ -68,6 +69,29 @@ export async function findSession(db: Executor, clock: Clock, token: string): Pr
 
 export async function endSession(db: Executor, sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
+  await endLiveStreams(db, { sessionId });
+}
+
+/**
+ * Which of these sessions are still live (not ended, expired or idle, their user active): the
+ * live streams re-check theirs with it, one query for all of an instance's streams.
+ */
+export async function liveSessionIds(db: Executor, clock: Clock, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const now = clock.now();
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        inArray(sessions.id, [...ids]),
+        eq(users.active, true),
+        gt(sessions.expiresAt, now),
+        gt(sessions.lastSeenAt, new Date(now.getTime() - IDLE_TIMEOUT_MS)),
+      ),
+    );
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Ends every session of a user, optionally sparing the one making the request. */
@@ -79,6 +103,7 @@ export async function endUserSessions(db: Executor, userId: string, exceptSessio
         ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId))
         : eq(sessions.userId, userId),
     );
+  await endLiveStreams(db, { userId, exceptSessionId, tokensToo: false });
 }
 
 /** Housekeeping (the maintenance schedule, src/server/maintenance.ts): drops sessions past either timeout. */

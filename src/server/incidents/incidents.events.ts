@@ -5,6 +5,7 @@ import type { IncidentTimeline } from "../../shared/incidents.js";
 import type { Executor } from "../db/client.js";
 import { incidentEvents, users } from "../db/schema/index.js";
 import { decodeCursor, encodeCursor } from "../http/pagination.js";
+import { publishLiveRows } from "../live/live.publish.js";
 
 /** One entry of an incident's timeline. `changes.version` is the version the change made. */
 export interface IncidentEventInput {
@@ -19,15 +20,24 @@ export interface IncidentEventInput {
 /** The only writer of `incident_events`. */
 export async function recordIncidentEvents(db: Executor, events: IncidentEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await db.insert(incidentEvents).values(
-    events.map((event) => ({
-      incidentId: event.incidentId,
-      kind: event.kind,
-      actorId: event.actorId,
-      changes: event.changes ?? null,
-      publicUpdate: event.publicUpdate ?? null,
-      createdAt: event.at,
-    })),
+  const rows = await db
+    .insert(incidentEvents)
+    .values(
+      events.map((event) => ({
+        incidentId: event.incidentId,
+        kind: event.kind,
+        actorId: event.actorId,
+        changes: event.changes ?? null,
+        publicUpdate: event.publicUpdate ?? null,
+        createdAt: event.at,
+      })),
+    )
+    .returning({ id: incidentEvents.id });
+  // Open incident pages and lists hear of it at commit (docs/live.md).
+  await publishLiveRows(
+    db,
+    "ie",
+    rows.map((row) => row.id),
   );
 }
 

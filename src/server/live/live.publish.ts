@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { notify } from "../db/notify.js";
 
@@ -38,14 +39,31 @@ export async function publishLiveRows(db: Executor, source: LiveSource, ids: rea
   await notify(db, LIVE_CHANNEL, payload);
 }
 
+export interface SmsAbout {
+  ticketId?: string | null;
+  customerId?: string | null;
+  incidentId?: string | null;
+}
+
+/** The NOTIFY payload of an SMS change (for a statement that notifies as it updates). */
+export function smsChangePayload(about: SmsAbout): string {
+  return `sm:${about.ticketId ?? ""}:${about.customerId ?? ""}:${about.incidentId ?? ""}`;
+}
+
+/**
+ * `pg_notify(…)` of an SMS change for the row columns of an UPDATE … RETURNING (`alias.ticket_id`
+ * and so on), so the sms feature's one-statement updates notify in the same round trip.
+ */
+export function smsChangeNotifySql(alias: string): SQL {
+  const column = (name: string) => sql.raw(`coalesce(${alias}.${name}::text, '')`);
+  return sql`pg_notify(${LIVE_CHANNEL}, 'sm:' || ${column("ticket_id")} || ':' || ${column("customer_id")} || ':' || ${column("incident_id")})`;
+}
+
 /** SMS rows of these tickets, customers or incidents changed (queued, sent, delivered, failed, …). */
-export async function publishSmsChange(
-  db: Executor,
-  about: { ticketId?: string | null; customerId?: string | null; incidentId?: string | null },
-): Promise<void> {
+export async function publishSmsChange(db: Executor, about: SmsAbout): Promise<void> {
   // PostgreSQL drops a repeat of the same payload within one transaction, so a batch of rows
   // about one incident notifies once.
-  await notify(db, LIVE_CHANNEL, `sm:${about.ticketId ?? ""}:${about.customerId ?? ""}:${about.incidentId ?? ""}`);
+  await notify(db, LIVE_CHANNEL, smsChangePayload(about));
 }
 
 export type StreamsToEnd =

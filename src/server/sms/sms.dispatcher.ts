@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import { type DatabaseHandle, type Executor, queryRows } from "../db/client.js";
 import { OutboxDispatcher } from "../db/outbox-dispatcher.js";
 import type { App } from "../deps.js";
+import { smsChangeNotifySql } from "../live/live.publish.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { SMS_OUTBOX_CHANNEL } from "./sms.outbox.js";
 import { getSmsLog } from "./sms.service.js";
@@ -344,8 +345,12 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
   private async record(row: ClaimedSms, assignments: SQL, db: Executor = this.deps.database.db): Promise<boolean> {
     const updated = await queryRows<{ id: string }>(
       db,
-      sql`update sms_logs set ${assignments}
-        where id = ${row.id} and status = 'sending' and attempts = ${row.attempts} returning id`,
+      // The live stream hears of the new state in the same statement (at commit).
+      sql`with updated as (
+            update sms_logs set ${assignments}
+            where id = ${row.id} and status = 'sending' and attempts = ${row.attempts}
+            returning id, ticket_id, customer_id, incident_id)
+          select id, ${smsChangeNotifySql("updated")} from updated`,
     );
     return updated.length > 0;
   }

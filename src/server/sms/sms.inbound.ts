@@ -4,6 +4,7 @@ import { SMS_MAX_LENGTH } from "../../shared/sms.js";
 import { inTransaction, type ServiceContext } from "../context.js";
 import { queryRows } from "../db/client.js";
 import { smsLogs } from "../db/schema/index.js";
+import { publishSmsChange, smsChangeNotifySql } from "../live/live.publish.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { getSmsLog } from "./sms.service.js";
 
@@ -68,6 +69,7 @@ export async function receiveInboundSms(
       .update(smsLogs)
       .set({ customerId: filing.customerId, ticketId: filing.ticketId })
       .where(eq(smsLogs.id, logged.id));
+    await publishSmsChange(tx.db, { ticketId: filing.ticketId, customerId: filing.customerId });
     await recordWebhookEvent(tx, "sms.received", await getSmsLog(tx.db, logged.id));
     return filing.outcome;
   });
@@ -105,13 +107,15 @@ export async function applyStatusCallback(ctx: ServiceContext, receipt: StatusCa
     // One statement: the row moves forward or stays. The ticket's timeline reads the new state from the row.
     const updated = await queryRows<{ id: string }>(
       tx.db,
-      sql`update sms_logs
-        set status = ${status}, updated_at = ${now},
-            error_code = coalesce(${receipt.errorCode}, error_code),
-            reason = coalesce(${reason}, reason), next_attempt_at = null
-        where provider_sid = ${receipt.messageSid} and direction = 'outbound'
-          and (case status when 'queued' then 0 when 'sending' then 1 when 'sent' then 2 else 3 end) < ${rank}
-        returning id`,
+      sql`with updated as (
+            update sms_logs
+            set status = ${status}, updated_at = ${now},
+                error_code = coalesce(${receipt.errorCode}, error_code),
+                reason = coalesce(${reason}, reason), next_attempt_at = null
+            where provider_sid = ${receipt.messageSid} and direction = 'outbound'
+              and (case status when 'queued' then 0 when 'sending' then 1 when 'sent' then 2 else 3 end) < ${rank}
+            returning id, ticket_id, customer_id, incident_id)
+          select id, ${smsChangeNotifySql("updated")} from updated`,
     );
     // A failure receipt is final (rows only move forward): the sms.failed event, with the failed row.
     const [failedRow] = failed ? updated : [];

@@ -7,6 +7,7 @@ import type { ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { notify } from "../db/notify.js";
 import { smsLogs } from "../db/schema/index.js";
+import { LIVE_CHANNEL, publishSmsChange, smsChangePayload } from "../live/live.publish.js";
 
 /**
  * The SMS outbox: `sms_logs` rows in `queued` state. A feature that wants a message sent writes
@@ -59,7 +60,13 @@ export async function writeOutboundSms(ctx: ServiceContext, sms: OutboundSms): P
     })
     .returning();
   if (!row) throw new Error("inserting the SMS row returned nothing");
-  if (queued) await wakeDispatchers(ctx.db);
+  // One statement: the dispatchers wake (a queued row) and the live stream hears of it, at commit.
+  const live = smsChangePayload(row);
+  await ctx.db.execute(
+    queued
+      ? sql`select pg_notify(${SMS_OUTBOX_CHANNEL}, ''), pg_notify(${LIVE_CHANNEL}, ${live})`
+      : sql`select pg_notify(${LIVE_CHANNEL}, ${live})`,
+  );
   return row;
 }
 
@@ -110,6 +117,7 @@ export async function writeIncidentSmsBatch(
              as m(to_number text, body text, customer_id uuid, reason text)`);
   }
   if (input.messages.some((sms) => sms.skipReason === null)) await wakeDispatchers(ctx.db);
+  await publishSmsChange(ctx.db, { incidentId: input.incidentId });
 }
 
 /**
@@ -123,7 +131,8 @@ export async function cancelQueuedIncidentSms(ctx: ServiceContext, incidentMessa
     .update(smsLogs)
     .set({ status: "cancelled", reason: "Cancelled before it was sent", nextAttemptAt: null, updatedAt: now })
     .where(and(eq(smsLogs.incidentMessageId, incidentMessageId), eq(smsLogs.status, "queued")))
-    .returning({ id: smsLogs.id });
+    .returning({ id: smsLogs.id, incidentId: smsLogs.incidentId });
+  if (rows[0]) await publishSmsChange(ctx.db, { incidentId: rows[0].incidentId });
   return rows.length;
 }
 

@@ -8,6 +8,7 @@ import type { Executor } from "../db/client.js";
 import { customers, smsLogs, tickets, users } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike, ZCursorTimestamp } from "../http/pagination.js";
+import { publishSmsChange } from "../live/live.publish.js";
 import { customerSmsBlock, loadTicketForSms, queueManualSms } from "./sms.notifications.js";
 import { NOT_CONFIGURED_REASON, notConfiguredAdminHint, notConfiguredReason, wakeDispatchers } from "./sms.outbox.js";
 
@@ -157,6 +158,7 @@ export async function retrySms(ctx: ServiceContext, actor: Actor, id: string): P
       at: now,
     });
     await wakeDispatchers(tx);
+    await publishSmsChange(tx, row);
     return getSmsLog(tx, id);
   });
 }

@@ -1,6 +1,7 @@
 import type { TicketEventKind } from "../../shared/enums.js";
 import type { Executor } from "../db/client.js";
 import { ticketEvents } from "../db/schema/index.js";
+import { publishLiveRows } from "../live/live.publish.js";
 
 /** One entry of a ticket's timeline (and of the dashboard's recent activity). */
 export interface TicketEvent {
@@ -20,15 +21,24 @@ export interface TicketEvent {
 export async function recordTicketEvents(db: Executor, events: TicketEvent | TicketEvent[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
-  await db.insert(ticketEvents).values(
-    list.map((event) => ({
-      ticketId: event.ticketId,
-      kind: event.kind,
-      actorId: event.actorId,
-      fromValue: event.fromValue ?? null,
-      toValue: event.toValue ?? null,
-      data: event.data,
-      createdAt: event.at,
-    })),
+  const rows = await db
+    .insert(ticketEvents)
+    .values(
+      list.map((event) => ({
+        ticketId: event.ticketId,
+        kind: event.kind,
+        actorId: event.actorId,
+        fromValue: event.fromValue ?? null,
+        toValue: event.toValue ?? null,
+        data: event.data,
+        createdAt: event.at,
+      })),
+    )
+    .returning({ id: ticketEvents.id });
+  // Every open ticket page, queue and dashboard hears of it at commit (docs/live.md).
+  await publishLiveRows(
+    db,
+    "te",
+    rows.map((row) => row.id),
   );
 }

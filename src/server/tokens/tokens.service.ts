@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { UserRole } from "../../shared/enums.js";
 import {
   type ApiToken,
@@ -16,6 +16,7 @@ import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { apiTokens, users } from "../db/schema/index.js";
 import { AppError, fieldError, forbidden, notFound } from "../http/errors.js";
+import { endLiveStreams } from "../live/live.publish.js";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** 62^43 > 2^256: 43 base62 digits hold 32 bytes, left-padded so every token has the same length. */
@@ -156,7 +157,29 @@ export async function revokeApiToken(ctx: ServiceContext, caller: TokenCaller, i
       data: { name: row.name, userId: row.userId },
       ip: caller.actor.ip,
     });
+    await endLiveStreams(db, { tokenId: id });
   });
+}
+
+/**
+ * Which of these tokens still work (not revoked or expired, their owner active): the live streams
+ * re-check theirs with it, one query for all of an instance's streams.
+ */
+export async function liveTokenIds(db: Executor, now: Date, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(
+      and(
+        inArray(apiTokens.id, [...ids]),
+        isNull(apiTokens.revokedAt),
+        eq(users.active, true),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+      ),
+    );
+  return new Set(rows.map((row) => row.id));
 }
 
 /** A token that authenticated: its owner (active) and scopes. */

@@ -8,6 +8,7 @@ import type { Executor } from "../db/client.js";
 import { users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../http/errors.js";
 import { decodeCursor, encodeCursor, escapeLike } from "../http/pagination.js";
+import { endLiveStreams } from "../live/live.publish.js";
 import { hashPassword, verifyPassword } from "./users.passwords.js";
 
 /**
@@ -147,6 +148,8 @@ export async function updateUser(
       .catch(translateUniqueEmail);
     if (!row) throw notFound("user.not_found", "This staff account");
     if (input.active === false || passwordHash) await endUserSessions(tx, id);
+    // A deactivated account's tokens stop too (findApiToken checks the owner): so do their streams.
+    if (input.active === false) await endLiveStreams(tx, { userId: id, tokensToo: true });
     const changed = Object.keys(input).filter((key) => key !== "password");
     await recordAudit(tx, {
       actorId: actor.id,

@@ -1,0 +1,469 @@
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import type { FastifyBaseLogger } from "fastify";
+import {
+  type LiveEventType,
+  type LivePresenceEvent,
+  type LiveReady,
+  type LiveSmsEvent,
+  PRESENCE_TTL_MS,
+  type PresenceState,
+  type PresenceViewer,
+} from "../../shared/live.js";
+import { liveSessionIds } from "../auth/sessions.service.js";
+import type { Clock } from "../clock.js";
+import type { DatabaseHandle } from "../db/client.js";
+import { listen, notify, type Unlisten } from "../db/notify.js";
+import { liveTokenIds } from "../tokens/tokens.service.js";
+import { LIVE_CHANNEL, LIVE_SOURCES, type LiveSource } from "./live.publish.js";
+import { LIVE_READERS, type LiveRow, type LiveSelection } from "./live.sources.js";
+
+/** A stream whose socket holds more than this unsent is too slow: it is closed and resumes later. */
+export const MAX_UNSENT_BYTES = 256 * 1024;
+/** A replay longer than this is not sent: the client refetches what it shows instead (`reset`). */
+export const MAX_REPLAY_EVENTS = 2_000;
+const REPLAY_PAGE = 500;
+/** NOTIFYs arriving within this window are read with one query per table. */
+const READ_COALESCE_MS = 15;
+/** SMS hints go out at most this often (an incident send changes thousands of rows a minute). */
+const SMS_HINT_EVERY_MS = 1_000;
+const SMS_HINT_MAX_IDS = 50;
+/** How often the streams' sessions and tokens are checked again (expiry; a missed NOTIFY). */
+const REVALIDATE_EVERY_MS = 30_000;
+const PRESENCE_SWEEP_EVERY_MS = 5_000;
+/** Timeline keys already sent, so an event read twice (an id range, a LISTEN reconnect) goes out once. */
+const RECENT_KEYS = 8_192;
+
+export type LiveCursor = Record<LiveSource, number>;
+
+/** `Last-Event-ID`: "v1." and the last id sent of each source, in LIVE_SOURCES order. */
+export function formatCursor(cursor: LiveCursor): string {
+  return `v1.${LIVE_SOURCES.map((source) => cursor[source]).join(".")}`;
+}
+
+export function parseCursor(text: string | undefined): LiveCursor | undefined {
+  if (!text) return undefined;
+  const parts = text.trim().split(".");
+  if (parts[0] !== "v1" || parts.length > LIVE_SOURCES.length + 1 || parts.length < 2) return undefined;
+  const cursor = {} as LiveCursor;
+  for (const [index, source] of LIVE_SOURCES.entries()) {
+    const part = parts[index + 1] ?? "0";
+    if (!/^\d{1,15}$/.test(part)) return undefined;
+    cursor[source] = Number(part);
+  }
+  return cursor;
+}
+
+interface PresenceEntry {
+  userId: string;
+  name: string;
+  state: PresenceState;
+  since: number;
+  expiresAt: number;
+}
+
+/** One open `GET /api/events`. */
+export interface LiveStream {
+  id: string;
+  userId: string;
+  userName: string;
+  sessionId: string | null;
+  tokenId: string | null;
+  response: ServerResponse;
+  cursor: LiveCursor;
+  /** While the replay runs, live events wait here (then those the replay did not send go out). */
+  held: LiveRow[] | null;
+  closed: boolean;
+}
+
+export interface LiveHubDeps {
+  database: DatabaseHandle;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  heartbeatMs: number;
+}
+
+/**
+ * One per app instance: LISTENs on the live channel, reads the rows each NOTIFY names from the
+ * timeline tables, and writes them to this instance's streams. Nothing is kept for later but the
+ * presence of who is on which record (ephemeral, and itself shared through NOTIFY): a stream
+ * that drops resumes from the tables.
+ */
+export class LiveHub {
+  readonly instanceId = randomBytes(6).toString("base64url");
+  private readonly streams = new Map<string, LiveStream>();
+  /** The newest id seen of each source: a fresh stream starts here, a LISTEN reconnect reads on from here. */
+  private readonly cursor: LiveCursor = { te: 0, ie: 0, al: 0, nt: 0 };
+  private readonly recentKeys = new Set<string>();
+  private pendingIds: Record<LiveSource, Set<number>> = { te: new Set(), ie: new Set(), al: new Set(), nt: new Set() };
+  private pendingRanges: { source: LiveSource; range: [number, number] }[] = [];
+  private readTimer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> = Promise.resolve();
+  private sms = { ticketIds: new Set<string>(), customerIds: new Set<string>(), incidentIds: new Set<string>() };
+  private smsTimer: NodeJS.Timeout | undefined;
+  private lastSmsHintAt = 0;
+  /** resource → streamId → entry. */
+  private readonly presence = new Map<string, Map<string, PresenceEntry>>();
+  private timers: NodeJS.Timeout[] = [];
+  private unlisten: Unlisten | undefined;
+  private listenedBefore = false;
+  private stopped = false;
+
+  constructor(private readonly deps: LiveHubDeps) {}
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  async start(): Promise<void> {
+    const { database } = this.deps;
+    for (const source of LIVE_SOURCES) this.cursor[source] = await LIVE_READERS[source].maxId(database.db);
+    this.unlisten = await listen(database, LIVE_CHANNEL, (payload) => this.onNotify(payload), {
+      retryMs: 1_000,
+      log: this.deps.log,
+      // After a lost LISTEN connection (server database), what was committed meanwhile is read
+      // from the tables, from the newest id this instance had seen.
+      onConnected: () => {
+        if (this.listenedBefore) this.catchUp();
+        this.listenedBefore = true;
+      },
+    });
+    this.timers.push(
+      setInterval(() => this.heartbeat(), this.deps.heartbeatMs),
+      setInterval(() => void this.revalidate(), REVALIDATE_EVERY_MS),
+      setInterval(() => this.sweepPresence(), PRESENCE_SWEEP_EVERY_MS),
+    );
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Ends every stream (their clients reconnect to another instance) and stops listening. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.readTimer);
+    clearTimeout(this.smsTimer);
+    for (const stream of [...this.streams.values()]) this.close(stream, "the server is shutting down");
+    await this.reading.catch(() => {});
+    await this.unlisten?.();
+  }
+
+  /**
+   * Opens a stream: replays what `lastEventId` missed (from the tables), then sends `ready`, then
+   * everything live. Live events arriving during the replay wait and go out after it, once.
+   */
+  async open(
+    stream: Omit<LiveStream, "id" | "cursor" | "held" | "closed">,
+    lastEventId: string | undefined,
+  ): Promise<LiveStream> {
+    const resumeFrom = parseCursor(lastEventId);
+    const live: LiveStream = {
+      ...stream,
+      id: `${this.instanceId}.${randomBytes(9).toString("base64url")}`,
+      cursor: { ...(resumeFrom ?? this.cursor) },
+      held: [],
+      closed: false,
+    };
+    this.streams.set(live.id, live);
+    stream.response.on("close", () => this.close(live, null));
+    let replayed = 0;
+    let reset = resumeFrom === undefined;
+    const sentKeys = new Set<string>();
+    if (resumeFrom) {
+      try {
+        const rows = await this.readSince(resumeFrom, live.userId);
+        if (rows === "too many") reset = true;
+        else {
+          for (const row of rows) {
+            sentKeys.add(row.data.key);
+            this.send(live, row);
+          }
+          replayed = rows.length;
+        }
+      } catch (error) {
+        this.deps.log.error({ err: error }, "live stream: the replay failed; the client refetches instead");
+        reset = true;
+      }
+      if (reset) live.cursor = { ...this.cursor };
+    }
+    const ready: LiveReady = { streamId: live.id, replayed, reset, heartbeatMs: this.deps.heartbeatMs };
+    this.write(live, `id: ${formatCursor(live.cursor)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
+    const held = live.held ?? [];
+    live.held = null;
+    for (const row of held) if (!sentKeys.has(row.data.key) && this.visibleTo(live, row)) this.send(live, row);
+    return live;
+  }
+
+  /** Ends a stream; `reason` (when the server ends it) goes to the client as a last comment. */
+  close(stream: LiveStream, reason: string | null): void {
+    if (stream.closed) return;
+    stream.closed = true;
+    this.streams.delete(stream.id);
+    if (reason !== null && !stream.response.destroyed) {
+      stream.response.end(`: closed: ${reason}\n\n`);
+    } else if (!stream.response.destroyed) stream.response.end();
+    void this.endPresenceOf(stream.id);
+  }
+
+  /** Who is on a record now, as every instance knows it. */
+  viewersOf(resource: string, options: { includeExpired?: boolean } = {}): PresenceViewer[] {
+    const byUser = new Map<string, PresenceViewer>();
+    const now = Date.now();
+    for (const entry of this.presence.get(resource)?.values() ?? []) {
+      if (entry.expiresAt <= now && !options.includeExpired) continue;
+      const seen = byUser.get(entry.userId);
+      const since = new Date(Math.min(entry.since, seen ? Date.parse(seen.since) : entry.since)).toISOString();
+      const state: PresenceState = seen?.state === "editing" || entry.state === "editing" ? "editing" : "viewing";
+      byUser.set(entry.userId, { userId: entry.userId, name: entry.name, state, since });
+    }
+    return [...byUser.values()].sort((a, b) => a.since.localeCompare(b.since) || a.userId.localeCompare(b.userId));
+  }
+
+  /** A presence report (any instance's): shared with every instance through the channel. */
+  async reportPresence(report: {
+    resource: string;
+    streamId: string;
+    userId: string;
+    name: string;
+    state: PresenceState | "left";
+  }): Promise<void> {
+    await notify(this.deps.database.db, LIVE_CHANNEL, `pr:${JSON.stringify(report)}`);
+  }
+
+  private async endPresenceOf(streamId: string): Promise<void> {
+    if (this.stopped && !this.unlisten) return;
+    for (const [resource, entries] of this.presence) {
+      const entry = entries.get(streamId);
+      if (!entry) continue;
+      await this.reportPresence({ resource, streamId, userId: entry.userId, name: entry.name, state: "left" }).catch(
+        (error) => this.deps.log.warn({ err: error }, "live stream: announcing a closed stream's presence failed"),
+      );
+    }
+  }
+
+  private onNotify(payload: string): void {
+    const colon = payload.indexOf(":");
+    const kind = payload.slice(0, colon);
+    const rest = payload.slice(colon + 1);
+    if (kind === "sm") return this.onSmsChange(rest);
+    if (kind === "x") return this.onStreamsEnded(rest);
+    if (kind === "pr") return this.onPresence(rest);
+    if (!(LIVE_SOURCES as readonly string[]).includes(kind)) return;
+    const source = kind as LiveSource;
+    const range = /^(\d+)-(\d+)$/.exec(rest);
+    if (range) this.pendingRanges.push({ source, range: [Number(range[1]), Number(range[2])] });
+    else for (const id of rest.split(",")) if (/^\d+$/.test(id)) this.pendingIds[source].add(Number(id));
+    this.readTimer ??= setTimeout(() => {
+      this.readTimer = undefined;
+      this.reading = this.reading.then(() => this.readPending());
+    }, READ_COALESCE_MS);
+  }
+
+  /** Reads what the NOTIFYs named: one query per table. */
+  private async readPending(): Promise<void> {
+    const ids = this.pendingIds;
+    const ranges = this.pendingRanges;
+    this.pendingIds = { te: new Set(), ie: new Set(), al: new Set(), nt: new Set() };
+    this.pendingRanges = [];
+    const selections: { source: LiveSource; selection: LiveSelection }[] = [];
+    for (const source of LIVE_SOURCES)
+      if (ids[source].size > 0) selections.push({ source, selection: { ids: [...ids[source]] } });
+    for (const { source, range } of ranges) selections.push({ source, selection: { range } });
+    for (const { source, selection } of selections) {
+      try {
+        const rows = await LIVE_READERS[source].read(this.deps.database.db, selection);
+        this.broadcast(rows);
+      } catch (error) {
+        this.deps.log.error({ err: error, source }, "live stream: reading notified rows failed");
+      }
+    }
+  }
+
+  /** After a LISTEN reconnect: everything after the newest id this instance had seen. */
+  private catchUp(): void {
+    this.reading = this.reading.then(async () => {
+      try {
+        const rows = await this.readSince(this.cursor, null);
+        if (rows !== "too many") this.broadcast(rows);
+        else this.deps.log.warn("live stream: too much happened while LISTEN was down; clients refetch on reconnect");
+      } catch (error) {
+        this.deps.log.error({ err: error }, "live stream: catching up after a LISTEN reconnect failed");
+      }
+    });
+  }
+
+  /** Every row after `cursor` (of `userId`'s notifications; all users' when null), oldest first per table. */
+  private async readSince(cursor: LiveCursor, userId: string | null): Promise<LiveRow[] | "too many"> {
+    const rows: LiveRow[] = [];
+    for (const source of LIVE_SOURCES) {
+      let after = cursor[source];
+      for (;;) {
+        const page = await LIVE_READERS[source].read(this.deps.database.db, { after, limit: REPLAY_PAGE });
+        for (const row of page) if (userId === null || row.userId === null || row.userId === userId) rows.push(row);
+        if (rows.length > MAX_REPLAY_EVENTS) return "too many";
+        if (page.length < REPLAY_PAGE) break;
+        after = (page.at(-1) as LiveRow).id;
+      }
+    }
+    return rows;
+  }
+
+  private broadcast(rows: LiveRow[]): void {
+    for (const row of rows) {
+      if (row.id > this.cursor[row.source]) this.cursor[row.source] = row.id;
+      if (this.recentKeys.has(row.data.key)) continue;
+      this.recentKeys.add(row.data.key);
+      if (this.recentKeys.size > RECENT_KEYS) {
+        const oldest = this.recentKeys.values().next().value;
+        if (oldest !== undefined) this.recentKeys.delete(oldest);
+      }
+      for (const stream of this.streams.values()) {
+        if (!this.visibleTo(stream, row)) continue;
+        if (stream.held) stream.held.push(row);
+        else this.send(stream, row);
+      }
+    }
+  }
+
+  private visibleTo(stream: LiveStream, row: LiveRow): boolean {
+    return row.userId === null || row.userId === stream.userId;
+  }
+
+  private send(stream: LiveStream, row: LiveRow): void {
+    if (row.id > stream.cursor[row.source]) stream.cursor[row.source] = row.id;
+    this.write(stream, `id: ${formatCursor(stream.cursor)}\nevent: ${row.type}\ndata: ${JSON.stringify(row.data)}\n\n`);
+  }
+
+  /** Writes a frame, or closes a stream whose client does not read (it resumes from its cursor). */
+  private write(stream: LiveStream, frame: string): void {
+    if (stream.closed) return;
+    if (stream.response.writableLength > MAX_UNSENT_BYTES) {
+      this.close(stream, "the client is not reading; reconnect to resume");
+      return;
+    }
+    stream.response.write(frame);
+  }
+
+  private sendAll(type: LiveEventType, data: unknown): void {
+    const frame = `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const stream of this.streams.values()) if (!stream.held) this.write(stream, frame);
+  }
+
+  private heartbeat(): void {
+    for (const stream of this.streams.values()) this.write(stream, ":\n\n");
+  }
+
+  private onSmsChange(rest: string): void {
+    const [ticketId, customerId, incidentId] = rest.split(":");
+    if (ticketId) this.sms.ticketIds.add(ticketId);
+    if (customerId) this.sms.customerIds.add(customerId);
+    if (incidentId) this.sms.incidentIds.add(incidentId);
+    if (this.smsTimer) return;
+    const wait = Math.max(0, this.lastSmsHintAt + SMS_HINT_EVERY_MS - Date.now());
+    this.smsTimer = setTimeout(() => {
+      this.smsTimer = undefined;
+      this.lastSmsHintAt = Date.now();
+      const { ticketIds, customerIds, incidentIds } = this.sms;
+      this.sms = { ticketIds: new Set(), customerIds: new Set(), incidentIds: new Set() };
+      const truncated = [ticketIds, customerIds, incidentIds].some((ids) => ids.size > SMS_HINT_MAX_IDS);
+      const cut = (ids: Set<string>) => [...ids].slice(0, SMS_HINT_MAX_IDS);
+      const hint: LiveSmsEvent = {
+        ticketIds: cut(ticketIds),
+        customerIds: cut(customerIds),
+        incidentIds: cut(incidentIds),
+        truncated,
+      };
+      this.sendAll("sms", hint);
+    }, wait);
+    this.smsTimer.unref();
+  }
+
+  /** `s:<session>`, `k:<token>`, `u:<user>:<except session>` (sessions), `U:<user>:` (sessions and tokens). */
+  private onStreamsEnded(rest: string): void {
+    const [kind, id, except] = rest.split(":");
+    for (const stream of [...this.streams.values()]) {
+      const ends =
+        (kind === "s" && stream.sessionId === id) ||
+        (kind === "k" && stream.tokenId === id) ||
+        (kind === "u" && stream.userId === id && stream.sessionId !== null && stream.sessionId !== except) ||
+        (kind === "U" && stream.userId === id);
+      if (ends) this.close(stream, "signed out");
+    }
+  }
+
+  private onPresence(rest: string): void {
+    let report: { resource: string; streamId: string; userId: string; name: string; state: PresenceState | "left" };
+    try {
+      report = JSON.parse(rest);
+    } catch {
+      return;
+    }
+    if (typeof report?.resource !== "string" || typeof report.streamId !== "string") return;
+    const before = viewerSignature(this.viewersOf(report.resource));
+    let entries = this.presence.get(report.resource);
+    if (report.state === "left") entries?.delete(report.streamId);
+    else {
+      if (!entries) {
+        entries = new Map();
+        this.presence.set(report.resource, entries);
+      }
+      const now = Date.now();
+      const existing = entries.get(report.streamId);
+      entries.set(report.streamId, {
+        userId: report.userId,
+        name: report.name,
+        state: report.state,
+        since: existing?.since ?? now,
+        expiresAt: now + PRESENCE_TTL_MS,
+      });
+    }
+    if (entries?.size === 0) this.presence.delete(report.resource);
+    this.announceIfChanged(report.resource, before);
+  }
+
+  private announceIfChanged(resource: string, before: string): void {
+    const viewers = this.viewersOf(resource);
+    if (viewerSignature(viewers) === before) return;
+    const event: LivePresenceEvent = { resource, viewers };
+    this.sendAll("presence", event);
+  }
+
+  /** Viewers whose reports stopped (a closed laptop) leave after PRESENCE_TTL_MS. */
+  private sweepPresence(): void {
+    const now = Date.now();
+    for (const [resource, entries] of [...this.presence]) {
+      if (![...entries.values()].some((entry) => entry.expiresAt <= now)) continue;
+      const before = viewerSignature(this.viewersOf(resource, { includeExpired: true }));
+      for (const [streamId, entry] of entries) if (entry.expiresAt <= now) entries.delete(streamId);
+      if (entries.size === 0) this.presence.delete(resource);
+      this.announceIfChanged(resource, before);
+    }
+  }
+
+  /** Sessions that expired or went idle, tokens that expired: their streams close. */
+  private async revalidate(): Promise<void> {
+    const streams = [...this.streams.values()];
+    const sessionIds = [...new Set(streams.flatMap((stream) => (stream.sessionId ? [stream.sessionId] : [])))];
+    const tokenIds = [...new Set(streams.flatMap((stream) => (stream.tokenId ? [stream.tokenId] : [])))];
+    try {
+      const [sessions, tokens] = await Promise.all([
+        liveSessionIds(this.deps.database.db, this.deps.clock, sessionIds),
+        liveTokenIds(this.deps.database.db, this.deps.clock.now(), tokenIds),
+      ]);
+      for (const stream of streams) {
+        const valid = stream.sessionId
+          ? sessions.has(stream.sessionId)
+          : stream.tokenId
+            ? tokens.has(stream.tokenId)
+            : false;
+        if (!valid) this.close(stream, "the session or token is no longer valid");
+      }
+    } catch (error) {
+      this.deps.log.warn({ err: error }, "live stream: re-checking the streams' sessions failed; next time");
+    }
+  }
+}
+
+/** Who is there in which state: a presence event goes out only when this changes. */
+function viewerSignature(viewers: PresenceViewer[]): string {
+  return viewers.map(({ userId, state }) => `${userId}=${state}`).join(",");
+}

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { ZLivePresenceEvent, ZPresenceQuery, ZPresenceReport } from "../../shared/live.js";
+import { ZProblem } from "../../shared/problem.js";
+import { currentUser } from "../auth/guard.js";
+import type { App } from "../deps.js";
+import { LiveHub } from "./live.hub.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** This instance's live streams (docs/live.md). */
+    liveHub: LiveHub;
+  }
+}
+
+const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 422: ZProblem };
+
+/**
+ * This instance's hub (docs/live.md): started when the app is ready; before the server closes it
+ * ends every stream (an open stream would hold the close up), and their clients reconnect (to
+ * another instance) and resume from their Last-Event-ID. Decorates the root app, like the
+ * dispatchers, so the app's other parts (and the benchmarks) can read it.
+ */
+export function registerLiveHub(app: App): void {
+  const hub = new LiveHub({
+    database: app.deps.database,
+    clock: app.deps.clock,
+    log: app.log,
+    heartbeatMs: Math.round(app.deps.config.LIVE_HEARTBEAT_SECONDS * 1000),
+  });
+  app.decorate("liveHub", hub);
+  app.addHook("onReady", async () => {
+    await hub.start();
+  });
+  app.addHook("preClose", async () => {
+    await hub.stop();
+  });
+}
+
+/** The live event stream and presence. */
+export async function liveRoutes(app: App) {
+  const hub = app.liveHub;
+
+  app.get(
+    "/api/events",
+    {
+      schema: {
+        tags: ["Live"],
+        summary: "The live event stream (Server-Sent Events): what changed, as it commits; resumes with Last-Event-ID",
+        description:
+          "`text/event-stream`. Events: `ready`, `ticket`, `incident`, `customer`, `sms`, `notification`, `presence` " +
+          "(schemas in docs/live.md). Each timeline event is followed by its `id:` (the stream's cursor); reconnecting " +
+          "with it as `Last-Event-ID` replays what was missed. Heartbeats are comment lines. The stream closes when its " +
+          "session ends or its token is revoked.",
+        headers: z.object({
+          "last-event-id": z.string().max(200).optional().describe("The last `id:` received, to resume after it"),
+        }),
+        response: {
+          200: z.string().describe("text/event-stream"),
+          ...problems,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      // The stream outlives the request cycle: written to the socket directly, never compressed
+      // (each event must leave at once), with the security headers the hooks already set.
+      reply.hijack();
+      const response = reply.raw;
+      response.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+        // nginx and similar proxies would otherwise buffer the stream.
+        "x-accel-buffering": "no",
+      });
+      response.flushHeaders();
+      request.raw.socket.setNoDelay(true);
+      request.raw.socket.setKeepAlive(true);
+      await hub.open(
+        {
+          userId: user.id,
+          userName: user.name,
+          sessionId: request.session?.id ?? null,
+          tokenId: request.apiToken?.id ?? null,
+          response,
+        },
+        request.headers["last-event-id"],
+      );
+    },
+  );
+
+  app.post(
+    "/api/presence",
+    {
+      schema: {
+        tags: ["Live"],
+        summary: "Report that you are viewing or editing a ticket or customer (every 20 s), or that you left",
+        body: ZPresenceReport,
+        response: { 204: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      await hub.reportPresence({ ...request.body, userId: user.id, name: user.name });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/presence",
+    {
+      schema: {
+        tags: ["Live"],
+        summary: "Who is viewing or editing a ticket or customer now",
+        querystring: ZPresenceQuery,
+        response: { 200: ZLivePresenceEvent, ...problems },
+      },
+    },
+    async (request) => ({ resource: request.query.resource, viewers: hub.viewersOf(request.query.resource) }),
+  );
+}
