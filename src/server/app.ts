@@ -23,6 +23,7 @@ import { incidentSuggestionsRoutes } from "./incidents/incidents.suggestions.rou
 import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
 import { integrationsRoutes } from "./integrations/integrations.routes.js";
 import { liveRoutes, registerLiveHub } from "./live/live.routes.js";
+import { notificationsRoutes } from "./notifications/notifications.routes.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
 import { sitesRoutes } from "./sites/sites.routes.js";
 import { registerSmsDispatcher } from "./sms/sms.dispatcher.js";
@@ -195,6 +196,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(integrationsRoutes);
   await app.register(incidentMessagesRoutes);
   await app.register(incidentLookupRoutes);
+  await app.register(notificationsRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);
   // The live event stream: one hub per instance, fed by NOTIFY from every instance.

@@ -6,6 +6,8 @@ import type { DatabaseHandle } from "./db/client.js";
 import { embeddedStatisticsJob, type MaintenanceJob } from "./db/maintenance.js";
 import { purgeOldIdempotencyKeys } from "./http/idempotency.js";
 import { activateDueIncidents } from "./incidents/incidents.service.js";
+import { NOTIFICATION_RETENTION_DAYS, purgeOldNotifications } from "./notifications/notifications.service.js";
+import { notifySlaTargets } from "./notifications/notifications.sla.js";
 import { sendDueVisitReminders } from "./visits/visits.reminders.js";
 import { purgeOldWebhookDeliveries } from "./webhooks/webhooks.service.js";
 
@@ -25,6 +27,14 @@ export const INCIDENT_ACTIVATION_INTERVAL_MS = 30 * 1000;
  * VISIT_REMINDER_HOUR (or after quiet hours end, or after a late booking).
  */
 export const VISIT_REMINDER_INTERVAL_MS = 60 * 1000;
+
+/**
+ * How often the assignees of tickets whose first-response or resolution target is near (30
+ * minutes) or past are told (docs/notifications.md): at most this late.
+ */
+export const SLA_NOTIFICATION_INTERVAL_MS = 60 * 1000;
+/** How often notifications past NOTIFICATION_RETENTION_DAYS are deleted. */
+export const NOTIFICATION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** The app's housekeeping, each job from the feature that owns its table; main.ts schedules them. */
 export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; config: Config }): MaintenanceJob[] {
@@ -76,6 +86,26 @@ export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; 
       run: async () => {
         const reminded = await sendDueVisitReminders(serviceContext(deps));
         return reminded > 0 ? `${reminded} visit reminders queued (or skipped with the reason)` : undefined;
+      },
+    },
+    {
+      name: "SLA notifications",
+      firstAfterMs: 15_000,
+      everyMs: SLA_NOTIFICATION_INTERVAL_MS,
+      run: async () => {
+        const told = await notifySlaTargets(serviceContext(deps));
+        return told > 0 ? `${told} SLA notifications (due soon or overdue) written` : undefined;
+      },
+    },
+    {
+      name: "old notifications",
+      firstAfterMs: 75_000,
+      everyMs: NOTIFICATION_PURGE_INTERVAL_MS,
+      run: async () => {
+        const purged = await purgeOldNotifications(deps.database.db, deps.clock.now());
+        return purged > 0
+          ? `${purged} notifications older than ${NOTIFICATION_RETENTION_DAYS} days deleted`
+          : undefined;
       },
     },
   ];

@@ -162,6 +162,11 @@ export const OPENAPI_TAGS = [
     name: "incidents",
     description: "Outages and planned maintenance on network sites: who they affect, linked tickets, messages.",
   },
+  {
+    name: "notifications",
+    description:
+      "Your bell: what you were told (assignments, replies, SLA targets, mentions, incidents, visits) and how.",
+  },
   { name: "status page", description: "The public status page: incidents without customer data." },
   {
     name: "integrations",

@@ -22,6 +22,7 @@ import type { Executor } from "../db/client.js";
 import { incidentSites, incidents, networkSites, servicePlans, tickets, users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
+import { notifyIncidentOpened } from "../notifications/notifications.service.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { countAffectedCustomers } from "./incidents.affected.js";
 import { incidentChangesSince, recordIncidentEvents } from "./incidents.events.js";
@@ -220,7 +221,10 @@ async function emitIncidentWebhook(ctx: ServiceContext, type: WebhookEventType, 
   await recordWebhookEvent(ctx, type, data);
 }
 
-/** Opens an incident: the row, its sites, the first timeline entry, incident.created and the audit row. */
+/**
+ * Opens an incident: the row, its sites, the first timeline entry, incident.created, every
+ * colleague's notification and the audit row.
+ */
 export async function createIncident(
   ctx: ServiceContext,
   actor: Actor,
@@ -274,6 +278,7 @@ export async function createIncident(
       },
     ]);
     await emitIncidentWebhook(txCtx, "incident.created", toIncident(row, input.siteIds));
+    await notifyIncidentOpened(txCtx, actor, row);
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,

@@ -6,6 +6,7 @@ import type {
   LiveTicketEvent,
 } from "../../shared/live.js";
 import { type Executor, queryRows } from "../db/client.js";
+import { notificationLiveSource } from "../notifications/notifications.live.js";
 import type { LiveSource } from "./live.publish.js";
 
 /** One event read from a timeline table, ready to send. */
@@ -182,17 +183,11 @@ async function maxIdOf(db: Executor, table: string): Promise<number> {
   return Number(row?.max ?? 0);
 }
 
-/** Filled by the notifications feature (notifications.live.ts). */
-const notificationsPending: LiveSourceReader = {
-  read: async () => [],
-  maxId: async () => 0,
-};
-
 export const LIVE_READERS: Record<LiveSource, LiveSourceReader> = {
   te: ticketEvents,
   ie: incidentEvents,
   al: customerChanges,
-  nt: notificationsPending,
+  nt: notificationLiveSource,
 };
 
 export type { LiveNotificationEvent };

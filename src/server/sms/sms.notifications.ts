@@ -54,6 +54,39 @@ export async function queueTicketAssignedSms(ctx: ServiceContext, _actor: Actor,
   });
 }
 
+/** Two GSM-7 segments. */
+const MENTION_SMS_LENGTH = 306;
+
+/**
+ * To a technician who chose SMS for mentions (docs/notifications.md): who mentioned them on which
+ * ticket, and the start of the note. Staff talking to staff: a fixed text, not a template, cut
+ * to two SMS at most (the rest is on the ticket).
+ */
+export async function queueTicketMentionSms(
+  ctx: ServiceContext,
+  input: {
+    ticket: { id: string; number: string; customerId: string | null };
+    technician: { id: string; phone: string | null };
+    authorName: string;
+    note: string;
+  },
+): Promise<SmsLogRow> {
+  const start = `${input.authorName} mentioned you on ${input.ticket.number}: `;
+  const room = MENTION_SMS_LENGTH - start.length;
+  const note = input.note.replace(/\s+/g, " ").trim();
+  const body = start + (note.length > room ? `${note.slice(0, room - 1)}…` : note);
+  const recipient = checkNumber(input.technician.phone, "Technician", ctx.config);
+  return writeOutboundSms(ctx, {
+    purpose: "ticket_mention",
+    body,
+    to: recipient.number ?? input.technician.phone,
+    ticketId: input.ticket.id,
+    customerId: input.ticket.customerId,
+    userId: input.technician.id,
+    skipReason: recipient.ok ? notConfiguredReason(ctx.config) : recipient.reason,
+  });
+}
+
 /** A staff member's own text to the ticket's customer (placeholders allowed). */
 export async function queueManualSms(
   ctx: ServiceContext,

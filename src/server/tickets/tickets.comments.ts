@@ -8,6 +8,7 @@ import type { Executor } from "../db/client.js";
 import { customers, ticketComments, ticketEvents, tickets, users } from "../db/schema/index.js";
 import { fieldError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
+import { notifyMentions, notifySmsReply } from "../notifications/notifications.service.js";
 import { queueTicketReplySms, type TicketForSms } from "../sms/sms.notifications.js";
 import { listTicketSms } from "../sms/sms.service.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
@@ -102,6 +103,9 @@ export async function addComment(
             at: now,
           },
     );
+    // The assignee hears of a customer's text; colleagues named in an internal note, of the note.
+    if (origin) await notifySmsReply(txCtx, { ticket, from: origin.from, body: row.body });
+    else if (input.visibility === "internal") await notifyMentions(txCtx, actor, { ticket, body: row.body });
     const firstResponse = input.visibility === "public" && !ticket.firstResponseAt && actor.id !== null && !origin;
     await tx
       .update(tickets)

@@ -9,12 +9,8 @@ import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { customers, servicePlans, ticketEvents, tickets, users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
-import {
-  queueTicketAssignedSms,
-  queueTicketCreatedSms,
-  queueTicketStatusSms,
-  type TicketForSms,
-} from "../sms/sms.notifications.js";
+import { notifyTicketAssigned } from "../notifications/notifications.service.js";
+import { queueTicketCreatedSms, queueTicketStatusSms, type TicketForSms } from "../sms/sms.notifications.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { recordTicketEvents, type TicketEvent } from "./tickets.events.js";
 import { initialSla, readSlaPolicy, slaChange } from "./tickets.sla.js";
@@ -337,7 +333,7 @@ export async function applyTicketChange(
     if (!customer && row.customerId) customer = await findSmsCustomer(tx, row.customerId);
     if (!assignee && row.assigneeId && statusChanged) assignee = (await findAssignee(tx, row.assigneeId)) ?? null;
     const ticket = ticketForSms(row, customer ?? null, assignee);
-    if (assigneeChanged && assignee) await queueTicketAssignedSms(ctx, actor, ticket);
+    if (assigneeChanged && assignee) await notifyTicketAssigned(ctx, actor, { ticket, priority: row.priority });
     if (statusChanged && !options.statusSmsCoveredBy) await queueTicketStatusSms(ctx, actor, ticket);
   }
   return row;
@@ -392,8 +388,8 @@ export interface TicketOrigin {
 
 /**
  * Opens a ticket in the caller's transaction (or its own): the row, its SLA due time, its
- * timeline, the customer's and the assignee's SMS and the audit row. Every ticket comes through
- * here, whether a person, an inbound SMS or another feature opens it.
+ * timeline, the customer's and the assignee's SMS, the assignee's notification and the audit row.
+ * Every ticket comes through here, whether a person, an inbound SMS or another feature opens it.
  */
 export async function createTicket(
   ctx: ServiceContext,
@@ -480,7 +476,7 @@ export async function createTicket(
     }
     const ticket = ticketForSms(row, customer, assignee);
     await queueTicketCreatedSms(txCtx, actor, ticket);
-    if (assignee) await queueTicketAssignedSms(txCtx, actor, ticket);
+    if (assignee) await notifyTicketAssigned(txCtx, actor, { ticket, priority });
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZMentionableList, ZMentionableQuery } from "../../shared/notifications.js";
 import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserDetail, ZUserList } from "../../shared/users.js";
@@ -8,6 +9,7 @@ import { inTransaction, serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
 import { countOpenTicketsAssignedTo, reassignOpenTickets } from "../tickets/tickets.reassign.js";
+import { listMentionableStaff } from "./users.mentionable.js";
 import { createUser, findUserById, listUsers, toUser, updateProfile, updateUser } from "./users.service.js";
 
 const ZUserId = z.object({ id: z.uuid("id must be a user id (UUID)") });
@@ -28,6 +30,20 @@ export async function usersRoutes(app: App) {
       },
     },
     async (request) => listUsers(database.db, request.query),
+  );
+
+  app.get(
+    "/api/users/mentionable",
+    {
+      schema: {
+        tags: ["users"],
+        operationId: "listMentionableStaff",
+        summary: "Active staff an internal note can @mention: name or handle (email before the @) matching q",
+        querystring: ZMentionableQuery,
+        response: { 200: ZMentionableList, ...problems },
+      },
+    },
+    async (request) => listMentionableStaff(database.db, request.query),
   );
 
   app.post(

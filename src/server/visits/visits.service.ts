@@ -28,6 +28,7 @@ import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import { findCustomerRow, updateCustomer } from "../customers/customers.service.js";
 import { type Executor, queryRows } from "../db/client.js";
 import { AppError, fieldError, forbidden, notFound } from "../http/errors.js";
+import { notifyVisitMoved } from "../notifications/notifications.service.js";
 import { customerSmsBlock } from "../sms/sms.notifications.js";
 import { writeOutboundSms } from "../sms/sms.outbox.js";
 import { renderPurposeTemplate } from "../sms/sms.templates.js";
@@ -434,6 +435,10 @@ export async function updateVisit(
     });
     await emit(tx, "visit.updated", { ...toVisit(await lockVisit(tx.db, id)), changes });
     await audit(tx, actor, "visit.update", id, { changes });
+    // The technician it was with and the one it is with now hear of a new time or a new hand.
+    const when = `${visitDayWords(startsAt, now, ctx.config.TIME_ZONE)} ${visitWindowWords(startsAt, endsAt, ctx.config.TIME_ZONE)}`;
+    if (moved || changes.technicianId)
+      await notifyVisitMoved(tx, actor, { visit, fromTechnicianId: existing.technician_id, when });
     return visit;
   });
 }

@@ -88,9 +88,7 @@ export const tickets = pgTable(
     // still waiting for their first answer whose first-response target is near or just past.
     index("tickets_first_response_due_idx")
       .on(t.firstResponseDueAt)
-      .where(
-        sql`${t.firstResponseAt} is null and ${t.status} in ('open', 'in_progress', 'waiting_on_customer')`,
-      ),
+      .where(sql`${t.firstResponseAt} is null and ${t.status} in ('open', 'in_progress', 'waiting_on_customer')`),
     // Unfiltered lists sorted by created (the API default) and by last update.
     index("tickets_created_at_idx").on(t.createdAt, t.id),
     index("tickets_updated_at_idx").on(t.updatedAt, t.id),
