@@ -42,6 +42,8 @@ export interface RequestOptions {
    * repeat with the first answer instead of creating the record twice.
    */
   idempotencyKey?: string;
+  /** Sent even as the page closes (a presence report's "left"): the browser finishes it on its own. */
+  keepalive?: boolean;
 }
 
 const actionKeys = new WeakMap<object, string>();
@@ -110,6 +112,7 @@ async function send<T>(path: string, options: RequestOptions): Promise<T> {
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: "same-origin",
       signal: options.signal,
+      keepalive: options.keepalive,
     });
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;

@@ -1,6 +1,7 @@
 import { type ComponentType, lazy, Suspense } from "react";
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
 import { SIGNED_OUT_PAGES, type WebPage, webPageFor } from "../../shared/web-pages.js";
+import { LiveProvider } from "../live/live-provider.js";
 import { SessionProvider, useSessionQuery } from "./auth.js";
 import { AppLayout } from "./layout.js";
 import { ErrorPage, NotFoundPage, PageLoader } from "./pages.js";
@@ -72,11 +73,14 @@ function RequireSession() {
   }
   return (
     <SessionProvider session={session.data}>
-      <AppLayout>
-        <Suspense fallback={<PageLoader />}>
-          <Outlet />
-        </Suspense>
-      </AppLayout>
+      {/* The tab's live event stream: opened once signed in, closed on sign-out (docs/live.md). */}
+      <LiveProvider>
+        <AppLayout>
+          <Suspense fallback={<PageLoader />}>
+            <Outlet />
+          </Suspense>
+        </AppLayout>
+      </LiveProvider>
     </SessionProvider>
   );
 }
