@@ -10,6 +10,7 @@ import type {
   UpdateCustomer,
 } from "../../shared/customers.js";
 import { api, buildQuery, idempotencyKeyFor } from "../app/api.js";
+import { LIVE_HELD } from "../live/api.js";
 
 export const customersKey = ["customers"] as const;
 
@@ -23,10 +24,19 @@ export interface CustomerListFilter {
   sort?: string;
 }
 
-/** The customer list: filtered, sorted, one page of `limit` per cursor. */
-export function useCustomers(filter: CustomerListFilter, cursor: string | undefined, limit = 25) {
+/**
+ * The customer list: filtered, sorted, one page of `limit` per cursor. `held`: others' changes do
+ * not refetch it (the page offers them in a pill instead, src/web/live/list-news.tsx).
+ */
+export function useCustomers(
+  filter: CustomerListFilter,
+  cursor: string | undefined,
+  limit = 25,
+  options: { held?: boolean } = {},
+) {
   return useQuery({
     queryKey: [...customersKey, "list", filter, cursor, limit],
+    meta: options.held ? LIVE_HELD : undefined,
     queryFn: ({ signal }) => api<CustomerList>("/api/customers", { query: { ...filter, cursor, limit }, signal }),
     placeholderData: keepPreviousData,
   });

@@ -3,7 +3,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconDownload, IconPlus, IconSearch, IconUpload } from "@tabler/icons-react";
 import { DataTable, type DataTableSortStatus } from "mantine-datatable";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { Customer } from "../../shared/customers.js";
 import { CONNECTION_TYPE_LABELS, CUSTOMER_STATUS_LABELS, optionsOf } from "../../shared/labels.js";
@@ -12,6 +12,7 @@ import { useIsOffice } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { PhoneText } from "../app/phone.js";
+import { ListNewsPill, useCustomerListNews } from "../live/list-news.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { type CustomerListFilter, customersExportUrl, useCustomers } from "./api.js";
@@ -53,7 +54,10 @@ export default function CustomersPage() {
     setCursors([undefined]);
   }
   const cursor = cursors.at(-1);
-  const list = useCustomers(filter, cursor, PAGE_SIZE);
+  // Held: others' changes wait in the news pill, so rows never move under the pointer.
+  const list = useCustomers(filter, cursor, PAGE_SIZE, { held: true });
+  const shownIds = useMemo(() => new Set((list.data?.items ?? []).map((customer) => customer.id)), [list.data]);
+  const news = useCustomerListNews(shownIds, list.dataUpdatedAt);
   usePageTitle("Customers");
 
   // Enter in the search opens the first hit: at once when the list already shows this search's
@@ -85,7 +89,10 @@ export default function CustomersPage() {
   return (
     <Stack>
       <Group justify="space-between" wrap="wrap">
-        <PageHeading>Customers</PageHeading>
+        <Group gap="sm" wrap="nowrap">
+          <PageHeading>Customers</PageHeading>
+          <ListNewsPill news={news} onShow={() => list.refetch()} />
+        </Group>
         <Group gap="xs">
           <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
             New customer

@@ -15,6 +15,8 @@ import type {
   UpdateTicket,
 } from "../../shared/tickets.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
+import { LIVE_HELD } from "../live/api.js";
+import { useLiveStatus } from "../live/live-provider.js";
 
 export const ticketsKey = ["tickets"] as const;
 
@@ -46,10 +48,14 @@ function queryOf(filters: TicketFilters) {
   };
 }
 
-/** The queue, page by page (keyset cursors): "Load more" fetches the next page. */
-export function useTicketQueue(filters: TicketFilters, limit = 50) {
+/**
+ * The queue, page by page (keyset cursors): "Load more" fetches the next page. `held`: others'
+ * changes do not refetch it (the queue offers them in a pill instead, src/web/live/list-news.tsx).
+ */
+export function useTicketQueue(filters: TicketFilters, limit = 50, options: { held?: boolean } = {}) {
   return useInfiniteQuery({
     queryKey: [...ticketsKey, "list", filters, limit],
+    meta: options.held ? LIVE_HELD : undefined,
     queryFn: ({ pageParam, signal }) =>
       api<TicketList>("/api/tickets", { query: { ...queryOf(filters), limit, cursor: pageParam }, signal }),
     initialPageParam: undefined as string | undefined,
@@ -71,12 +77,14 @@ const smsInFlight = (entry: TimelineEntry) =>
     : entry.kind === "sms_queued";
 
 export function useTimeline(id: string) {
+  const live = useLiveStatus();
   return useQuery({
     queryKey: [...ticketsKey, "timeline", id],
     queryFn: () => api<{ items: TimelineEntry[] }>(`/api/tickets/${id}/timeline`),
     select: (data) => data.items,
-    // An SMS on its way (queued, sending) changes state in the background: look again until it settles.
-    refetchInterval: (query) => (query.state.data?.items.some(smsInFlight) ? 5_000 : false),
+    // An SMS on its way (queued, sending) changes state in the background: the live stream says
+    // when; without it, look again until it settles.
+    refetchInterval: (query) => (!live.connected && query.state.data?.items.some(smsInFlight) ? 5_000 : false),
   });
 }
 

@@ -30,6 +30,7 @@ import { DateTime } from "../app/date-time.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { IncidentFilterChip } from "../incidents/incident-filter-chip.js";
 import { OutageSuggestions } from "../incidents/outage-suggestion.js";
+import { ListNewsPill, useTicketListNews } from "../live/list-news.js";
 import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
 import { AssignToMeRowAction } from "./assign-to-me.js";
@@ -209,8 +210,11 @@ export default function TicketsPage() {
     [params, user.role],
   );
 
-  const queue = useTicketQueue(filters);
+  // Held: others' changes wait in the news pill, so rows never move under the pointer.
+  const queue = useTicketQueue(filters, 50, { held: true });
   const records = useMemo(() => queue.data?.pages.flatMap((page) => page.items) ?? [], [queue.data]);
+  const shownIds = useMemo(() => new Set(records.map((ticket) => ticket.id)), [records]);
+  const news = useTicketListNews(shownIds, queue.dataUpdatedAt);
   const first = queue.data?.pages[0];
   const staff = useStaff({ active: true });
   const countText =
@@ -346,9 +350,13 @@ export default function TicketsPage() {
         </Alert>
       )}
 
-      <Text size="sm" c="dimmed" aria-live="polite">
-        {queue.isPending ? "Loading tickets…" : countText}
-      </Text>
+      {/* As tall as the news pill, so the pill's arrival moves no row. */}
+      <Group gap="sm" mih={26} wrap="wrap">
+        <Text size="sm" c="dimmed" aria-live="polite">
+          {queue.isPending ? "Loading tickets…" : countText}
+        </Text>
+        <ListNewsPill news={news} onShow={() => queue.refetch()} />
+      </Group>
 
       {isPhone ? (
         <Stack gap="sm">
