@@ -13,7 +13,7 @@ import {
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { CustomerConflict } from "../../shared/conflict.js";
 import {
   type CreateCustomer,
@@ -32,10 +32,13 @@ import {
   SITE_KIND_LABELS,
 } from "../../shared/labels.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { validateWith, withNumberInputs } from "../app/forms.js";
-import { type PendingMerge, saveWithMerge, undecided } from "../app/merge.js";
+import { changedFields, mergeEdits, type PendingMerge, saveWithMerge, undecided } from "../app/merge.js";
 import { MergeConflict } from "../app/merge-conflict.js";
+import { useLiveEvent } from "../live/live-provider.js";
+import { listInWords, SavedWhileEditingNotice } from "../live/saved-while-editing.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { customersKey, useCreateCustomer, useUpdateCustomer } from "./api.js";
@@ -107,19 +110,27 @@ interface Base {
   version: number;
 }
 
-/** Create or edit a customer, grouped the way staff think: contact, address, service, notes. */
+/**
+ * Create or edit a customer, grouped the way staff think: contact, address, service, notes.
+ * Editing, a colleague's save (the live stream refetches `customer`) moves the form onto their
+ * version at once, the person's edits kept, with a notice; a save that still meets a 409 merges.
+ */
 export function CustomerForm({
   customer,
   prefill,
   onSaved,
   onCancel,
+  onDirtyChange,
 }: {
   customer?: Customer;
   /** A new customer's fields known already (the caller's number, from a screen-pop). */
   prefill?: { phone?: string };
   onSaved: (saved: CustomerWithWarnings) => void;
   onCancel: () => void;
+  /** Whether an edit has unsaved changes (the page reports "editing" to colleagues meanwhile). */
+  onDirtyChange?: (dirty: boolean) => void;
 }) {
+  const { user } = useSession();
   const queryClient = useQueryClient();
   const create = useCreateCustomer();
   const update = useUpdateCustomer();
@@ -136,6 +147,47 @@ export function CustomerForm({
   const [pending, setPending] = useState<PendingMerge<Values> | null>(null);
   const [showUndecided, setShowUndecided] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  /** Who saved the customer since the form opened; the fields they changed, those taken from them. */
+  const [othersNames, setOthersNames] = useState<string[]>([]);
+  const [liveMerge, setLiveMerge] = useState<{ changed: string[]; kept: string[]; collisions: string[] } | null>(null);
+  const dirty = customer !== undefined && changedFields(base.values, form.values).length > 0;
+
+  useEffect(() => {
+    onDirtyChange?.(dirty);
+  }, [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
+
+  useLiveEvent("customer", (event) => {
+    if (!customer || event.customerId !== customer.id || !event.actor || event.actor.id === user.id) return;
+    const name = event.actor.name;
+    setOthersNames((names) => (names.includes(name) ? names : [...names, name]));
+  });
+
+  // A newer version of the customer reached the page: the form moves onto it, unless a field the
+  // person changed was changed there too (the save's 409 then asks which to keep).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form object is new each render; its values are read, not watched
+  useEffect(() => {
+    if (!customer || saving || pending || customer.version <= base.version) return;
+    const fresh = initialValues(customer);
+    const merge = mergeEdits(base.values, fresh, form.getValues());
+    const changed = changedFields(base.values, fresh);
+    if (merge.collisions.length > 0) {
+      setLiveMerge((seen) => ({
+        changed: [...new Set([...(seen?.changed ?? []), ...changed])],
+        kept: seen?.kept ?? [],
+        collisions: merge.collisions,
+      }));
+      return;
+    }
+    form.setValues(merge.merged);
+    setBase({ values: fresh, version: customer.version });
+    setLiveMerge((seen) => ({
+      changed: [...new Set([...(seen?.changed ?? []), ...changed])],
+      kept: [...new Set([...(seen?.kept ?? []), ...merge.theirsOnly])],
+      collisions: [],
+    }));
+  }, [customer, saving, pending, base]);
 
   const showFieldErrors = (error: unknown) => {
     if (error instanceof ApiError && error.problem.errors?.length) {
@@ -154,6 +206,7 @@ export function CustomerForm({
    */
   const saveEdit = async (id: string, values: Values) => {
     const result: { saved?: CustomerWithWarnings } = {};
+    setSaving(true);
     try {
       const outcome = await saveWithMerge(
         async (fields: Partial<Values>, version) => {
@@ -184,7 +237,13 @@ export function CustomerForm({
         onCancel();
         return;
       }
-      const kept = [...new Set([...(pending?.merge.theirsOnly ?? []), ...outcome.theirsKept])];
+      const kept = [
+        ...new Set([
+          ...((liveMerge?.kept ?? []) as (keyof Values)[]),
+          ...(pending?.merge.theirsOnly ?? []),
+          ...outcome.theirsKept,
+        ]),
+      ];
       if (kept.length > 0) {
         notifications.show({
           color: "blue",
@@ -194,6 +253,8 @@ export function CustomerForm({
       onSaved(result.saved);
     } catch (error) {
       showFieldErrors(error);
+    } finally {
+      setSaving(false);
     }
   };
 
@@ -238,6 +299,18 @@ export function CustomerForm({
   return (
     <form onSubmit={submit} noValidate ref={formRef}>
       <Stack>
+        {othersNames.length > 0 && liveMerge && !pending && (
+          <SavedWhileEditingNotice
+            changes={`${listInWords(othersNames)} changed ${
+              liveMerge.changed.length > 0
+                ? listInWords(liveMerge.changed.map((field) => FIELD_LABELS[field as keyof Values] ?? field))
+                : "this customer"
+            }`}
+            collisions={liveMerge.collisions.map((field) => FIELD_LABELS[field as keyof Values] ?? field)}
+            editing={dirty}
+            onClose={() => setOthersNames([])}
+          />
+        )}
         {pending && (
           <MergeConflict
             pending={pending}

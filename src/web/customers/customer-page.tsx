@@ -39,6 +39,7 @@ import { isNotFound, isRecordId, NotFoundPage } from "../app/pages.js";
 import { formatPhone, PhoneWithCopy } from "../app/phone.js";
 import type { CallState } from "../call/call-page.js";
 import { CustomerIncidentBanners } from "../incidents/incident-badges.js";
+import { PresenceLine, usePresence } from "../live/presence.js";
 import { useServicePlans } from "../plans/api.js";
 import { useSites } from "../sites/api.js";
 import { SmsHistory } from "../sms/sms-history.js";
@@ -242,6 +243,9 @@ function CustomerView({ id }: { id: string }) {
   const archive = useArchiveCustomer();
   const restore = useRestoreCustomer();
   const [editing, setEditing] = useState(false);
+  // Unsaved edits in the form: colleagues see "editing" meanwhile.
+  const [formDirty, setFormDirty] = useState(false);
+  const viewers = usePresence(customer.data ? `customer:${customer.data.id}` : null, formDirty ? "editing" : "viewing");
   usePageTitle(customer.data?.name);
   const call = useLocation().state as CallState | null;
 
@@ -320,6 +324,7 @@ function CustomerView({ id }: { id: string }) {
               </Badge>
             )}
           </Group>
+          <PresenceLine viewers={viewers} />
         </div>
         <Group gap="xs">
           {!c.archivedAt && (
@@ -457,6 +462,7 @@ function CustomerView({ id }: { id: string }) {
         {editing && (
           <CustomerForm
             customer={c}
+            onDirtyChange={setFormDirty}
             onCancel={() => setEditing(false)}
             onSaved={(saved) => {
               setEditing(false);

@@ -1,7 +1,7 @@
 import { Button, Checkbox, Group, SegmentedControl, Stack, Text, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { CommentVisibility } from "../../shared/enums.js";
 import { DEFAULT_TEMPLATES, firstNameOf, renderTemplate, SAMPLE_TEMPLATE_VALUES } from "../../shared/sms.js";
 import { type TicketDetail, ZCreateComment } from "../../shared/tickets.js";
@@ -55,8 +55,17 @@ function useReplySmsChoice(ticket: TicketDetail, chosen: boolean | null): SmsCho
   };
 }
 
-/** The ticket page's comment box: an internal note, or a public reply that can also go out as SMS. */
-export function CommentBox({ ticket }: { ticket: TicketDetail }) {
+/**
+ * The ticket page's comment box: an internal note, or a public reply that can also go out as SMS.
+ * `onDraftChange`: whether a comment is being written (the page reports "editing" meanwhile).
+ */
+export function CommentBox({
+  ticket,
+  onDraftChange,
+}: {
+  ticket: TicketDetail;
+  onDraftChange?: (drafting: boolean) => void;
+}) {
   const add = useAddComment(ticket.id);
   const templates = useSmsTemplates();
   const [chosen, setChosen] = useState<boolean | null>(null);
@@ -65,6 +74,10 @@ export function CommentBox({ ticket }: { ticket: TicketDetail }) {
     validate: validateWith(ZCreateComment),
   });
   const sms = useReplySmsChoice(ticket, chosen);
+  const drafting = form.values.body.trim() !== "";
+  useEffect(() => {
+    onDraftChange?.(drafting);
+  }, [drafting, onDraftChange]);
   const isPublic = form.values.visibility === "public";
   const texting = isPublic && sms.checked;
   const template = templates.data?.find((t) => t.purpose === "ticket_reply")?.body ?? DEFAULT_TEMPLATES.ticket_reply;

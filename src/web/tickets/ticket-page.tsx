@@ -19,13 +19,15 @@ import {
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconArrowLeft } from "@tabler/icons-react";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import type { ConflictChange, TicketConflict } from "../../shared/conflict.js";
 import type { TicketCategory, TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS, TICKET_FIELD_WORDS } from "../../shared/labels.js";
+import type { LiveTicketEvent } from "../../shared/live.js";
 import { type TicketDetail, type UpdateTicket, ZUpdateTicket } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { formatRelative } from "../app/format.js";
@@ -34,6 +36,7 @@ import {
   changedFields,
   type FieldValues,
   mergedValues,
+  mergeEdits,
   type PendingMerge,
   pickFields,
   saveWithMerge,
@@ -45,6 +48,9 @@ import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { TicketAttachments } from "../attachments/ticket-attachments.js";
 import { TicketIncidentNotice } from "../incidents/incident-badges.js";
+import { useLiveEvent } from "../live/live-provider.js";
+import { PresenceLine, usePresence } from "../live/presence.js";
+import { SavedWhileEditingNotice, TICKET_SAVE_KINDS, ticketChangesInWords } from "../live/saved-while-editing.js";
 import { SendSmsButton } from "../sms/send-sms-button.js";
 import { TicketVisits } from "../visits/ticket-visits.js";
 import { useTicket, useTimeline, useUpdateTicket } from "./api.js";
@@ -232,21 +238,27 @@ const DETAILS_LABELS: Record<keyof DetailsValues, string> = {
 };
 
 /**
- * Edits the details, sending only the fields the person changed. When a colleague saved in the
- * meantime their changes merge in; only fields both changed wait for a choice, shown here in the
- * dialog, and the next save goes on the current version.
+ * Edits the details, sending only the fields the person changed. A colleague's save while the
+ * dialog is open (the live stream refetches the page's ticket) moves the form onto their version
+ * at once: their fields taken where the person changed nothing, the person's kept, and a notice
+ * says who changed what. A save that still meets a 409 merges the same way; only fields both
+ * changed wait for a choice, shown here in the dialog, and the next save goes on the current version.
  */
 function EditDetailsModal({
   ticket,
   opened,
   onClose,
   send,
+  onDirtyChange,
 }: {
   ticket: TicketDetail;
   opened: boolean;
   onClose: () => void;
   send: SendChange;
+  /** Whether the form has unsaved changes (the page reports "editing" to colleagues meanwhile). */
+  onDirtyChange: (dirty: boolean) => void;
 }) {
+  const { user } = useSession();
   const form = useForm({
     initialValues: detailsOf(ticket),
     validate: validateWith(ZTicketDetailsForm),
@@ -259,6 +271,39 @@ function EditDetailsModal({
   const [showUndecided, setShowUndecided] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  /**
+   * Others' saves since the dialog opened, for the notice (shown once their version reached the
+   * form: a save the dialog opened on already moves nothing); fields taken from them, for the saved message.
+   */
+  const [othersSaves, setOthersSaves] = useState<LiveTicketEvent[]>([]);
+  const [liveMerge, setLiveMerge] = useState<{ kept: string[]; collisions: string[] } | null>(null);
+  const dirty = changedFields(base.values, form.values).length > 0;
+
+  useEffect(() => {
+    onDirtyChange(dirty);
+  }, [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange(false), [onDirtyChange]);
+
+  useLiveEvent("ticket", (event) => {
+    if (event.ticketId !== ticket.id || event.actor?.id === user.id || !TICKET_SAVE_KINDS.has(event.kind)) return;
+    setOthersSaves((saves) => [...saves, event]);
+  });
+
+  // A newer version of the ticket reached the page: the form moves onto it, unless a field the
+  // person changed was changed there too (the save's 409 then asks which to keep).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the form object is new each render; its values are read, not watched
+  useEffect(() => {
+    if (saving || conflict || ticket.version <= base.version) return;
+    const fresh = detailsOf(ticket);
+    const merge = mergeEdits(base.values, fresh, form.getValues());
+    if (merge.collisions.length > 0) {
+      setLiveMerge((seen) => ({ kept: seen?.kept ?? [], collisions: merge.collisions }));
+      return;
+    }
+    form.setValues(merge.merged);
+    setBase({ values: fresh, version: ticket.version });
+    setLiveMerge((seen) => ({ kept: [...new Set([...(seen?.kept ?? []), ...merge.theirsOnly])], collisions: [] }));
+  }, [ticket, saving, conflict, base]);
 
   const submit = form.onSubmit(
     async (values) => {
@@ -272,7 +317,13 @@ function EditDetailsModal({
       try {
         const outcome = await saveMerged(send, base.values, base.version, values, detailsOf);
         if (outcome.saved) {
-          const kept = [...new Set([...(conflict?.pending.merge.theirsOnly ?? []), ...outcome.theirsKept])];
+          const kept = [
+            ...new Set([
+              ...(liveMerge?.kept ?? []),
+              ...(conflict?.pending.merge.theirsOnly ?? []),
+              ...outcome.theirsKept,
+            ]),
+          ];
           notifications.show({
             color: "green",
             message: kept.length ? `Ticket saved; the other change to ${fieldWords(kept)} was kept` : "Ticket saved",
@@ -303,6 +354,14 @@ function EditDetailsModal({
     <Modal opened={opened} onClose={onClose} title={`Edit ${ticket.number}`} size="lg">
       <form noValidate onSubmit={submit} ref={formRef}>
         <Stack>
+          {othersSaves.length > 0 && liveMerge && !conflict && (
+            <SavedWhileEditingNotice
+              changes={ticketChangesInWords(othersSaves)}
+              collisions={liveMerge.collisions.map((field) => TICKET_FIELD_WORDS[field] ?? field)}
+              editing={dirty}
+              onClose={() => setOthersSaves([])}
+            />
+          )}
           {conflict && (
             <MergeConflict
               pending={conflict.pending}
@@ -355,6 +414,13 @@ export default function TicketPage() {
   const [conflict, setConflict] = useState<ControlConflict | null>(null);
   const [savingConflict, setSavingConflict] = useState(false);
   const [editing, setEditing] = useState(false);
+  // Unsaved edits on the page: colleagues see "editing" meanwhile.
+  const [detailsDirty, setDetailsDirty] = useState(false);
+  const [commentDraft, setCommentDraft] = useState(false);
+  const viewers = usePresence(
+    ticket.data ? `ticket:${ticket.data.id}` : null,
+    detailsDirty || commentDraft ? "editing" : "viewing",
+  );
   usePageTitle(ticket.data ? `${ticket.data.number} ${ticket.data.subject}` : undefined);
 
   if (ticket.isPending) {
@@ -476,6 +542,7 @@ export default function TicketPage() {
             {CATEGORY_LABELS[current.category]} · opened <DateTime value={current.createdAt} />
             {current.createdBy ? ` by ${current.createdBy.name}` : ""}
           </Text>
+          <PresenceLine viewers={viewers} />
         </Stack>
         <Group gap="xs">
           <SendSmsButton ticketId={current.id} customer={current.customer} ticketNumber={current.number} />
@@ -625,7 +692,7 @@ export default function TicketPage() {
               )}
             </Paper>
             <Paper withBorder p="md">
-              <CommentBox ticket={current} />
+              <CommentBox ticket={current} onDraftChange={setCommentDraft} />
             </Paper>
           </Stack>
         </Grid.Col>
@@ -637,7 +704,15 @@ export default function TicketPage() {
         </Grid.Col>
       </Grid>
 
-      {editing && <EditDetailsModal ticket={current} opened={editing} onClose={() => setEditing(false)} send={send} />}
+      {editing && (
+        <EditDetailsModal
+          ticket={current}
+          opened={editing}
+          onClose={() => setEditing(false)}
+          send={send}
+          onDirtyChange={setDetailsDirty}
+        />
+      )}
     </Stack>
   );
 }
