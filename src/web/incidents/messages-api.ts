@@ -7,6 +7,7 @@ import type {
   IncidentMessagePreview,
 } from "../../shared/incident-messages.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
+import { useLiveStatus } from "../live/live-provider.js";
 import { incidentsKey } from "./api.js";
 
 const messagesKey = (incidentId: string) => [...incidentsKey, "messages", incidentId] as const;
@@ -26,19 +27,25 @@ export function useIncidentMessagePreview(incidentId: string, input: IncidentMes
   });
 }
 
-/** The incident's sends with their progress; polled every 2 s while one still has messages to send. */
 const RECEIPT_WINDOW_MS = 30 * 60_000;
 
+/**
+ * The incident's sends with their progress. The live stream's SMS hints name the incident as its
+ * messages go out and their receipts come in (src/web/live/live-invalidation.ts), so nothing is
+ * polled while it is up; while it is down, a slower poll stands in.
+ */
 export function useIncidentMessages(incidentId: string) {
+  const live = useLiveStatus();
   return useQuery({
     queryKey: messagesKey(incidentId),
     queryFn: () => api<IncidentMessageList>(`/api/incidents/${incidentId}/messages`),
     select: (list) => list.items,
-    // Every 2 s while a send is going out; then every 15 s for half an hour while delivery
-    // receipts still come in (sent → delivered or failed), so the bar settles without a reload.
+    // Without the stream: every 5 s while a send is going out; then every 15 s for half an hour
+    // while delivery receipts still come in (sent → delivered or failed), so the bar settles.
     refetchInterval: (query) => {
+      if (live.connected) return false;
       const items = query.state.data?.items ?? [];
-      if (items.some((message) => message.counts.queued > 0)) return 2_000;
+      if (items.some((message) => message.counts.queued > 0)) return 5_000;
       const settling = items.some(
         (message) => message.counts.sent > 0 && Date.now() - Date.parse(message.createdAt) < RECEIPT_WINDOW_MS,
       );

@@ -10,12 +10,14 @@ import type {
   TemplatePurpose,
 } from "../../shared/sms.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
+import { useLiveStatus } from "../live/live-provider.js";
 
 export const smsKey = ["sms"] as const;
 const templatesKey = ["sms-templates"] as const;
 
 /** The SMS log with filters, newest first; "Load more" fetches the next page. */
 export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refetchInterval?: number } = {}) {
+  const live = useLiveStatus();
   return useInfiniteQuery({
     queryKey: [...smsKey, "list", filters, options.limit],
     queryFn: ({ pageParam, signal }) =>
@@ -26,8 +28,9 @@ export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refet
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
-    // Statuses move in the background (dispatcher, delivery receipts).
-    refetchInterval: options.refetchInterval ?? 10_000,
+    // Statuses move in the background (dispatcher, delivery receipts): the live stream says when;
+    // without it, look again every 10 s.
+    refetchInterval: options.refetchInterval ?? (live.connected ? false : 10_000),
   });
 }
 
