@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { createTestApp, type TestApp } from "./app.js";
+import type { DatabaseKind } from "./databases.js";
 
 /** Chromium for the browser tests: CHROMIUM_PATH, else Debian's. */
 export function chromiumPath(): string | undefined {
@@ -50,12 +51,18 @@ export interface BrowserHarness {
   newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
 }
 
-/** Starts the app on a real port (PGlite) and a headless Chromium for the surrounding suite. */
-export function useBrowserApp(options: Parameters<typeof createTestApp>[1] = {}): () => BrowserHarness {
+/**
+ * Starts the app on a real port (PGlite, or the server database: `kind`) and a headless Chromium
+ * for the surrounding suite.
+ */
+export function useBrowserApp(
+  options: Parameters<typeof createTestApp>[1] = {},
+  kind: DatabaseKind = "pglite",
+): () => BrowserHarness {
   let harness: BrowserHarness | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    const testApp = await createTestApp("pglite", options);
+    const testApp = await createTestApp(kind, options);
     await testApp.app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = testApp.app.server.address() as AddressInfo;
     const browser = await chromium.launch({
