@@ -8,6 +8,7 @@ import { type Executor, queryRows } from "../../src/server/db/client.js";
 import { DEMO, type Session, signIn, type TestApp, testConfig } from "../support/app.js";
 import { ManualClock } from "../support/clock.js";
 import { createTestDatabase, type DatabaseKind } from "../support/databases.js";
+import { injectAnswer } from "../support/inject.js";
 import { eventually, STAND_IN_AUTH_TOKEN, STAND_IN_PUBLIC_URL, signedWebhook } from "../support/twilio-stand-in.js";
 import type { FuzzFixture, FuzzRequest, Payload, Persona, QueryPair } from "./fuzz-requests.js";
 import { jsonText, percentEncode } from "./fuzz-values.js";
@@ -323,7 +324,7 @@ export class FuzzRunner {
     const session = request.persona === "anonymous" ? undefined : this.personas.session(request.persona);
     const response = await answeredWithin(
       REQUEST_TIME_LIMIT_MS,
-      this.t.app.inject(injectOptions(request, session)),
+      injectAnswer(this.t.app, injectOptions(request, session)),
       () => `${request.target} as ${request.persona}: ${urlOf(request).slice(0, 300)}`,
     );
     const status = response.statusCode;
@@ -512,6 +513,15 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     }),
     "second incident",
   );
+  // John's bell holds his assignments and the customer's text; the admin's, two mentions by John
+  // (so the bell has a next page to follow). A notification id is a number: the admin persona
+  // marking John's gets 404, the technician persona (John) marks his own.
+  const johnSession = await signIn(t.app, DEMO.john);
+  for (const n of [1, 2]) {
+    await ok(johnSession.post(`/api/tickets/${tickets[0].id}/comments`, { body: `@admin look ${n}` }), "mention");
+  }
+  const johnsBell = await ok(johnSession.get("/api/notifications?limit=200"), "john's notifications");
+  await johnSession.post("/api/auth/logout");
   const idsByKind = {
     plan: plans.map((p) => p.id as string),
     site: sites.map((s) => s.id as string),
@@ -522,6 +532,7 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     user: [spare.id as string],
     webhook: [webhook.id as string, webhookTest.id as string],
     incident: [incident.id as string],
+    notification: johnsBell.items.map((item: { id: number }) => String(item.id)),
   };
 
   const cursors = new Set<string>();
@@ -542,6 +553,7 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     "/api/incidents?limit=1",
     `/api/incidents/${incident.id}/timeline?limit=1`,
     `/api/incidents/${incident.id}/customers?limit=1`,
+    "/api/notifications?limit=1",
   ]) {
     const page = await ok(admin.get(url), url);
     if (typeof page.nextCursor === "string") cursors.add(page.nextCursor);

@@ -5,6 +5,7 @@ import { type Config, loadConfig } from "../../src/server/config.js";
 import type { App } from "../../src/server/deps.js";
 import { ManualClock } from "./clock.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
+import { injectAnswer } from "./inject.js";
 
 export interface TestApp {
   app: App;
@@ -128,8 +129,9 @@ export async function signIn(app: App, credentials: { email: string; password: s
 }
 
 export function sessionFor(app: App, cookie: string, csrfToken: string, user: Session["user"]): Session {
+  // A GET of the live stream answers up to its first event (test/support/inject.ts).
   const request = (options: InjectOptions) =>
-    app.inject({
+    injectAnswer(app, {
       ...options,
       headers: {
         cookie,

@@ -2,6 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { App } from "../../src/server/deps.js";
 import type { CreateApiToken, CreatedApiToken } from "../../src/shared/tokens.js";
 import type { Session } from "./app.js";
+import { injectAnswer } from "./inject.js";
 
 /** A client that authenticates with `Authorization: Bearer upl_…` only: no cookie, no CSRF header. */
 export interface TokenClient {
@@ -13,7 +14,7 @@ export interface TokenClient {
 
 export function tokenClient(app: App, token: string): TokenClient {
   const request = (options: InjectOptions) =>
-    app.inject({ ...options, headers: { authorization: `Bearer ${token}`, ...options.headers } });
+    injectAnswer(app, { ...options, headers: { authorization: `Bearer ${token}`, ...options.headers } });
   return {
     token,
     request,

@@ -19,6 +19,7 @@ import {
 } from "../security/support/attack-world.js";
 import { problemOf, type Session } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
+import { injectAnswer } from "../support/inject.js";
 import { makeToken } from "../support/tokens.js";
 
 type Method = NonNullable<InjectOptions["method"]>;
@@ -54,7 +55,7 @@ describe.each(testDatabaseKinds())("API token scopes on every route (%s)", (kind
     return roleOk && (needs === "any" || needs === scope);
   };
   const send = (w: World, method: string, request: AttackRequest, token: string): Promise<LightMyRequestResponse> =>
-    w.t.app.inject({
+    injectAnswer(w.t.app, {
       method: method as Method,
       url: request.url,
       headers: { authorization: `Bearer ${token}` },

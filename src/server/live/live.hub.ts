@@ -73,8 +73,16 @@ export interface LiveStream {
   cursor: LiveCursor;
   /** While the replay runs, live events wait here (then those the replay did not send go out). */
   held: LiveRow[] | null;
+  /**
+   * What the replay sent, for a while after it: a NOTIFY of a row the replay already read may be
+   * read by the hub only after the replay ended, and must not send the row twice.
+   */
+  replayed: Set<string> | null;
   closed: boolean;
 }
+
+/** How long a resumed stream remembers what its replay sent (the hub has read its NOTIFYs by then). */
+const REPLAYED_KEYS_KEPT_MS = 10_000;
 
 export interface LiveHubDeps {
   database: DatabaseHandle;
@@ -152,7 +160,7 @@ export class LiveHub {
    * everything live. Live events arriving during the replay wait and go out after it, once.
    */
   async open(
-    stream: Omit<LiveStream, "id" | "cursor" | "held" | "closed">,
+    stream: Omit<LiveStream, "id" | "cursor" | "held" | "replayed" | "closed">,
     lastEventId: string | undefined,
   ): Promise<LiveStream> {
     const resumeFrom = parseCursor(lastEventId);
@@ -161,6 +169,7 @@ export class LiveHub {
       id: `${this.instanceId}.${randomBytes(9).toString("base64url")}`,
       cursor: { ...(resumeFrom ?? this.cursor) },
       held: [],
+      replayed: null,
       closed: false,
     };
     this.streams.set(live.id, live);
@@ -189,6 +198,12 @@ export class LiveHub {
     this.write(live, `id: ${formatCursor(live.cursor)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`);
     const held = live.held ?? [];
     live.held = null;
+    if (sentKeys.size > 0) {
+      live.replayed = sentKeys;
+      setTimeout(() => {
+        live.replayed = null;
+      }, REPLAYED_KEYS_KEPT_MS).unref();
+    }
     for (const row of held) if (!sentKeys.has(row.data.key) && this.visibleTo(live, row)) this.send(live, row);
     return live;
   }
@@ -317,7 +332,7 @@ export class LiveHub {
         if (oldest !== undefined) this.recentKeys.delete(oldest);
       }
       for (const stream of this.streams.values()) {
-        if (!this.visibleTo(stream, row)) continue;
+        if (!this.visibleTo(stream, row) || stream.replayed?.has(row.data.key)) continue;
         if (stream.held) stream.held.push(row);
         else this.send(stream, row);
       }

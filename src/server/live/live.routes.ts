@@ -75,8 +75,8 @@ export async function liveRoutes(app: App) {
         "x-accel-buffering": "no",
       });
       response.flushHeaders();
-      request.raw.socket.setNoDelay(true);
-      request.raw.socket.setKeepAlive(true);
+      // Each event leaves as written (no Nagle delay); an in-process request (inject) has no TCP socket.
+      if (typeof request.raw.socket?.setNoDelay === "function") request.raw.socket.setNoDelay(true);
       await hub.open(
         {
           userId: user.id,

@@ -420,6 +420,24 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
     url: `/api/visits/${(await makeVisit(w)).id}/cancel`,
     body: { reason: "Customer away" },
   }),
+  // A notification of the agent's (a ticket assigned to them), marked read by the agent: only its
+  // owner may, anyone else gets 404.
+  "POST /api/notifications/:id/read": async (w) => {
+    await makeTicket(w.admin, { assigneeId: w.agent.user.id });
+    const [latest] = (await w.agent.get("/api/notifications?limit=1")).json().items as { id: number }[];
+    if (!latest) throw new Error("the agent has no notification");
+    return { url: `/api/notifications/${latest.id}/read`, as: w.agent };
+  },
+  "POST /api/notifications/read-all": async () => ({ url: "/api/notifications/read-all" }),
+  "PUT /api/notifications/preferences": async () => ({
+    url: "/api/notifications/preferences",
+    body: { kinds: { incident_opened: { browser: randomInt(2) === 1 } } },
+  }),
+  // A report changes no table: it goes to the instances' memory through NOTIFY.
+  "POST /api/presence": async (w) => ({
+    url: "/api/presence",
+    body: { resource: `ticket:${w.ticket.id}`, state: "viewing", streamId: `attack-${nextUnique()}` },
+  }),
   // Whoever sends it gets (or loses) their own feed.
   "POST /api/calendar-feed": async () => ({ url: "/api/calendar-feed" }),
   "DELETE /api/calendar-feed": async () => ({ url: "/api/calendar-feed" }),
@@ -455,6 +473,7 @@ export function readUrl(route: RegisteredRoute, w: World): string {
     [/^\/api\/visits\//, w.visitId],
     [/^\/api\/attachments\//, w.attachmentId],
   ];
+  if (route.pattern === "/api/presence") return `/api/presence?resource=ticket:${w.ticket.id}`;
   // The visit list needs a window, a ticket or a customer.
   if (route.pattern === "/api/visits") return `/api/visits?ticketId=${w.ticket.id}`;
   const id = idFor.find(([prefix]) => prefix.test(route.pattern))?.[1];
@@ -603,10 +622,23 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "POST /api/visits/:id/no-access": ALL,
   "POST /api/visits/:id/cancel": ALL,
 
+  // The live stream and presence (docs/live.md): every staff role, each sees what it may read anyway.
+  "GET /api/events": ALL,
+  "POST /api/presence": ALL,
+  "GET /api/presence": ALL,
+
   // Each staff member their own; admins anyone's (the service checks ownership). Session only.
   "GET /api/tokens": ALL,
   "POST /api/tokens": ALL,
   "DELETE /api/tokens/:id": ALL,
+
+  // Each staff member's own bell (docs/notifications.md); the mention autocomplete's staff list.
+  "GET /api/notifications": ALL,
+  "POST /api/notifications/:id/read": ALL,
+  "POST /api/notifications/read-all": ALL,
+  "GET /api/notifications/preferences": ALL,
+  "PUT /api/notifications/preferences": ALL,
+  "GET /api/users/mentionable": ALL,
 
   // One's own calendar feed address (docs/field-work.md): any staff, session only. The feed itself,
   // GET /ical/:token.ics, is public outside /api (its token is the credential).
