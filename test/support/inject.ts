@@ -20,7 +20,8 @@ export async function injectAnswer(app: App, options: InjectOptions): Promise<Li
     if (response.statusCode !== 200 || /event: ready\ndata: .*\n\n/.test(body)) break;
   }
   stream.destroy();
-  return {
+  const answer = {
+    isLightMyRequest: true,
     statusCode: response.statusCode,
     statusMessage: response.statusMessage,
     headers: response.headers,
@@ -34,5 +35,6 @@ export async function injectAnswer(app: App, options: InjectOptions): Promise<Li
     stream: () => {
       throw new Error("the stream was already read");
     },
-  } as LightMyRequestResponse;
+  };
+  return answer as unknown as LightMyRequestResponse;
 }

@@ -17,7 +17,7 @@ import type {
 } from "../../shared/incidents.js";
 import type { WebhookEventType } from "../../shared/webhooks.js";
 import { recordAudit } from "../audit/audit.service.js";
-import { type Actor, inTransaction, type ServiceContext } from "../context.js";
+import { type Actor, inTransaction, isTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { incidentSites, incidents, networkSites, servicePlans, tickets, users } from "../db/schema/index.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
@@ -101,17 +101,21 @@ export async function getIncidentDetail(db: Executor, id: string): Promise<Incid
     .where(eq(incidents.id, id))
     .limit(1);
   if (!found) throw notFound("incident.not_found", "This incident");
-  const [sites, affectedCustomerCount, [ticketCounts]] = await Promise.all([
-    sitesOf(db, [id]),
-    countAffectedCustomers(db, id),
+  const readSites = () => sitesOf(db, [id]);
+  const readAffected = () => countAffectedCustomers(db, id);
+  const readTicketCounts = () =>
     db
       .select({
         total: sql<number>`count(*)::int`,
         open: sql<number>`(count(*) filter (where ${inArray(tickets.status, [...OPEN_TICKET_STATUSES])}))::int`,
       })
       .from(tickets)
-      .where(eq(tickets.incidentId, id)),
-  ]);
+      .where(eq(tickets.incidentId, id));
+  // Side by side on the pool's connections; one after another inside a caller's transaction, whose
+  // one connection runs a query at a time.
+  const [sites, affectedCustomerCount, [ticketCounts]] = isTransaction(db)
+    ? [await readSites(), await readAffected(), await readTicketCounts()]
+    : await Promise.all([readSites(), readAffected(), readTicketCounts()]);
   const siteList = sites.get(id) ?? [];
   return {
     ...toIncident(
