@@ -89,6 +89,8 @@ export interface LiveHubDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   heartbeatMs: number;
+  /** Unsent bytes at which a stream counts as not reading (MAX_UNSENT_BYTES). */
+  maxUnsentBytes?: number;
 }
 
 /**
@@ -351,7 +353,7 @@ export class LiveHub {
   /** Writes a frame, or closes a stream whose client does not read (it resumes from its cursor). */
   private write(stream: LiveStream, frame: string): void {
     if (stream.closed) return;
-    if (stream.response.writableLength > MAX_UNSENT_BYTES) {
+    if (stream.response.writableLength > (this.deps.maxUnsentBytes ?? MAX_UNSENT_BYTES)) {
       this.close(stream, "the client is not reading; reconnect to resume");
       return;
     }
