@@ -73,11 +73,23 @@ export interface FuzzFixture {
   messageSids: string[];
 }
 
-export type IdKind = "customer" | "ticket" | "plan" | "site" | "sms" | "user" | "comment" | "webhook" | "incident";
+export type IdKind =
+  | "customer"
+  | "ticket"
+  | "plan"
+  | "site"
+  | "sms"
+  | "user"
+  | "comment"
+  | "webhook"
+  | "incident"
+  | "notification";
 
 /** The kind of row a field or path names: `customerId`, `/api/customers/:id`… */
 function idKindOf(text: string): IdKind | undefined {
   const lower = text.toLowerCase();
+  // A notification's id is a number (/api/notifications/:id/read).
+  if (lower.includes("notification")) return "notification";
   // Before "sms": a webhook endpoint and its deliveries (/api/webhooks/:id/deliveries/:deliveryId).
   if (lower.includes("webhook") || lower.includes("deliver")) return "webhook";
   // Before "ticket" and "customer": an incident's own lists (/api/incidents/:id/tickets, …/customers).
