@@ -29,9 +29,10 @@ export class AppProcess {
   readonly origin: string;
   readonly spawnedAt = performance.now();
 
-  constructor(env: NodeJS.ProcessEnv, port: number) {
+  /** `nodeArgs`: options for node itself, such as `--inspect` (the live benchmark reads the heap through it). */
+  constructor(env: NodeJS.ProcessEnv, port: number, nodeArgs: string[] = []) {
     this.origin = `http://127.0.0.1:${port}`;
-    this.child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    this.child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/server/main.ts"], {
       cwd: ROOT,
       env: { ...env, PORT: String(port), HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -23,7 +23,9 @@ Options:
   --connections LIST      concurrent clients (default 1,20)
   --only LIST             scenarios to run (default all): ${SCENARIO_IDS.join(", ")}, sms-dispatch,
                           incident-messages (an outage's SMS to ~20,000 customers on three app
-                          instances; server database only)
+                          instances; server database only), live (the event stream: the memory of
+                          500 streams on one instance, and events to 200 clients of two instances
+                          while 50 writes a second happen; server database only)
   --sms N                 messages for the SMS dispatch measurement (default 2000; 0 skips it)
   --out FILE              JSON output (default docs/benchmarks/<size>-<embedded|server>.json)
   --no-docs               do not touch docs/benchmarks.md
@@ -122,7 +124,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   let only: Set<string> | undefined;
   if (values.only !== undefined) {
     only = new Set(values.only.split(",").map((part) => part.trim()));
-    const known = new Set<string>([...SCENARIO_IDS, "sms-dispatch", "incident-messages"]);
+    const known = new Set<string>([...SCENARIO_IDS, "sms-dispatch", "incident-messages", "live"]);
     const unknown = [...only].filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw new UsageError(`--only: unknown scenario ${unknown.join(", ")}; choose from ${[...known].join(", ")}.`);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { IncidentMessagesResult } from "./incident-messages.js";
+import { LIVE_MEMORY_TARGET_BYTES, LIVE_P95_TARGET_MS, type LiveResult } from "./live.js";
 import type { LoadResult } from "./load.js";
 import type { ScenarioGroup, ScenarioId } from "./scenarios.js";
 import type { SmsDispatchResult } from "./sms-dispatch.js";
@@ -85,6 +86,8 @@ export interface BenchReport {
   smsDispatch: (SmsDispatchResult & { outboxDrainSeconds: number | null }) | null;
   /** An outage's message to ~20,000 customers on three instances (absent from reports before it existed). */
   incidentMessages?: IncidentMessagesResult | null;
+  /** The live event stream: 500 streams' memory, latency on two instances (absent from reports before it existed). */
+  live?: LiveResult | null;
   web: WebSize;
   /** Conditions that make the figures less comparable (said in the docs). */
   warnings: string[];
@@ -112,6 +115,31 @@ export function incidentTargets(incident: IncidentMessagesResult): {
             rate.maxInAnySecond <= incident.ratePerSecond &&
             rate.meanPerWindow >= incident.ratePerSecond * 0.98 &&
             rate.numbersTwice === 0,
+        }
+      : null,
+  };
+}
+
+/**
+ * Issue 17's targets for the live stream (server database, any size: the stream reads by primary
+ * key): 500 streams add less than 50 MB to one instance; an event reaches every client of two
+ * instances within 1 s at p95 under 50 writes a second, each exactly once.
+ */
+export function liveTargets(live: LiveResult): {
+  memory: TargetCheck | null;
+  latency: TargetCheck | null;
+  once: TargetCheck | null;
+} {
+  const latency = live.latency;
+  return {
+    memory: live.memory
+      ? { label: "< 50 MB for 500 streams", met: live.memory.addedRssBytes < LIVE_MEMORY_TARGET_BYTES }
+      : null,
+    latency: latency?.fromWrite ? { label: "p95 < 1 s", met: latency.fromWrite.p95 < LIVE_P95_TARGET_MS } : null,
+    once: latency
+      ? {
+          label: "every event to every client exactly once",
+          met: latency.deliveries.missing === 0 && latency.deliveries.duplicates === 0,
         }
       : null,
   };
@@ -250,6 +278,33 @@ export function markdownSection(report: BenchReport, jsonPath: string): string {
     lines.push(
       `| the rest of the send cancelled | ${int(incident.cancelled)} rows cancelled${incident.finalCounts ? `, ${int(incident.finalCounts.sent + incident.finalCounts.delivered)} sent` : ""} |`,
     );
+  }
+  const live = report.live ?? null;
+  if (live) {
+    const targets = liveTargets(live);
+    const verdict = (check: TargetCheck | null) =>
+      check ? ` (target ${check.label}: ${check.met ? "met" : "**missed**"})` : "";
+    const memory = live.memory;
+    if (memory) {
+      lines.push(
+        `| live stream: ${int(memory.streams)} open streams on one instance (over ${memory.sessions} sessions), its memory after a full GC before → with them | ` +
+          `RSS ${formatMiB(memory.before.rss)} → ${formatMiB(memory.open.rss)} (+${(memory.addedRssBytes / 1e6).toFixed(1)} MB, ${(memory.perStreamRssBytes / 1024).toFixed(1)} KiB a stream); ` +
+          `heap used ${formatMiB(memory.before.heapUsed)} → ${formatMiB(memory.open.heapUsed)} (+${(memory.addedHeapBytes / 1e6).toFixed(1)} MB)${verdict(targets.memory)}; ` +
+          `one event reached ${memory.oneEvent.delivered}, the last ${formatMs(memory.oneEvent.fanOutMs)} ms after the write's answer |`,
+      );
+    }
+    const latency = live.latency;
+    if (latency) {
+      const w = latency.fromWrite;
+      const d = latency.deliveries;
+      lines.push(
+        `| live stream: ${latency.clients} clients on ${latency.instances} instances, ${latency.ratePerSecond} writes/s for ${latency.seconds} s through both (${int(latency.writes.ok)} answered 2xx): ` +
+          `from each write to each client | p50 ${formatMs(w?.p50)}, p95 ${formatMs(w?.p95)}, p99 ${formatMs(w?.p99)}, max ${formatMs(w?.max)} ms${verdict(targets.latency)}; ` +
+          `from the write's answer p95 ${formatMs(latency.fromAnswer?.p95)} ms |`,
+        `| live stream: ${int(latency.events)} events × ${latency.clients} clients | ${int(d.received)} of ${int(d.expected)} delivered, ${int(d.missing)} missing, ${int(d.duplicates)} twice${verdict(targets.once)}; ` +
+          `instances' CPU ${latency.cpu.map((c) => `${Math.round(c.coreShare * 100)} %`).join(" / ")} of a core |`,
+      );
+    }
   }
   lines.push(
     `| initial JavaScript, gzip (${web.files.length} files: entry, static imports, modulepreloads) | ${formatKb(web.gzipBytes)} ` +

@@ -30,6 +30,7 @@ import {
 } from "./fixtures.js";
 import { type Session, send, signIn, signOut } from "./http.js";
 import { measureIncidentMessages } from "./incident-messages.js";
+import { measureLive } from "./live.js";
 import { type LoadResult, runLoad } from "./load.js";
 import { type BenchOptions, parseOptions, USAGE, UsageError } from "./options.js";
 import { explainReads, pgliteRawDatabase, pgRawDatabase, type RawDatabase, replayLoad } from "./replay.js";
@@ -177,6 +178,7 @@ interface Run {
   timelinesFilled: boolean;
   smsDispatch: BenchReport["smsDispatch"];
   incidentMessages: BenchReport["incidentMessages"];
+  live: BenchReport["live"];
   rawHow: string | null;
   rowsAfter: Record<string, number> | null;
 }
@@ -494,6 +496,7 @@ async function main(): Promise<number> {
     timelinesFilled: false,
     smsDispatch: null,
     incidentMessages: null,
+    live: null,
     rawHow: null,
     rowsAfter: null,
   };
@@ -546,6 +549,13 @@ async function main(): Promise<number> {
       "Incident messages need three app instances the benchmark starts on one PostgreSQL server database: not measured with --url or on the embedded database",
     );
   }
+  // Two app instances on one database and 500 streams: the live event stream (server database only).
+  const measureLiveStream = !options.appUrl && kind === "server" && (!options.only || options.only.has("live"));
+  if ((options.appUrl || kind !== "server") && options.only?.has("live")) {
+    run.errors.push(
+      "The live stream needs two app instances the benchmark starts on one PostgreSQL server database: not measured with --url or on the embedded database",
+    );
+  }
   try {
     if (reads.length > 0) {
       await appPhase(run, reads, prepared, false);
@@ -565,6 +575,18 @@ async function main(): Promise<number> {
       });
       run.incidentMessages = incident;
       run.errors.push(...incident.problems.map((problem) => `Incident messages: ${problem}`));
+    }
+    if (measureLiveStream) {
+      log("Live stream: 500 streams on one instance, then events to the clients of two instances under 50 writes/s…");
+      const live = await measureLive({
+        target: options.database,
+        appEnv: run.appEnv,
+        admin: fixtures.admin,
+        accounts: fixtures.signInAccounts,
+        log,
+      });
+      run.live = live;
+      run.errors.push(...live.problems.map((problem) => `Live stream: ${problem}`));
     }
   } finally {
     await run.current?.stop();
@@ -629,6 +651,7 @@ async function main(): Promise<number> {
     scenarios: prepared.map((item) => item.result),
     smsDispatch: run.smsDispatch,
     incidentMessages: run.incidentMessages,
+    live: run.live,
     web,
     warnings,
     errors: run.errors,
