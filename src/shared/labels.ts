@@ -17,6 +17,7 @@ import type {
   VisitKind,
   VisitStatus,
 } from "./enums.js";
+import type { NotificationKind } from "./notifications.js";
 
 export const STATUS_LABELS: Record<TicketStatus, string> = {
   open: "Open",
@@ -220,6 +221,17 @@ export const TEMPLATE_PURPOSE_LABELS: Record<Exclude<SmsPurpose, "inbound" | "in
   technician_en_route: "Technician on the way (to the customer)",
   visit_missed: "Visit missed, reply to rebook (to the customer)",
   visit_reminder: "Visit reminder, reply 1 or 2 (to the customer)",
+};
+
+/** Each kind of notification as the preferences name it ("Tell me when …"). */
+export const NOTIFICATION_KIND_LABELS: Record<NotificationKind, string> = {
+  assigned: "A ticket is assigned to me",
+  sms_reply: "A customer replies by SMS on my ticket",
+  sla_due_soon: "My ticket's SLA target is 30 minutes away",
+  sla_overdue: "My ticket's SLA target has passed",
+  mentioned: "I am @mentioned in an internal note",
+  incident_opened: "An incident is opened",
+  visit_moved: "A visit of mine moves (time or technician)",
 };
 
 /** A ticket's status as an SMS to the customer says it ("your ticket … is now waiting on you"). */

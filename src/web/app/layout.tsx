@@ -3,6 +3,7 @@ import {
   Alert,
   AppShell,
   Avatar,
+  Box,
   Burger,
   Group,
   NavLink,
@@ -35,6 +36,8 @@ import { PageLoader } from "./pages.js";
 // The account menu needs the floating-dropdown code (about 25 KB gzip); it loads just after the
 // first paint instead of holding it up.
 const UserMenu = lazy(() => import("./user-menu.js"));
+// The bell and its popover likewise (docs/notifications.md); its place is kept meanwhile.
+const NotificationBell = lazy(() => import("../notifications/notification-bell.js"));
 
 // The pages' component styles (tables, tabs, date pickers, charts…) are not in the first screen's
 // stylesheet: they load once, when the first page after sign-in does, and no page shows before them.
@@ -137,6 +140,9 @@ export function AppLayout({ children }: { children: ReactNode }) {
           <Group gap="sm" wrap="nowrap">
             <PaletteLauncher />
             <ThemeToggle />
+            <Suspense fallback={<Box w={34} h={34} aria-hidden="true" />}>
+              <NotificationBell />
+            </Suspense>
             <Suspense fallback={<Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />}>
               <UserMenu />
             </Suspense>

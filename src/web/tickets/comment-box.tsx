@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group, SegmentedControl, Stack, Text, Textarea } from "@mantine/core";
+import { Button, Checkbox, Group, SegmentedControl, Stack, Text } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useEffect, useState } from "react";
@@ -8,6 +8,7 @@ import { type TicketDetail, ZCreateComment } from "../../shared/tickets.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { validateWith } from "../app/forms.js";
 import { formatPhone } from "../app/phone.js";
+import { MentionTextarea } from "../notifications/mention-textarea.js";
 import { useSmsStatus, useSmsTemplates } from "../sms/api.js";
 import { SegmentCount } from "../sms/segment-count.js";
 import { useAddComment } from "./api.js";
@@ -124,7 +125,17 @@ export function CommentBox({
       })}
     >
       <Stack gap="xs">
-        <Textarea label="Comment" autosize minRows={3} maxRows={12} {...form.getInputProps("body")} />
+        <MentionTextarea
+          label="Comment"
+          description={isPublic ? undefined : "Type @ to mention a colleague: they are notified."}
+          mentions={!isPublic}
+          autosize
+          minRows={3}
+          maxRows={12}
+          {...form.getInputProps("body")}
+          value={form.values.body}
+          onChange={(body) => form.setFieldValue("body", body)}
+        />
         <Group justify="space-between" wrap="wrap">
           <SegmentedControl
             aria-label="Comment visibility"

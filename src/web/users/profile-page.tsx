@@ -8,6 +8,7 @@ import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { validateWith } from "../app/forms.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
+import { NotificationPreferencesCard } from "../notifications/notification-preferences.js";
 import { CalendarFeedCard } from "../visits/calendar-feed.js";
 import { useUpdateProfile } from "./api.js";
 
@@ -131,6 +132,9 @@ export default function ProfilePage() {
       <PageHeading>Your account</PageHeading>
       <Paper withBorder p="md">
         <ProfileForm />
+      </Paper>
+      <Paper withBorder p="md">
+        <NotificationPreferencesCard />
       </Paper>
       <Paper withBorder p="md">
         <PasswordForm />
