@@ -40,7 +40,8 @@ describe.each(testDatabaseKinds())("SLA notifications (%s)", (kind) => {
     const { account, session } = await technicianWithSession(admin);
     const start = t().clock.now().getTime();
     const ticket = await makeTicket(admin, { assigneeId: account.id, priority: "urgent", subject: "Core switch down" });
-    const sla = () => notificationsAbout(session, { ticketId: ticket.id }).then((all) => all.filter((n) => n.kind !== "assigned"));
+    const sla = () =>
+      notificationsAbout(session, { ticketId: ticket.id }).then((all) => all.filter((n) => n.kind !== "assigned"));
 
     await runTwiceAtOnce();
     t().clock.set(new Date(start + 29 * MINUTE));

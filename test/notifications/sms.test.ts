@@ -22,7 +22,10 @@ describe.each(testDatabaseKinds())("notifications and SMS (%s)", (kind) => {
     const session = await signInAs(t.app, tech);
     const customer = await makeCustomer(admin, { name: "Uma Reyes" });
     const ticket = await makeTicket(admin, { customerId: customer.id, assigneeId: tech.id });
-    const answer = await receiveSms(t.app, { from: customer.phone as string, body: "Still no internet after the reboot" });
+    const answer = await receiveSms(t.app, {
+      from: customer.phone as string,
+      body: "Still no internet after the reboot",
+    });
     expect(answer.statusCode).toBe(200);
     const told = await notificationsAbout(session, { ticketId: ticket.id, kind: "sms_reply" });
     expect(told).toHaveLength(1);
