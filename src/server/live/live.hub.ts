@@ -36,22 +36,85 @@ const PRESENCE_SWEEP_EVERY_MS = 5_000;
 /** Timeline keys already sent, so an event read twice (an id range, a LISTEN reconnect) goes out once. */
 const RECENT_KEYS = 8_192;
 
-export type LiveCursor = Record<LiveSource, number>;
+/** The newest id of each source (the hub's own position; a fresh stream starts there). */
+export type LivePosition = Record<LiveSource, number>;
 
-/** `Last-Event-ID`: "v1." and the last id sent of each source, in LIVE_SOURCES order. */
+/**
+ * How far back a stream's cursor remembers which ids it got. Ids are taken at insert and become
+ * visible at commit, so a transaction with a lower id can commit after a higher one was sent; a
+ * replay re-reads this many ids before the newest and sends those the stream had not got.
+ */
+export const CURSOR_WINDOW = 128;
+const WINDOW_MASK = (1n << BigInt(CURSOR_WINDOW)) - 1n;
+
+/**
+ * A stream's position in one source: the newest id sent, and which of the CURSOR_WINDOW ids below
+ * it were sent too (bit i: id `newest - 1 - i`).
+ */
+export interface SourceCursor {
+  newest: number;
+  below: bigint;
+}
+export type LiveCursor = Record<LiveSource, SourceCursor>;
+
+/** A cursor that counts everything up to `position` as had (a fresh stream: its screen was just loaded). */
+export function cursorAt(position: LivePosition): LiveCursor {
+  const cursor = {} as LiveCursor;
+  for (const source of LIVE_SOURCES) cursor[source] = { newest: position[source], below: WINDOW_MASK };
+  return cursor;
+}
+
+/** Whether the stream at `cursor` already had row `id`. */
+function had(cursor: SourceCursor, id: number): boolean {
+  if (id > cursor.newest) return false;
+  if (id === cursor.newest) return true;
+  const bit = cursor.newest - 1 - id;
+  return bit >= CURSOR_WINDOW || ((cursor.below >> BigInt(bit)) & 1n) === 1n;
+}
+
+/** Notes that the stream got row `id`. */
+function markHad(cursor: SourceCursor, id: number): void {
+  if (id > cursor.newest) {
+    const shift = id - cursor.newest;
+    // The old newest becomes bit shift-1; bits above the window fall off.
+    cursor.below =
+      shift > CURSOR_WINDOW ? 0n : ((cursor.below << BigInt(shift)) | (1n << BigInt(shift - 1))) & WINDOW_MASK;
+    cursor.newest = id;
+  } else if (id < cursor.newest && cursor.newest - 1 - id < CURSOR_WINDOW) {
+    cursor.below |= 1n << BigInt(cursor.newest - 1 - id);
+  }
+}
+
+/**
+ * `Last-Event-ID`: "v2." and, per source in LIVE_SOURCES order, the newest id sent, and when some
+ * of the window below it were not (yet) sent, "-" and that window in base 36.
+ */
 export function formatCursor(cursor: LiveCursor): string {
-  return `v1.${LIVE_SOURCES.map((source) => cursor[source]).join(".")}`;
+  const parts = LIVE_SOURCES.map((source) => {
+    const { newest, below } = cursor[source];
+    return below === WINDOW_MASK ? String(newest) : `${newest}-${below.toString(36)}`;
+  });
+  return `v2.${parts.join(".")}`;
 }
 
 export function parseCursor(text: string | undefined): LiveCursor | undefined {
   if (!text) return undefined;
   const parts = text.trim().split(".");
-  if (parts[0] !== "v1" || parts.length > LIVE_SOURCES.length + 1 || parts.length < 2) return undefined;
+  const version = parts[0];
+  if ((version !== "v1" && version !== "v2") || parts.length > LIVE_SOURCES.length + 1 || parts.length < 2) {
+    return undefined;
+  }
   const cursor = {} as LiveCursor;
   for (const [index, source] of LIVE_SOURCES.entries()) {
-    const part = parts[index + 1] ?? "0";
-    if (!/^\d{1,15}$/.test(part)) return undefined;
-    cursor[source] = Number(part);
+    const match = /^(\d{1,15})(?:-([0-9a-z]{1,30}))?$/.exec(parts[index + 1] ?? "0");
+    if (!match || (version === "v1" && match[2] !== undefined)) return undefined;
+    let below = WINDOW_MASK;
+    if (match[2] !== undefined) {
+      below = 0n;
+      for (const digit of match[2]) below = below * 36n + BigInt(Number.parseInt(digit, 36));
+      if (below > WINDOW_MASK) return undefined;
+    }
+    cursor[source] = { newest: Number(match[1]), below };
   }
   return cursor;
 }
@@ -105,7 +168,7 @@ export class LiveHub {
   readonly instanceId = randomBytes(6).toString("base64url");
   private readonly streams = new Map<string, LiveStream>();
   /** The newest id seen of each source: a fresh stream starts here, a LISTEN reconnect reads on from here. */
-  private readonly cursor: LiveCursor = { te: 0, ie: 0, al: 0, nt: 0 };
+  private readonly position: LivePosition = { te: 0, ie: 0, al: 0, nt: 0 };
   private readonly recentKeys = new Set<string>();
   private pendingIds: Record<LiveSource, Set<number>> = { te: new Set(), ie: new Set(), al: new Set(), nt: new Set() };
   private pendingRanges: { source: LiveSource; range: [number, number] }[] = [];
@@ -129,7 +192,7 @@ export class LiveHub {
 
   async start(): Promise<void> {
     const { database } = this.deps;
-    for (const source of LIVE_SOURCES) this.cursor[source] = await LIVE_READERS[source].maxId(database.db);
+    for (const source of LIVE_SOURCES) this.position[source] = await LIVE_READERS[source].maxId(database.db);
     this.unlisten = await listen(database, LIVE_CHANNEL, (payload) => this.onNotify(payload), {
       retryMs: 1_000,
       log: this.deps.log,
@@ -171,7 +234,7 @@ export class LiveHub {
     const live: LiveStream = {
       ...stream,
       id: `${this.instanceId}.${randomBytes(9).toString("base64url")}`,
-      cursor: { ...(resumeFrom ?? this.cursor) },
+      cursor: resumeFrom ?? cursorAt(this.position),
       held: [],
       replayed: null,
       closed: false,
@@ -196,7 +259,7 @@ export class LiveHub {
         this.deps.log.error({ err: error }, "live stream: the replay failed; the client refetches instead");
         reset = true;
       }
-      if (reset) live.cursor = { ...this.cursor };
+      if (reset) live.cursor = cursorAt(this.position);
     }
     const ready: LiveReady = { streamId: live.id, replayed, reset, heartbeatMs: this.deps.heartbeatMs };
     // `retry:` has a browser reconnect 2 s after a drop (a restarted instance) instead of its default.
@@ -301,11 +364,16 @@ export class LiveHub {
     }
   }
 
-  /** After a LISTEN reconnect: everything after the newest id this instance had seen. */
+  /**
+   * After a LISTEN reconnect: everything after the newest id this instance had seen, and the window
+   * below it (a late commit); what it had sent already is dropped by key in broadcast.
+   */
   private catchUp(): void {
     this.reading = this.reading.then(async () => {
       try {
-        const rows = await this.readSince(this.cursor, null);
+        const cursor = cursorAt(this.position);
+        for (const source of LIVE_SOURCES) cursor[source].below = 0n;
+        const rows = await this.readSince(cursor, null);
         if (rows !== "too many") this.broadcast(rows);
         else this.deps.log.warn("live stream: too much happened while LISTEN was down; clients refetch on reconnect");
       } catch (error) {
@@ -314,14 +382,22 @@ export class LiveHub {
     });
   }
 
-  /** Every row after `cursor` (of `userId`'s notifications; all users' when null), oldest first per table. */
+  /**
+   * Every row the stream at `cursor` had not got (of `userId`'s notifications; all users' when
+   * null): those after its newest, and those of the window below it that it lacks. Oldest first
+   * per table.
+   */
   private async readSince(cursor: LiveCursor, userId: string | null): Promise<LiveRow[] | "too many"> {
     const rows: LiveRow[] = [];
     for (const source of LIVE_SOURCES) {
-      let after = cursor[source];
+      const position = cursor[source];
+      let after = Math.max(0, position.newest - CURSOR_WINDOW);
       for (;;) {
         const page = await LIVE_READERS[source].read(this.deps.database.db, { after, limit: REPLAY_PAGE });
-        for (const row of page) if (userId === null || row.userId === null || row.userId === userId) rows.push(row);
+        for (const row of page) {
+          if (had(position, row.id)) continue;
+          if (userId === null || row.userId === null || row.userId === userId) rows.push(row);
+        }
         if (rows.length > MAX_REPLAY_EVENTS) return "too many";
         if (page.length < REPLAY_PAGE) break;
         after = (page.at(-1) as LiveRow).id;
@@ -332,7 +408,7 @@ export class LiveHub {
 
   private broadcast(rows: LiveRow[]): void {
     for (const row of rows) {
-      if (row.id > this.cursor[row.source]) this.cursor[row.source] = row.id;
+      if (row.id > this.position[row.source]) this.position[row.source] = row.id;
       if (this.recentKeys.has(row.data.key)) continue;
       this.recentKeys.add(row.data.key);
       if (this.recentKeys.size > RECENT_KEYS) {
@@ -352,7 +428,7 @@ export class LiveHub {
   }
 
   private send(stream: LiveStream, row: LiveRow): void {
-    if (row.id > stream.cursor[row.source]) stream.cursor[row.source] = row.id;
+    markHad(stream.cursor[row.source], row.id);
     this.write(stream, `id: ${formatCursor(stream.cursor)}\nevent: ${row.type}\ndata: ${JSON.stringify(row.data)}\n\n`);
   }
 

@@ -52,7 +52,7 @@ export async function liveRoutes(app: App) {
           "with it as `Last-Event-ID` replays what was missed. Heartbeats are comment lines. The stream closes when its " +
           "session ends or its token is revoked.",
         headers: z.object({
-          "last-event-id": z.string().max(200).optional().describe("The last `id:` received, to resume after it"),
+          "last-event-id": z.string().max(400).optional().describe("The last `id:` received, to resume after it"),
         }),
         response: {
           200: z.string().describe("text/event-stream"),
