@@ -13,8 +13,12 @@ import { type NotificationDraft, writeNotifications } from "./notifications.serv
  * is told again, while the same deadline never is, however many instances run the job.
  */
 
-/** Targets that passed longer ago than this are not told any more (a new assignee of an old ticket hears of it as an assignment). */
-export const SLA_OVERDUE_LOOKBACK_HOURS = 7 * 24;
+/**
+ * Targets that passed longer ago than this are not told any more: each run looks at every open
+ * ticket overdue within it, so it is kept to a day (a new assignee of a ticket long overdue hears
+ * of it as an assignment; docs/notifications.md).
+ */
+export const SLA_OVERDUE_LOOKBACK_HOURS = 24;
 /** A run writes at most this many (the rest the next minute). */
 const BATCH = 500;
 

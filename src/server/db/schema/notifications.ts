@@ -38,18 +38,19 @@ export const notifications = pgTable(
   },
   (t) => [
     // The bell's list, newest first, page after page (keyset on created_at, id); also the FK index.
-    index("notifications_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
+    // Ascending, read backwards for "order by created_at desc, id desc": an index declared DESC is
+    // DESC NULLS LAST, which that order (DESC NULLS FIRST) cannot use (docs/notifications.md).
+    index("notifications_user_created_idx").on(t.userId, t.createdAt, t.id),
     // The unread count on every page and the "unread only" list: only the unread rows, which stay few
     // while the read ones pile up.
-    index("notifications_user_unread_idx")
-      .on(t.userId, t.createdAt.desc(), t.id.desc())
-      .where(sql`${t.readAt} is null`),
+    index("notifications_user_unread_idx").on(t.userId, t.createdAt, t.id).where(sql`${t.readAt} is null`),
     // The SLA job's "already told?" (INSERT … ON CONFLICT DO NOTHING); NULL keys never collide.
     uniqueIndex("notifications_user_dedupe_key").on(t.userId, t.dedupeKey),
     // FK index (deleting a user sets it to null); most rows of the system's have none.
     index("notifications_actor_id_idx").on(t.actorId).where(sql`${t.actorId} is not null`),
-    // The retention purge deletes the oldest rows first.
-    index("notifications_created_at_idx").on(t.createdAt),
+    // No index on created_at alone: the planner took it for the bell's "newest 20 of this person"
+    // (walking everyone's newest rows, filtered by person), which is cheap only for people with many
+    // notifications. The retention purge reads notifications_user_created_idx person by person.
   ],
 );
 
