@@ -330,9 +330,9 @@ export class LiveHub {
     const colon = payload.indexOf(":");
     const kind = payload.slice(0, colon);
     const rest = payload.slice(colon + 1);
-    if (kind === "sm") return this.onSmsChange(rest);
-    if (kind === "x") return this.onStreamsEnded(rest);
-    if (kind === "pr") return this.onPresence(rest);
+    if (kind === "sm") this.onSmsChange(rest);
+    else if (kind === "x") this.onStreamsEnded(rest);
+    else if (kind === "pr") this.onPresence(rest);
     if (!(LIVE_SOURCES as readonly string[]).includes(kind)) return;
     const source = kind as LiveSource;
     const range = /^(\d+)-(\d+)$/.exec(rest);
