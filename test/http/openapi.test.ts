@@ -12,6 +12,7 @@ import { WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT } from "../../src/shared/webhoo
 import { readUrl, useWorld, type World, WRITE_FIXTURES } from "../security/support/attack-world.js";
 import { createTestApp, DEMO, type Session, signIn } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
+import { injectAnswer } from "../support/inject.js";
 import { makeToken, tokenClient } from "../support/tokens.js";
 import { signedWebhook } from "../support/twilio-stand-in.js";
 import { UNKNOWN_ID } from "./routes.js";
@@ -181,7 +182,7 @@ async function send(w: World, method: string, example: Example, extra: Partial<I
     headers.cookie = session.cookie;
     if (method !== "GET") headers["x-csrf-token"] = session.csrfToken;
   }
-  return w.t.app.inject({
+  return injectAnswer(w.t.app, {
     method: method as InjectOptions["method"],
     url: example.url,
     ...(example.body === undefined ? {} : { payload: example.body }),
@@ -429,6 +430,7 @@ const OPERATION_TAGS_WITH_DESCRIPTIONS = [
   "network sites",
   "dashboard",
   "webhooks",
+  "live",
   "health",
 ];
 

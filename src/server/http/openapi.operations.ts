@@ -167,6 +167,11 @@ export const OPENAPI_TAGS = [
     description:
       "Your bell: what you were told (assignments, replies, SLA targets, mentions, incidents, visits) and how.",
   },
+  {
+    name: "live",
+    description:
+      "The live event stream (Server-Sent Events) every screen updates from, and presence: who is viewing or editing a ticket or customer.",
+  },
   { name: "status page", description: "The public status page: incidents without customer data." },
   {
     name: "integrations",
@@ -484,6 +489,19 @@ function describeBodies(path: string, operation: Operation) {
         "text/xml": {
           schema: { type: "string" },
           example: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+        },
+      },
+    };
+  }
+  if (path === "/api/events") {
+    responses["200"] = {
+      description:
+        "Server-Sent Events, open until the client leaves, its session ends or its token is revoked: `ready` first, then `ticket`, `incident`, `customer`, `sms`, `notification` and `presence` events, each a JSON `data:` line (docs/live.md). Timeline events are followed by their `id:` (send it back as Last-Event-ID to resume); heartbeats are comment lines.",
+      content: {
+        "text/event-stream": {
+          schema: { type: "string" },
+          example:
+            'retry: 2000\nid: v2.1834.12.9051.40\nevent: ready\ndata: {"streamId":"x1Yb.Qm3","replayed":0,"reset":true,"heartbeatMs":20000}\n\n',
         },
       },
     };

@@ -44,7 +44,8 @@ export async function liveRoutes(app: App) {
     "/api/events",
     {
       schema: {
-        tags: ["Live"],
+        tags: ["live"],
+        operationId: "streamEvents",
         summary: "The live event stream (Server-Sent Events): what changed, as it commits; resumes with Last-Event-ID",
         description:
           "`text/event-stream`. Events: `ready`, `ticket`, `incident`, `customer`, `sms`, `notification`, `presence` " +
@@ -55,7 +56,7 @@ export async function liveRoutes(app: App) {
           "last-event-id": z.string().max(400).optional().describe("The last `id:` received, to resume after it"),
         }),
         response: {
-          200: z.string().describe("text/event-stream"),
+          200: z.string(),
           ...problems,
         },
       },
@@ -94,8 +95,11 @@ export async function liveRoutes(app: App) {
     "/api/presence",
     {
       schema: {
-        tags: ["Live"],
+        tags: ["live"],
+        operationId: "reportPresence",
         summary: "Report that you are viewing or editing a ticket or customer (every 20 s), or that you left",
+        description:
+          "Shared with every instance; a `presence` event goes to every stream when who is there, or in which state, changes. Presence ends with `left`, with the stream named by `streamId`, or 45 s after the last report.",
         body: ZPresenceReport,
         response: { 204: z.null(), ...problems },
       },
@@ -111,8 +115,10 @@ export async function liveRoutes(app: App) {
     "/api/presence",
     {
       schema: {
-        tags: ["Live"],
+        tags: ["live"],
+        operationId: "listViewers",
         summary: "Who is viewing or editing a ticket or customer now",
+        description: "The same list the `presence` events carry, for a page that has just opened.",
         querystring: ZPresenceQuery,
         response: { 200: ZLivePresenceEvent, ...problems },
       },
