@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type pg from "pg";
+import pg from "pg";
 import type { DatabaseHandle, Executor } from "./client.js";
 
 /**
@@ -24,8 +24,9 @@ export type Unlisten = () => Promise<void>;
 
 /**
  * Calls `onNotify` for every notification on `channel`, from this process or any other. On a
- * server the listener holds one pooled connection and reconnects by itself when it is lost;
- * the caller's own poll covers the gap.
+ * server the listener holds a connection of its own, outside the pool (the pool's connections stay
+ * for queries however many listeners an instance runs: the SMS and webhook dispatchers, the live
+ * stream), and reconnects by itself when it is lost; the caller's own poll covers the gap.
  */
 export async function listen(
   database: DatabaseHandle,
@@ -41,18 +42,19 @@ export async function listen(
   }
   const pool = database.pool;
   if (!pool) return async () => {};
-  let client: pg.PoolClient | undefined;
+  let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let stopped = false;
   const connect = async () => {
     try {
-      client = await pool.connect();
+      client = new pg.Client(pool.options);
+      await client.connect();
       client.on("notification", (message) => {
         if (message.channel === channel) onNotify(message.payload ?? "");
       });
       client.on("error", (error) => {
         options.log.warn({ err: error, channel }, "LISTEN connection lost; reconnecting");
-        client?.release(error);
+        void client?.end().catch(() => {});
         client = undefined;
         if (!stopped) retry = setTimeout(() => void connect(), options.retryMs);
       });
@@ -60,7 +62,7 @@ export async function listen(
       options.onConnected?.();
     } catch (error) {
       options.log.warn({ err: error, channel }, "LISTEN failed; retrying");
-      client?.release(true);
+      void client?.end().catch(() => {});
       client = undefined;
       if (!stopped) retry = setTimeout(() => void connect(), options.retryMs);
     }
@@ -73,12 +75,7 @@ export async function listen(
     if (!client) return;
     const listening = client;
     client = undefined;
-    try {
-      await listening.query(`unlisten ${channel}`);
-      listening.release();
-    } catch {
-      listening.release(true);
-    }
+    await listening.end().catch(() => {});
   };
   // Closing the database (a shutdown, or a test taking it away) must not wait on this connection.
   const removeCloseHook = database.beforeClose?.(unlisten);

@@ -192,7 +192,7 @@ export class LiveHub {
 
   async start(): Promise<void> {
     const { database } = this.deps;
-    for (const source of LIVE_SOURCES) this.position[source] = await LIVE_READERS[source].maxId(database.db);
+    await this.readPosition();
     this.unlisten = await listen(database, LIVE_CHANNEL, (payload) => this.onNotify(payload), {
       retryMs: 1_000,
       log: this.deps.log,
@@ -209,6 +209,23 @@ export class LiveHub {
       setInterval(() => this.sweepPresence(), PRESENCE_SWEEP_EVERY_MS),
     );
     for (const timer of this.timers) timer.unref();
+  }
+
+  /**
+   * The newest id of each table, where fresh streams start. An app may start while its database is
+   * away (readiness says so): then it is read again a little later, and fresh streams meanwhile
+   * start with `reset`, which a resumed stream gets too once its cursor is beyond reach.
+   */
+  private async readPosition(): Promise<void> {
+    try {
+      for (const source of LIVE_SOURCES) {
+        const newest = await LIVE_READERS[source].maxId(this.deps.database.db);
+        if (newest > this.position[source]) this.position[source] = newest;
+      }
+    } catch (error) {
+      this.deps.log.warn({ err: error }, "live stream: the database is not reachable; reading its position again in 5 s");
+      if (!this.stopped) this.timers.push(setTimeout(() => void this.readPosition(), 5_000).unref());
+    }
   }
 
   /** Ends every stream (their clients reconnect to another instance) and stops listening. */
