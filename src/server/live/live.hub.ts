@@ -223,7 +223,10 @@ export class LiveHub {
         if (newest > this.position[source]) this.position[source] = newest;
       }
     } catch (error) {
-      this.deps.log.warn({ err: error }, "live stream: the database is not reachable; reading its position again in 5 s");
+      this.deps.log.warn(
+        { err: error },
+        "live stream: the database is not reachable; reading its position again in 5 s",
+      );
       if (!this.stopped) this.timers.push(setTimeout(() => void this.readPosition(), 5_000).unref());
     }
   }
