@@ -505,9 +505,10 @@ export class LiveHub {
   private onStreamsEnded(rest: string): void {
     const [kind, id, except] = rest.split(":");
     for (const stream of [...this.streams.values()]) {
+      // What the stream rides on, as the payload names it: "s:<session row id>" or "k:<API token row id>".
+      const ridesOn = stream.sessionId !== null ? `s:${stream.sessionId}` : `k:${stream.tokenId}`;
       const ends =
-        (kind === "s" && stream.sessionId === id) ||
-        (kind === "k" && stream.tokenId === id) ||
+        ((kind === "s" || kind === "k") && ridesOn === `${kind}:${id}`) ||
         (kind === "u" && stream.userId === id && stream.sessionId !== null && stream.sessionId !== except) ||
         (kind === "U" && stream.userId === id);
       if (ends) this.close(stream, "signed out");
