@@ -1,19 +1,29 @@
 /**
- * `npm run backup`: a plain-SQL dump of the database.
- * - Embedded (PGlite): dumps DATA_DIR with pg_dump compiled to WebAssembly into
- *   $BACKUP_DIR (default ./backups)/uplink-<timestamp>.sql. The app must be stopped: PGlite is
- *   one process's database, and the data directory's lock refuses a second opener.
- * - PostgreSQL server: prints the pg_dump command to run (pg_dump is the right tool there, and
- *   works while the app runs).
- * `npm run backup -- --restore <file.sql>` loads a dump into an empty DATA_DIR (embedded).
+ * `npm run backup`: a gzipped plain-SQL dump of the database, `$BACKUP_DIR/uplink-<timestamp>.sql.gz`.
+ * - Embedded (PGlite) while the app runs: the data directory is the app's, so the app takes the
+ *   backup itself (POST /api/backups) with an admin API token of `admin` scope from UPLINK_TOKEN
+ *   or `--token`, at UPLINK_URL or `--url` (default: this host's PORT).
+ * - Embedded with the app stopped: dumps DATA_DIR directly (pg_dump compiled to WebAssembly).
+ * - PostgreSQL server: runs the system's pg_dump (safe while the app runs); without one, prints
+ *   the command to run.
+ * `npm run backup -- --restore <file>` loads a backup into an empty DATA_DIR (embedded).
  * Restoring either dump: docs/operations.md.
  */
-import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pgDump } from "@electric-sql/pglite-tools/pg_dump";
+import { RestoreRefusedError, restoreEmbeddedBackup } from "../src/server/backups/backups.restore.js";
+import { backupDirOf, takeBackup } from "../src/server/backups/backups.service.js";
+import { systemClock } from "../src/server/clock.js";
 import { type Config, ConfigError, loadConfig, usesServerDatabase } from "../src/server/config.js";
 import { DataDirInUseError, openDatabase } from "../src/server/db/open.js";
+import { AppError } from "../src/server/http/errors.js";
+import type { BackupCreated, BackupList } from "../src/shared/backups.js";
+
+class BackupRefused extends Error {}
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
 
 const timestamp = (date: Date) =>
   date
@@ -30,73 +40,101 @@ function serverTarget(config: Config): { url: string; hadPassword: boolean } {
   return { url: url.toString(), hadPassword };
 }
 
-/** Loads a dump into a new, empty embedded data directory (never over existing data). */
-async function restore(config: Config, dumpFile: string) {
-  const dataDir = path.resolve(config.DATA_DIR);
-  if (existsSync(dataDir) && (await readdir(dataDir)).length > 0) {
-    throw new RestoreRefused(
-      `DATA_DIR ${dataDir} is not empty: restore into a new directory (DATA_DIR=./data-restored) and point the app at it, or move the old one aside first.`,
-    );
-  }
-  const text = await readFile(dumpFile, "utf8");
-  const database = await openDatabase(config);
-  try {
-    await database.pglite?.exec(text);
-    // The dump empties search_path for its own session; the data directory keeps no such setting.
-    await database.pglite?.exec("RESET search_path");
-  } finally {
-    await database.close();
-  }
-  console.log(`Restored ${path.resolve(dumpFile)} into ${dataDir}`);
+/** Where the running app listens, seen from this host. */
+function appUrl(config: Config): string {
+  const given = option("--url") ?? process.env.UPLINK_URL;
+  if (given) return given.replace(/\/+$/, "");
+  const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST === "::" ? "[::1]" : config.HOST;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${config.PORT}`;
 }
 
-class RestoreRefused extends Error {}
+/** Asks the running app for a backup: it alone may read its embedded database. */
+async function backupThroughApp(config: Config, inUse: DataDirInUseError): Promise<void> {
+  const token = option("--token") ?? process.env.UPLINK_TOKEN;
+  if (!token) {
+    throw new BackupRefused(
+      [
+        inUse.message.replace(/ The embedded database allows.*$/, ""),
+        "The running app takes the backup itself when asked with an admin API token of scope admin",
+        "(Settings → API tokens): UPLINK_TOKEN=upl_… npm run backup   (or: npm run backup -- --token upl_…).",
+        "Or take one in the app: Settings → Backups → Back up now.",
+      ].join("\n"),
+    );
+  }
+  const base = appUrl(config);
+  const call = async (method: "GET" | "POST", url: string) => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${token}` } });
+    } catch (error) {
+      throw new BackupRefused(
+        `Could not reach the running app at ${base} (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : error}). Set UPLINK_URL (or --url) to its address.`,
+      );
+    }
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok) {
+      const detail = typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
+      throw new BackupRefused(`The app at ${base} refused the backup: ${detail}`);
+    }
+    return body;
+  };
+  const created = (await call("POST", "/api/backups")) as unknown as BackupCreated;
+  const list = (await call("GET", "/api/backups")) as unknown as BackupList;
+  console.log(
+    `Backed up through the running app at ${base} to ${path.join(list.directory, created.name)} (${created.size} bytes in ${created.durationMs} ms)`,
+  );
+}
 
 async function main() {
   const config = loadConfig();
-  const restoreIndex = process.argv.indexOf("--restore");
-  if (restoreIndex !== -1) {
-    const dumpFile = process.argv[restoreIndex + 1];
-    if (!dumpFile) throw new RestoreRefused("Usage: npm run backup -- --restore backups/uplink-<timestamp>.sql");
+  if (process.argv.includes("--restore")) {
+    const dumpFile = option("--restore");
+    if (!dumpFile) throw new BackupRefused("Usage: npm run backup -- --restore backups/uplink-<timestamp>.sql.gz");
     if (usesServerDatabase(config)) {
-      throw new RestoreRefused(
+      throw new BackupRefused(
         "DATABASE_URL (or PGHOST/PGDATABASE) is set: restore a server database with psql, see docs/operations.md.",
       );
     }
-    await restore(config, dumpFile);
+    await restoreEmbeddedBackup(config, dumpFile);
+    console.log(`Restored ${path.resolve(dumpFile)} into ${path.resolve(config.DATA_DIR)}`);
     return;
   }
-  const backupDir = path.resolve(process.env.BACKUP_DIR || "backups");
-  const file = path.join(backupDir, `uplink-${timestamp(new Date())}.sql`);
 
-  if (usesServerDatabase(config)) {
+  let database: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    database = await openDatabase(config);
+  } catch (error) {
+    if (error instanceof DataDirInUseError) return backupThroughApp(config, error);
+    throw error;
+  }
+  try {
+    const backup = await takeBackup({ database, config, clock: systemClock });
+    const target = usesServerDatabase(config) ? database.description : path.resolve(config.DATA_DIR);
+    console.log(`Backed up ${target} to ${path.join(backupDirOf(config), backup.name)}`);
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === "backup.unavailable")) throw error;
+    // A server database without pg_dump on this host: the command to run where it is installed.
     const { url, hadPassword } = serverTarget(config);
+    const file = path.join(backupDirOf(config), `uplink-${timestamp(new Date())}.sql.gz`);
     const target = url ? ` --dbname='${url}'` : " # connection from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE";
-    console.log("Uplink uses a PostgreSQL server: back it up with pg_dump (safe while the app runs):\n");
-    console.log(`  mkdir -p '${backupDir}'`);
-    console.log(`  pg_dump --no-owner --no-privileges --file='${file}'${target}\n`);
+    console.log(`${error.message}\n`);
+    console.log("Back the server up with pg_dump (safe while the app runs) where it is installed:\n");
+    console.log(`  mkdir -p '${backupDirOf(config)}'`);
+    console.log(`  pg_dump --no-owner --no-privileges${target} | gzip > '${file}'\n`);
     if (hadPassword) console.log("The password is left out: set PGPASSWORD or use ~/.pgpass.");
     console.log("Restore steps: docs/operations.md");
-    return;
-  }
-
-  const database = await openDatabase(config);
-  try {
-    if (!database.pglite) throw new Error("embedded database without a PGlite instance");
-    const dump = await pgDump({ pg: database.pglite, args: ["--no-owner", "--no-privileges"] });
-    // PGlite's pg_dump is version 18; this one setting is unknown to servers before 17 and only
-    // restates the default, so dropping it lets the dump load into any PostgreSQL 13+ as well.
-    const text = (await dump.text()).replace(/^SET transaction_timeout = 0;\n/m, "");
-    await mkdir(backupDir, { recursive: true });
-    await writeFile(file, text, { mode: 0o600 });
   } finally {
     await database.close();
   }
-  console.log(`Backed up ${path.resolve(config.DATA_DIR)} to ${file}`);
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof RestoreRefused) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DataDirInUseError ||
+    error instanceof RestoreRefusedError ||
+    error instanceof BackupRefused
+  ) {
     console.error(error.message);
   } else {
     console.error("Backup failed:", error instanceof Error ? error.message : error);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -95,16 +95,15 @@ export class AppProcess {
     }
   }
 
-  /** CPU time (user + system) the process has used, in milliseconds. */
+  /**
+   * CPU time (user + system) the app has used, in milliseconds: the process and its live child
+   * processes (the app workers of WEB_CONCURRENCY > 1, whose time the primary's /proc entry does
+   * not count until they exit).
+   */
   cpuMs(): number | null {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
-      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-    } catch {
-      return null;
-    }
+    const own = processCpuMs(this.pid);
+    if (own === null) return null;
+    return own + childPids(this.pid).reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0);
   }
 
   recentOutput(): string {
@@ -160,5 +159,27 @@ export class MemorySampler {
     const values = this.samples.filter((sample) => sample.phase === phase).map((sample) => sample.rss);
     values.sort((a, b) => a - b);
     return values.length ? (values[Math.floor(values.length / 2)] ?? null) : null;
+  }
+}
+
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** The pids of a process's children (Linux: /proc/<pid>/task/<tid>/children). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
   }
 }

@@ -27,6 +27,8 @@ Options:
                           500 streams on one instance, and events to 200 clients of two instances
                           while 50 writes a second happen; server database only)
   --sms N                 messages for the SMS dispatch measurement (default 2000; 0 skips it)
+  --workers N             app worker processes (WEB_CONCURRENCY; server database only; default 1).
+                          With N > 1 the JSON and the docs section are <size>-server-N-workers
   --out FILE              JSON output (default docs/benchmarks/<size>-<embedded|server>.json)
   --no-docs               do not touch docs/benchmarks.md
   --note TEXT             a sentence for the docs section (e.g. why this run was taken)
@@ -49,6 +51,7 @@ export interface BenchOptions {
   connections: number[];
   only: Set<string> | undefined;
   smsMessages: number;
+  workers: number;
   out: string | undefined;
   docs: boolean;
   note: string | undefined;
@@ -71,6 +74,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       connections: { type: "string" },
       only: { type: "string" },
       sms: { type: "string" },
+      workers: { type: "string" },
       out: { type: "string" },
       "no-docs": { type: "boolean" },
       note: { type: "string" },
@@ -136,6 +140,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     throw new UsageError(`--sms must be a whole number from 0 to 100000 (got "${values.sms}").`);
   }
 
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new UsageError(`--workers must be a whole number from 1 to 64 (got "${values.workers}").`);
+  }
+  if (workers > 1 && database.kind === "embedded") {
+    throw new UsageError("--workers needs --database-url: the embedded database runs in one app process.");
+  }
+
   return {
     database,
     appUrl: values.url?.replace(/\/$/, ""),
@@ -145,6 +157,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     connections,
     only,
     smsMessages,
+    workers,
     out: values.out,
     docs: !(values["no-docs"] ?? false),
     note: values.note?.trim() || undefined,

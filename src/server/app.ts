@@ -2,19 +2,27 @@ import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from "fastify";
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { attachmentsRoutes } from "./attachments/attachments.routes.js";
+import { auditRoutes } from "./audit/audit.routes.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { registerGuard } from "./auth/guard.js";
+import { sessionsRoutes } from "./auth/sessions.routes.js";
+import { backupsRoutes } from "./backups/backups.routes.js";
 import { mapTileSource } from "./config.js";
 import { customersRoutes } from "./customers/customers.routes.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
+import { registerCacheInvalidation } from "./db/cache-invalidation.js";
+import { createConfigCache } from "./db/config-cache.js";
 import type { App, AppDeps } from "./deps.js";
 import { healthRoutes } from "./health/health.routes.js";
+import { stopAccepting, trackFreshConnections } from "./http/drain.js";
 import { AppError } from "./http/errors.js";
 import { registerIdempotency } from "./http/idempotency.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { problem, registerProblemHandlers, sendProblem } from "./http/problem.js";
+import { registerRequestId, requestIdGenerator } from "./http/request-id.js";
+import { compiledSerializerCompiler } from "./http/serializer.js";
 import { registerWeb } from "./http/web.js";
 import { incidentLookupRoutes } from "./incidents/incidents.lookup.js";
 import { incidentMessagesRoutes, withIncidentAutoReply } from "./incidents/incidents.messages.routes.js";
@@ -23,6 +31,7 @@ import { incidentSuggestionsRoutes } from "./incidents/incidents.suggestions.rou
 import { incidentTicketPorts } from "./incidents/incidents.tickets.js";
 import { integrationsRoutes } from "./integrations/integrations.routes.js";
 import { liveRoutes, registerLiveHub } from "./live/live.routes.js";
+import { registerMetrics } from "./metrics/metrics.routes.js";
 import { notificationsRoutes } from "./notifications/notifications.routes.js";
 import { servicePlansRoutes } from "./plans/plans.routes.js";
 import { sitesRoutes } from "./sites/sites.routes.js";
@@ -32,6 +41,7 @@ import { smsWebhookRoutes } from "./sms/sms.webhooks.js";
 import { ticketsRoutes } from "./tickets/tickets.routes.js";
 import { fileInboundSms } from "./tickets/tickets.sms-replies.js";
 import { tokensRoutes } from "./tokens/tokens.routes.js";
+import { registerTwoFactor } from "./two-factor/two-factor.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
 import { calendarFeedRoutes } from "./visits/visits.calendar.routes.js";
 import { withVisitReplies } from "./visits/visits.reminders.js";
@@ -77,15 +87,23 @@ export function loggerOptions(level: string): FastifyServerOptions["logger"] {
   };
 }
 
+/** How long a closing app waits for the connections it has accepted to send their request. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 /** Builds the whole app from its parts; main.ts and the tests share it. */
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<App> {
+  const trustProxy = parseTrustProxy(deps.config.TRUST_PROXY);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    trustProxy: parseTrustProxy(deps.config.TRUST_PROXY),
+    trustProxy,
     bodyLimit: 1_048_576,
+    // A trusted proxy's X-Request-Id, else a UUID (http/request-id.ts).
     requestIdHeader: false,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: requestIdGenerator(trustProxy),
     routerOptions: { maxParamLength: 200 },
+    // A request that reaches a closing app is served (with Connection: close) rather than refused
+    // with a 503: in a rolling restart it was sent to this worker before it stopped listening.
+    return503OnClosing: false,
     frameworkErrors: (error, _request, reply) => {
       // A malformed URL never reaches a route, so no hook (helmet's headers included) runs: answer
       // problem+json with the essential headers here, without echoing the URL back.
@@ -104,11 +122,22 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // The session and settings caches forget a change from any instance through one LISTEN.
+  const cacheInvalidation = registerCacheInvalidation(app);
   // New tickets join an active incident through this port (context.ts: ServicePorts).
-  app.decorate("deps", { ...deps, ports: { ...incidentTicketPorts, ...deps.ports } });
+  app.decorate("deps", {
+    ...deps,
+    ports: { ...incidentTicketPorts, ...deps.ports },
+    configCache: createConfigCache(cacheInvalidation),
+  });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Answers are written by serialisers compiled from the response schemas; under tests each one is
+  // also checked against zod's own serialisation (src/server/http/serializer.ts).
+  app.setSerializerCompiler(compiledSerializerCompiler({ checked: deps.config.NODE_ENV === "test" }));
   registerProblemHandlers(app);
+  registerRequestId(app);
+  // GET /metrics and the hook counting every answer (before the routes it counts).
+  registerMetrics(app);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -144,6 +173,13 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     encodings: ["br", "gzip"],
     globalDecompression: false,
   });
+  // Closing a listening app: stop taking connections first, and give those already accepted a
+  // moment to send their request before Fastify closes the idle ones (http/drain.ts). Registered
+  // before the other preClose hooks so it runs first.
+  const freshConnections = trackFreshConnections(app.server);
+  app.addHook("preClose", async () => {
+    await stopAccepting(app.server, freshConnections, SHUTDOWN_GRACE_MS);
+  });
   // API answers hold subscribers' personal data: no browser or proxy may keep a copy. A route
   // that can be cached says so itself.
   app.addHook("onRequest", async (request, reply) => {
@@ -174,6 +210,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  // Two-factor sign-in: its routes, and the check that sends those REQUIRE_2FA covers to set it up.
+  await registerTwoFactor(app);
+  await app.register(sessionsRoutes);
   await app.register(usersRoutes);
   await app.register(tokensRoutes);
   await app.register(servicePlansRoutes);
@@ -197,6 +236,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(incidentMessagesRoutes);
   await app.register(incidentLookupRoutes);
   await app.register(notificationsRoutes);
+  await app.register(backupsRoutes);
+  await app.register(auditRoutes);
   // Delivers the webhook outbox from every instance: started on ready, stopped on close.
   registerWebhookDispatcher(app);
   // The live event stream: one hub per instance, fed by NOTIFY from every instance.

@@ -45,6 +45,22 @@ const ConfigSchema = z
       emptyAsUndefined,
       z.coerce.number({ error: "must be a number" }).int().min(1).max(200).default(10),
     ),
+    // App worker processes behind one port (server database only; the embedded database is one
+    // process's): default, the machine's cores. DATABASE_POOL_SIZE is shared out among them.
+    WEB_CONCURRENCY: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of processes" })
+        .int("must be a whole number")
+        .min(1, "must be at least 1")
+        .max(64, "must be at most 64")
+        .optional(),
+    ),
+    /**
+     * The embedded database on a worker thread of the app (`npm start`): PostgreSQL and HTTP then
+     * use two cores. Scripts (backup, seed) keep PGlite in their own thread.
+     */
+    PGLITE_WORKER: z.preprocess(emptyAsUndefined, booleanFromEnv.default(true)),
     // How long the dashboard's aggregates are reused while no ticket changed (0: never reused).
     DASHBOARD_CACHE_SECONDS: z.preprocess(
       emptyAsUndefined,
@@ -68,6 +84,14 @@ const ConfigSchema = z
         .optional(),
     ),
     TRUST_PROXY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * Who must sign in with a second factor (docs/security.md): off, admins or all. Set, it decides
+     * and Settings → Staff only shows it; unset, admins choose there (default off).
+     */
+    REQUIRE_2FA: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["off", "admins", "all"], { error: "must be off, admins or all" }).optional(),
+    ),
     SEED_DEMO_USERS: z.preprocess(emptyAsUndefined, booleanFromEnv.default(true)),
     DEFAULT_COUNTRY: z.preprocess(
       emptyAsUndefined,
@@ -123,6 +147,19 @@ const ConfigSchema = z
     ),
     /** The credit the tile provider asks for, shown in the map's corner. */
     MAP_TILE_ATTRIBUTION: z.preprocess(emptyAsUndefined, z.string().max(300).default("© OpenStreetMap contributors")),
+    /**
+     * The bearer token Prometheus sends to GET /metrics (docs/operations.md); unset, /metrics
+     * answers 404. Long enough that guessing it is hopeless.
+     */
+    METRICS_TOKEN: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .min(24, "must be at least 24 characters (openssl rand -hex 32 makes a good one)")
+        .max(512, "must be at most 512 characters")
+        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+        .optional(),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -247,6 +284,32 @@ const ConfigSchema = z
         .min(1, "must be at least 1 minute")
         .max(1440, "must be at most 1440 minutes (a day)")
         .default(15),
+    ),
+    /** Where backups are written (docs/operations.md). */
+    BACKUP_DIR: z.preprocess(emptyAsUndefined, z.string().default("./backups")),
+    /**
+     * When the app backs up on its own: `off`, `hourly` or `daily@HH:MM` (in TIME_ZONE). Unset: daily
+     * at 02:00 on the embedded database, off on a server (whose backups are usually the DBA's).
+     */
+    BACKUP_SCHEDULE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(
+          /^(off|hourly|daily@([01]\d|2[0-3]):[0-5]\d)$/,
+          "must be off, hourly or daily@HH:MM (such as daily@02:00, in TIME_ZONE)",
+        )
+        .optional(),
+    ),
+    /** Backups older than this many days are deleted after each backup (the newest is always kept). */
+    BACKUP_KEEP: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of days" })
+        .int("must be a whole number of days")
+        .min(1, "must be at least 1 day")
+        .max(3650, "must be at most 3650 days")
+        .default(14),
     ),
     /** The alert label that names the network site (by name or id) in Alertmanager's alerts. */
     ALERTMANAGER_SITE_LABEL: z.preprocess(

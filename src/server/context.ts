@@ -2,6 +2,7 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Executor } from "./db/client.js";
+import type { ConfigCache } from "./db/config-cache.js";
 
 /**
  * What every service function takes first: `fn(ctx, actor, input)`. `ctx.db` is the database or
@@ -14,6 +15,8 @@ export interface ServiceContext {
   config: Config;
   /** Calls into features that depend on the caller's (see ServicePorts); absent, they are not made. */
   ports?: ServicePorts;
+  /** The app's cache of rarely changed settings (db/config-cache.ts); absent, they are read each time. */
+  cache?: ConfigCache;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface Actor {
   sessionId?: string;
   /** The API token the request came with: audit rows name it. */
   tokenId?: string;
+  /** The staff member's name, where the caller knows it (a new ticket's answer names its creator). */
+  name?: string;
 }
 
 /** The system acting on its own: an inbound SMS, a delivery receipt, the scheduler. */
@@ -67,6 +72,7 @@ export function serviceContext(deps: {
   clock: Clock;
   config: Config;
   ports?: ServicePorts;
+  configCache?: ConfigCache;
 }): ServiceContext {
-  return { db: deps.database.db, clock: deps.clock, config: deps.config, ports: deps.ports };
+  return { db: deps.database.db, clock: deps.clock, config: deps.config, ports: deps.ports, cache: deps.configCache };
 }

@@ -5,6 +5,7 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { ServicePorts } from "./context.js";
 import type { DatabaseHandle } from "./db/client.js";
+import type { ConfigCache } from "./db/config-cache.js";
 
 /** What the app is built from: main.ts passes the real ones, tests their own. */
 export interface AppDeps {
@@ -13,6 +14,8 @@ export interface AppDeps {
   clock: Clock;
   /** Filled by buildApp (the cross-feature calls of ServicePorts); main.ts and tests leave it out. */
   ports?: ServicePorts;
+  /** Filled by buildApp: the app's cache of rarely changed settings (db/config-cache.ts). */
+  configCache?: ConfigCache;
 }
 
 /** A Fastify instance whose routes take zod schemas. */

@@ -1,4 +1,5 @@
 import { purgeExpiredSessions } from "./auth/sessions.service.js";
+import { scheduledBackupJob } from "./backups/backups.service.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { SYSTEM_ACTOR, serviceContext } from "./context.js";
@@ -40,6 +41,7 @@ export const NOTIFICATION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 export function maintenanceJobs(deps: { database: DatabaseHandle; clock: Clock; config: Config }): MaintenanceJob[] {
   return [
     ...embeddedStatisticsJob(deps.database),
+    ...scheduledBackupJob(deps),
     {
       name: "expired sessions",
       firstAfterMs: 30_000,

@@ -17,6 +17,11 @@ export const ZSessionInfo = z
     defaultPasswordAccounts: z.array(z.string()),
     /** The ISP's country (DEFAULT_COUNTRY): its numbers are shown in national format, others international. */
     defaultCountry: z.string().regex(/^[A-Z]{2}$/),
+    /**
+     * The installation requires a second factor of this person (REQUIRE_2FA) and they have none: until
+     * they set one up, the API refuses everything else with 403 auth.two_factor_required.
+     */
+    twoFactorEnrolmentRequired: z.boolean(),
   })
   .meta({ id: "SessionInfo" });
 export type SessionInfo = z.infer<typeof ZSessionInfo>;

@@ -9,6 +9,7 @@ import {
   INCIDENT_STATUSES,
   SMS_STATUSES,
 } from "./enums.js";
+import { ZIncidentMessage } from "./incident-messages.js";
 import { ZPageQuery } from "./pagination.js";
 import { ZProblem } from "./problem.js";
 import { ZStaffSummary, ZTicket } from "./tickets.js";
@@ -63,6 +64,13 @@ export const ZIncidentDetail = ZIncident.extend({
   affectedCustomerCount: z.number().int(),
   /** Linked tickets: still open, and all of them. */
   tickets: z.object({ open: z.number().int(), total: z.number().int() }),
+  /**
+   * The SMS rows of all the incident's sends (`POST /api/incidents/:id/messages`) by state, summed
+   * the way each send's `counts` are: queued (waiting or being sent), sent, delivered, failed (or
+   * undelivered), skipped, cancelled. All zero before the first send; automatic answers to a
+   * customer's text are not a send and are not counted.
+   */
+  messageCounts: ZIncidentMessage.shape.counts,
 }).meta({ id: "IncidentDetail" });
 export type IncidentDetail = z.infer<typeof ZIncidentDetail>;
 

@@ -232,6 +232,7 @@ export const NOTIFICATION_KIND_LABELS: Record<NotificationKind, string> = {
   mentioned: "I am @mentioned in an internal note",
   incident_opened: "An incident is opened",
   visit_moved: "A visit of mine moves (time or technician)",
+  webhook_disabled: "A webhook endpoint is disabled automatically (admins)",
 };
 
 /** A ticket's status as an SMS to the customer says it ("your ticket … is now waiting on you"). */

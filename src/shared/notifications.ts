@@ -20,6 +20,8 @@ export const NOTIFICATION_KINDS = [
   "incident_opened",
   /** A visit of yours moved to another time or technician. */
   "visit_moved",
+  /** A webhook endpoint was disabled automatically (410 Gone, or 3 days of failures): to every admin. */
+  "webhook_disabled",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -108,6 +110,7 @@ export const ZNotificationPreferences = z
       mentioned: ZSmsChannels,
       incident_opened: ZChannels,
       visit_moved: ZChannels,
+      webhook_disabled: ZChannels,
     }),
     /** Whether SMS is offered to you (technicians only); others' `sms` settings change nothing. */
     smsOffered: z.boolean(),
@@ -139,6 +142,7 @@ export const ZUpdateNotificationPreferences = z
         mentioned: smsChannelsPatch("mentioned").optional(),
         incident_opened: channelsPatch("incident_opened").optional(),
         visit_moved: channelsPatch("visit_moved").optional(),
+        webhook_disabled: channelsPatch("webhook_disabled").optional(),
       })
       .strict(),
   })
@@ -158,6 +162,7 @@ export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationKindPreferences = {
   mentioned: { inApp: true, browser: true, sms: false },
   incident_opened: { inApp: true, browser: false },
   visit_moved: { inApp: true, browser: false },
+  webhook_disabled: { inApp: true, browser: false },
 };
 
 /** Someone a note can mention: the autocomplete's entries. */

@@ -9,6 +9,8 @@ export const ZProblem = z
     detail: z.string(),
     code: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    /** The request's id as a URN (`urn:uplink:request:<id>`): quote it when reporting the error. */
+    instance: z.string().optional(),
   })
   .loose()
   .meta({ id: "Problem" });

@@ -151,7 +151,7 @@ describeBrowser("accessibility (axe-core) in Chromium", () => {
       name: "sign-in",
       async open(page) {
         await page.goto("/login");
-        await settle(page, page.getByRole("button", { name: "Sign in" }));
+        await settle(page, page.getByRole("button", { name: "Sign in", exact: true }));
       },
     },
     {

@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
+import { makeIncident } from "../incidents/helpers.js";
 import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
 import { makeCustomer, uniquePhone } from "../support/factories/customers.js";
@@ -70,6 +71,38 @@ describeBrowser("screen-pop /call in Chromium", () => {
     expect(new URL(page.url()).pathname).toBe(`/customers/${parent.id}`);
   }, 60_000);
 
+  it("tells who takes the call about the outage at the caller's site, on their page and in the chooser", async () => {
+    const admin = await api();
+    const site = await makeSite(admin, { name: `Eastside tower ${Date.now()}` });
+    const title = `Outage: Eastside tower ${Date.now()}`;
+    const message = "A power cut at the tower; crews are on site.";
+    await makeIncident(admin, { title, publicMessage: message, siteIds: [site.id] });
+    const bannerText = `Affected by: ${title} — ${message}, no time given yet for the fix`;
+
+    // One customer with the number: their page opens with the banner.
+    const phone = uniquePhone();
+    const affected = await makeCustomer(admin, { name: "Olga Outage", phone, siteId: site.id });
+    const page = await signedInPage();
+    await page.goto(`/call?number=${encodeURIComponent(phone)}`);
+    await page.getByRole("heading", { name: "Olga Outage" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/customers/${affected.id}`);
+    const banner = page.getByRole("status", { name: `Affected by ${title}` });
+    await banner.getByText(bannerText).waitFor();
+
+    // A household number, shared with someone elsewhere: the banner is on the affected one only.
+    await makeCustomer(admin, { name: "Uma Unaffected", phone: uniquePhone(), altPhone: phone });
+    await page.goto(`/call?number=${encodeURIComponent(phone)}`);
+    const chooser = page.getByRole("list", { name: "Customers with this number" });
+    const olga = chooser.getByRole("listitem").filter({ has: page.getByRole("link", { name: "Olga Outage" }) });
+    await olga
+      .getByRole("status", { name: `Affected by ${title}` })
+      .getByText(bannerText)
+      .waitFor();
+    const uma = chooser.getByRole("listitem").filter({ has: page.getByRole("link", { name: "Uma Unaffected" }) });
+    await uma.waitFor();
+    expect(await uma.getByRole("status").count()).toBe(0);
+  }, 60_000);
+
   it("offers a new customer with the caller's number filled in when nobody has it", async () => {
     const phone = uniquePhone();
     const callerId = `011${phone.slice(1)}`;
@@ -93,11 +126,11 @@ describeBrowser("screen-pop /call in Chromium", () => {
     const customer = await makeCustomer(admin, { name: "Sid Signedout", phone });
     const page = await h().newPage();
     await page.goto(`/call?number=${phone}`);
-    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe("/login");
     await page.getByLabel("Email").fill(DEMO.admin.email);
     await page.getByLabel(/^Password/).fill(DEMO.admin.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Sid Signedout" }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/customers/${customer.id}`);
   }, 60_000);

@@ -228,11 +228,30 @@ describeBrowser("Settings → API tokens and Webhooks in Chromium", () => {
     expect(await sidewaysScrollers(page), "a box on the tokens page scrolls sideways").toEqual([]);
 
     await page.goto("/settings/webhooks");
-    await page.getByRole("button", { name: "Deliveries" }).last().click();
-    // With a delivery in its log, so the log's table is on the page too.
-    await page.getByRole("button", { name: "Send test event" }).click();
-    // The log lists the newest delivery first (an earlier test may have left others in it).
-    const delivery = page.getByRole("group", { name: "Delivery of webhook.test" }).first();
+    // This test's webhook, by its card: the list's order among webhooks made at the same instant
+    // (the test clock stands still) is the order of their random ids. A click that lands while the
+    // list is being drawn again can be lost under load: click until its log is open.
+    const webhookCard = page.getByRole("group", { name: `Webhook ${receiver.url("/phone")}` });
+    const hideLog = webhookCard.getByRole("button", { name: "Hide deliveries" });
+    await expect
+      .poll(
+        async () => {
+          if (await hideLog.isVisible()) return true;
+          await webhookCard
+            .getByRole("button", { name: "Deliveries", exact: true })
+            .click({ timeout: 5_000 })
+            .catch(() => {});
+          return hideLog.isVisible();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    await webhookCard.getByText("No deliveries yet.").waitFor();
+    // With a delivery in its log, so the log's table is on the page too. (The confirmation says the
+    // click was taken: one that lands while the list is being drawn again can be lost under load.)
+    await webhookCard.getByRole("button", { name: "Send test event" }).click();
+    await page.getByText("Test event queued").waitFor();
+    const delivery = webhookCard.getByRole("group", { name: "Delivery of webhook.test" }).first();
     await delivery.getByText("delivered").waitFor();
     await delivery.getByText("1 attempt, last answer: 204").waitFor();
     // The log refreshes every 5 s while the page is open; a click that lands while the card is

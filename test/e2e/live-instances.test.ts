@@ -1,13 +1,12 @@
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, it } from "vitest";
-import { buildApp } from "../../src/server/app.js";
-import { type DatabaseHandle, openPostgres } from "../../src/server/db/client.js";
 import type { App } from "../../src/server/deps.js";
-import { DEMO, signIn, testConfig } from "../support/app.js";
+import { DEMO, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
 import { testDatabaseKinds } from "../support/databases.js";
 import { makeTicket } from "../support/factories/tickets.js";
+import { openSecondInstance, type SecondInstance } from "../support/second-instance.js";
 
 /**
  * Two app instances on one database, as behind a load balancer, and two browsers, one on each
@@ -18,26 +17,18 @@ import { makeTicket } from "../support/factories/tickets.js";
 for (const kind of testDatabaseKinds()) {
   describeBrowser(`live updates across two app instances in Chromium (${kind})`, () => {
     const h = useBrowserApp({}, kind);
+    let secondInstance: SecondInstance;
     let second: App;
-    let secondHandle: DatabaseHandle | undefined;
     let secondUrl: string;
 
     beforeAll(async () => {
-      const first = h().testApp;
-      secondHandle = first.database.url
-        ? await openPostgres({ connectionString: first.database.url, poolSize: 5 })
-        : undefined;
-      second = await buildApp({
-        config: testConfig(),
-        database: secondHandle ?? first.database.handle,
-        clock: first.clock,
-      });
+      secondInstance = await openSecondInstance(h().testApp);
+      second = secondInstance.app;
       await second.listen({ port: 0, host: "127.0.0.1" });
       secondUrl = `http://127.0.0.1:${(second.server.address() as AddressInfo).port}`;
     }, 90_000);
     afterAll(async () => {
-      await second?.close();
-      await secondHandle?.close();
+      await secondInstance?.close();
     });
 
     /** A page in a browser context of its own on instance 2. */

@@ -80,7 +80,7 @@ describeBrowser("first run and roles in Chromium", () => {
     await other.goto(`/setup?token=${encodeURIComponent(token)}`);
     await other.getByText("Uplink is already set up").waitFor();
     await other.goto("/login");
-    await other.getByRole("button", { name: "Sign in" }).waitFor();
+    await other.getByRole("button", { name: "Sign in", exact: true }).waitFor();
     expect(await other.getByText("No staff account yet").count()).toBe(0);
     await signIn(h().testApp.app, { email: ADMIN.email, password: ADMIN.password });
   });

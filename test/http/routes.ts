@@ -51,6 +51,12 @@ export const PUBLIC_API_ROUTES = new Set([
   "POST /api/auth/logout",
   "GET /api/auth/me",
   "GET /api/openapi.json",
+  // Two-factor sign-in's second step and password-less passkeys (docs/security.md).
+  "POST /api/auth/login/second-factor",
+  "POST /api/auth/login/second-factor/passkey-options",
+  "POST /api/auth/login/second-factor/passkey",
+  "POST /api/auth/login/passkey-options",
+  "POST /api/auth/login/passkey",
   // First-run setup: whether it is needed, and the one-time-token form (refused once an admin exists).
   "GET /api/setup",
   "POST /api/setup",

@@ -68,8 +68,17 @@ describe("the server process (main.ts)", () => {
       await slow.started;
       main.child.kill("SIGTERM");
       await main.waitFor("SIGTERM: finishing in-flight requests");
-      // New connections are refused while the in-flight request is still open.
-      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      // New connections are refused while the in-flight request is still open. (A new TCP
+      // connection: fetch would reuse the sign-in's kept-alive one, which is served until it idles.)
+      await expect(
+        new Promise((resolve, reject) => {
+          const probe = net.connect(port, "127.0.0.1", () => {
+            probe.destroy();
+            resolve("connected");
+          });
+          probe.on("error", reject);
+        }),
+      ).rejects.toThrow(/ECONNREFUSED/);
       slow.finish();
       const answer = await slow.done;
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);

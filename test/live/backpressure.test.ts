@@ -45,6 +45,23 @@ describe.each(testDatabaseKinds())("Live stream backpressure (%s)", (kind) => {
     await hub?.stop();
   });
 
+  it("ends at once a stream asked for after the hub stopped (a request in flight while the app closes)", async () => {
+    const stopped = new LiveHub({
+      database: s().database.handle,
+      clock: s().clock,
+      log: s().app.log,
+      heartbeatMs: 60_000,
+    });
+    await stopped.start();
+    await stopped.stop();
+    const client = clientSocket(true);
+    const base = { userId: admin.user.id, userName: admin.user.name, sessionId: null, tokenId: null };
+    const stream = await stopped.open({ ...base, response: client.socket as unknown as ServerResponse }, undefined);
+    expect(stream.closed).toBe(true);
+    expect(stopped.streamCount).toBe(0);
+    expect(client.received.join("")).toMatch(/^retry: \d+\n\n: closed: the server is shutting down\n\n$/);
+  });
+
   it("closes the stream of a client that does not read, and keeps sending to one that does", async () => {
     const asleep = clientSocket(false);
     const awake = clientSocket(true);

@@ -211,6 +211,7 @@ describe.each(testDatabaseKinds())("notifications (%s)", (kind) => {
         mentioned: { inApp: true, browser: true, sms: false },
         incident_opened: { inApp: true, browser: false },
         visit_moved: { inApp: true, browser: false },
+        webhook_disabled: { inApp: true, browser: false },
       },
       smsOffered: true,
     });

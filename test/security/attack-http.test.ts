@@ -222,6 +222,7 @@ describe.each(testDatabaseKinds())("HTTP attacks (%s)", (kind) => {
         ["a malformed URL", () => t.app.inject({ method: "GET", url: "/api/customers/%E0%A4%A" })],
         ["an over-long path parameter", () => session.get(`/api/customers/${"a".repeat(300)}`)],
         ["/healthz", () => t.app.inject({ method: "GET", url: "/healthz" })],
+        ["/metrics", () => t.app.inject({ method: "GET", url: "/metrics" })],
       ];
       for (const [where, send] of requests) {
         const response = await send();
@@ -632,6 +633,7 @@ describe.each(testDatabaseKinds())("HTTP attacks (%s)", (kind) => {
       // The database compares SHA-256 digests, which leaks nothing about the token itself.
       expect(sessions).toMatch(/const id = sha256\(token\);[\s\S]*eq\(sessions\.id, id\)/);
       expect(source("src/server/sms/sms.webhooks.ts")).toMatch(/isValidTwilioSignature\(authToken, signature,/);
+      expect(source("src/server/metrics/metrics.routes.ts")).toMatch(/!safeEqual\(presented, expected\)/);
       expect(source("src/server/sms/sms.signature.ts")).toMatch(
         /expected\.length === given\.length && timingSafeEqual\(expected, given\)/,
       );

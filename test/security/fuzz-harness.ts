@@ -244,7 +244,8 @@ export function responseProblems(request: FuzzRequest, response: LightMyRequestR
  * audited, by design. Nothing else may change on a 4xx.
  */
 export function allowedWrites(request: FuzzRequest, status: number): Set<string> {
-  if (request.method === "POST" && request.path === "/api/auth/login" && status === 401) {
+  // The password step, and the second step of two-factor sign-in (a wrong code or passkey).
+  if (request.method === "POST" && request.path.startsWith("/api/auth/login") && status === 401) {
     return new Set(["login_failures", "audit_log"]);
   }
   return new Set();
@@ -554,6 +555,7 @@ export async function buildFixture(t: TestApp): Promise<FuzzFixture> {
     `/api/incidents/${incident.id}/timeline?limit=1`,
     `/api/incidents/${incident.id}/customers?limit=1`,
     "/api/notifications?limit=1",
+    "/api/audit?limit=1",
   ]) {
     const page = await ok(admin.get(url), url);
     if (typeof page.nextCursor === "string") cursors.add(page.nextCursor);

@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { buildApp } from "../../src/server/app.js";
@@ -26,6 +28,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SEED_DEMO_USERS: "false",
     LOG_LEVEL: "silent",
     SMS_RATE_PER_SECOND: "1000",
+    // Backups a suite takes (POST /api/backups) go to the temporary directory, not ./backups.
+    BACKUP_DIR: path.join(os.tmpdir(), "uplink-test-backups", String(process.pid)),
     ...overrides,
   });
 }

@@ -109,6 +109,6 @@ export async function signInThroughUi(page: Page, email: string, password: strin
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel(/^Password/).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("button", { name: "Account menu" }).waitFor();
 }

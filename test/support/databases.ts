@@ -63,7 +63,8 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     await admin.end();
   }
   const url = databaseUrlFor(base, name);
-  const handle = await openPostgres({ connectionString: url, poolSize: 5 });
+  // A new connection to a just-created database can take seconds on a loaded CI machine.
+  const handle = await openPostgres({ connectionString: url, poolSize: 5, connectionTimeoutMs: 30_000 });
   return {
     handle,
     url,

@@ -118,6 +118,42 @@ describe.each(testDatabaseKinds())("API token scopes on every route (%s)", (kind
     expect(changed, describeChanges(changed)).toEqual([]);
   });
 
+  it("answers 401 invalid_token to a revoked and to an expired admin token on every route, and changes nothing", async () => {
+    const w = world();
+    const everything = { scopes: ["read", "write", "admin"] as TokenScope[] };
+    const revoked = await makeToken(w.admin, everything);
+    expect((await w.admin.delete(`/api/tokens/${revoked.id}`)).statusCode).toBe(204);
+    const expiring = await makeToken(w.admin, {
+      ...everything,
+      expiresAt: new Date(w.t.clock.now().getTime() + 60_000).toISOString(),
+    });
+    const requests: { route: RegisteredRoute; request: AttackRequest }[] = [];
+    for (const route of reads()) requests.push({ route, request: { url: readUrl(route, w) } });
+    for (const route of writes()) {
+      const fixture = WRITE_FIXTURES[routeName(route)];
+      if (!fixture) throw new Error(`no fixture for ${routeName(route)}`);
+      requests.push({ route, request: await fixture(w) });
+    }
+    // Past its expiry by the app's clock (a minute and a second on).
+    w.t.clock.advance(61_000);
+    await quiesce(w);
+    const before = await snapshot(w.t.database.handle.db);
+    for (const { route, request } of requests) {
+      for (const [which, token] of [
+        ["revoked", revoked.token],
+        ["expired", expiring.token],
+      ] as const) {
+        const response = await send(w, route.method, request, token);
+        const label = `${routeName(route)} with a ${which} token`;
+        expect(response.statusCode, `${label}: ${response.body}`).toBe(401);
+        if (route.method !== "HEAD") expect(problemOf(response).code, label).toBe("token.invalid");
+      }
+    }
+    await quiesce(w);
+    const changed = changes(before, await snapshot(w.t.database.handle.db));
+    expect(changed, describeChanges(changed)).toEqual([]);
+  });
+
   it("lets every token in where its scope and its owner's role both reach: each read answers, each write fixture succeeds", async () => {
     const w = world();
     const all = await tokens(w);

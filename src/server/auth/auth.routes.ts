@@ -2,25 +2,29 @@ import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import { SESSION_COOKIE, ZLogin, ZSessionInfo, ZSetup, ZSetupStatus } from "../../shared/auth.js";
 import { ZProblem } from "../../shared/problem.js";
+import { ZSecondFactorRequired } from "../../shared/two-factor.js";
+import type { Config } from "../config.js";
 import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
+import { setPendingLoginCookie } from "../two-factor/two-factor.cookies.js";
 import { sessionInfoOf, signIn, signOut } from "./auth.service.js";
 import { ABSOLUTE_TIMEOUT_MS, type SessionUser } from "./sessions.service.js";
 import { completeSetup, hasActiveAdmin } from "./setup.service.js";
 
+/** The session cookie, as every sign-in sets it (password, second step, passkey, setup). */
+export function setSessionCookie(reply: FastifyReply, config: Pick<Config, "PUBLIC_URL">, token: string) {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "lax",
+    secure: config.PUBLIC_URL?.startsWith("https://") ?? false,
+    maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
+  });
+}
+
 export async function authRoutes(app: App) {
   const { config, database, clock } = app.deps;
-  const secureCookie = config.PUBLIC_URL?.startsWith("https://") ?? false;
-
-  const setSessionCookie = (reply: FastifyReply, token: string) =>
-    reply.setCookie(SESSION_COOKIE, token, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "lax",
-      secure: secureCookie,
-      maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
-    });
 
   const sessionInfo = (user: SessionUser, csrfToken: string) => sessionInfoOf(app.deps, user, csrfToken);
 
@@ -30,18 +34,24 @@ export async function authRoutes(app: App) {
       config: { access: "public", sessionOnly: true },
       schema: {
         tags: ["auth"],
-        summary: "Sign in; sets the session cookie and returns the CSRF token",
+        summary:
+          "Sign in; sets the session cookie and returns the CSRF token. With two-factor sign-in set up: 202 and the ways to answer the second step (POST /api/auth/login/second-factor…), no session yet",
         body: ZLogin,
-        response: { 200: ZSessionInfo, 401: ZProblem, 429: ZProblem },
+        response: { 200: ZSessionInfo, 202: ZSecondFactorRequired, 401: ZProblem, 429: ZProblem },
       },
     },
     async (request, reply) => {
-      const { user, session } = await signIn(database.db, clock, request.body, {
+      const result = await signIn(database.db, clock, request.body, {
         ip: request.ip,
         userAgent: request.headers["user-agent"],
       });
-      setSessionCookie(reply, session.token);
-      return sessionInfo(user, session.csrfToken);
+      if (result.kind === "second_factor") {
+        // Password right, second factor set up: no session yet; the second step spends this cookie.
+        setPendingLoginCookie(reply, config, result.token);
+        return reply.code(202).send(result.answer);
+      }
+      setSessionCookie(reply, config, result.session.token);
+      return sessionInfo(result.user, result.session.csrfToken);
     },
   );
 
@@ -108,7 +118,7 @@ export async function authRoutes(app: App) {
         ip: request.ip,
         userAgent: request.headers["user-agent"],
       });
-      setSessionCookie(reply, session.token);
+      setSessionCookie(reply, config, session.token);
       return sessionInfo(user, session.csrfToken);
     },
   );

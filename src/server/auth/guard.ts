@@ -6,7 +6,7 @@ import type { Actor } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError } from "../http/errors.js";
 import { type AuthenticatedToken, countTokenRequest, findApiToken, RATE_WINDOW_MS } from "../tokens/tokens.service.js";
-import { type ActiveSession, findSession } from "./sessions.service.js";
+import { type ActiveSession, findSession, invalidatesSessions, SessionCache } from "./sessions.service.js";
 import { safeEqual } from "./tokens.js";
 
 /**
@@ -38,6 +38,8 @@ declare module "fastify" {
     routeAccess: ReadonlyMap<string, Access>;
     /** Per route ("METHOD /url"), what an API token needs: a scope, nothing (public), or "session" (refused). */
     routeTokenAccess: ReadonlyMap<string, TokenAccess>;
+    /** Sessions this instance read in the last few seconds (sessions.service.ts: SessionCache). */
+    sessionCache: SessionCache;
   }
 }
 
@@ -88,6 +90,20 @@ export function registerGuard(app: App): void {
     }
   });
   const rateLimit = app.deps.config.API_TOKEN_RATE_LIMIT;
+  // Sessions are reused for a few seconds; a session ended or a user changed on any instance
+  // empties the cache on commit (NOTIFY on the live channel), and on this one at once.
+  const sessionCache = new SessionCache();
+  app.decorate("sessionCache", sessionCache);
+  app.cacheInvalidation.add({
+    onNotify: (payload) => {
+      if (invalidatesSessions(payload)) sessionCache.clear();
+    },
+    // While the LISTEN connection is down, changes elsewhere could be missed: start afresh.
+    onConnected: () => sessionCache.clear(),
+  });
+  app.addHook("onClose", async () => {
+    sessionCache.close();
+  });
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const { config: routeConfig } = request.routeOptions;
     // No route matched: the not-found handler answers 404 problem+json.
@@ -149,7 +165,7 @@ export function registerGuard(app: App): void {
 
     const token = request.cookies[SESSION_COOKIE];
     if (token) {
-      request.session = (await findSession(app.deps.database.db, app.deps.clock, token)) ?? null;
+      request.session = (await findSession(app.deps.database.db, app.deps.clock, token, sessionCache)) ?? null;
     }
 
     if (request.session && !SAFE_METHODS.has(request.method) && url.startsWith("/api") && !CSRF_EXEMPT.has(url)) {
@@ -182,8 +198,10 @@ export function currentUser(request: FastifyRequest) {
 
 /** The signed-in staff member making this request, as services record them. */
 export function actorOf(request: FastifyRequest): Actor {
+  const user = currentUser(request);
   return {
-    id: currentUser(request).id,
+    id: user.id,
+    name: user.name,
     ip: request.ip,
     sessionId: request.session?.id,
     tokenId: request.apiToken?.id,

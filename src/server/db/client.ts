@@ -3,11 +3,12 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import type { sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { dumpPglite } from "./pglite-dump.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -34,8 +35,35 @@ export interface DatabaseHandle {
   beforeClose?(hook: () => Promise<void>): () => void;
   /** The pg pool (server) — for LISTEN/NOTIFY and advisory locks; undefined on PGlite. */
   pool?: pg.Pool;
-  /** The PGlite instance — for dumps; undefined on a server. */
+  /**
+   * The embedded database, in this thread or on its worker thread (pglite-worker.ts): LISTEN and
+   * plain SQL. Undefined on a server.
+   */
+  embedded?: EmbeddedClient;
+  /**
+   * The PGlite instance when it runs in this thread (scripts, tests); undefined on a server and
+   * when PGlite runs on a worker thread. For a dump, use `dumpSql`, which works in both.
+   */
   pglite?: PGlite;
+  /**
+   * A plain-SQL dump of the embedded database by pg_dump (WebAssembly) with these arguments, such
+   * as `["--no-owner", "--no-privileges"]`, while the app keeps using it (pglite-dump.ts); made
+   * where PGlite runs. Undefined on a server (use pg_dump there).
+   */
+  dumpSql?(args: readonly string[]): Promise<string>;
+}
+
+/**
+ * What the app asks of PGlite: the instance itself, or its proxy on a worker thread
+ * (`PgliteThread`). PGlite's own signatures, so Drizzle's driver takes either.
+ */
+export interface EmbeddedClient {
+  readonly closed: boolean;
+  query: PGlite["query"];
+  exec: PGlite["exec"];
+  transaction: PGlite["transaction"];
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  dumpDataDir(compression?: "none" | "gzip" | "auto"): Promise<Blob>;
 }
 
 /**
@@ -43,7 +71,46 @@ export interface DatabaseHandle {
  * hang forever on PGlite (one connection, held by the transaction) and silently escape the
  * transaction on a server, so both drivers refuse it with an error that names the mistake.
  */
-const transactionScope = new AsyncLocalStorage<true>();
+const transactionScope = new AsyncLocalStorage<TransactionScope>();
+
+interface TransactionScope {
+  /** The transaction the scope belongs to. */
+  tx: unknown;
+  /** NOTIFYs asked for in the transaction, sent together just before it commits. */
+  notifications: Map<string, { channel: string; payload: string }>;
+  /** Called once the transaction has committed (not after a rollback). */
+  afterCommit: (() => void)[];
+}
+
+/**
+ * PostgreSQL refuses a select list longer than 1,664 entries: a transaction with more
+ * notifications (a deactivated technician's 600 tickets reassigned) sends them in several.
+ */
+const NOTIFICATIONS_PER_STATEMENT = 1_000;
+
+/**
+ * Keeps a NOTIFY for the end of transaction `tx` (false when `tx` is not the open transaction of
+ * this call chain). PostgreSQL delivers a NOTIFY at commit whenever it was sent in the
+ * transaction, so sending them together at the end changes nothing a listener sees and saves a
+ * round trip each: a ticket's creation asked for three (the live stream twice, the SMS dispatcher
+ * once). A repeat of the same channel and payload is sent once, as PostgreSQL delivers it once.
+ */
+export function deferNotification(tx: unknown, channel: string, payload: string): boolean {
+  const scope = transactionScope.getStore();
+  if (!scope || scope.tx !== tx) return false;
+  scope.notifications.set(`${channel}\u0000${payload}`, { channel, payload });
+  return true;
+}
+
+/**
+ * Runs `callback` after transaction `tx` commits (at once when `tx` is not the open transaction
+ * of this call chain): a cache forgets a changed value again once nobody can read the old one.
+ */
+export function afterCommit(tx: unknown, callback: () => void): void {
+  const scope = transactionScope.getStore();
+  if (scope && scope.tx === tx) scope.afterCommit.push(callback);
+  else callback();
+}
 
 export class QueryOutsideTransactionError extends Error {
   override name = "QueryOutsideTransactionError";
@@ -61,7 +128,20 @@ function refuseInsideTransaction(): void {
 function guardTransactions(db: Database): Database {
   const transaction = db.transaction.bind(db);
   db.transaction = ((callback, config) =>
-    transaction((tx) => transactionScope.run(true, () => callback(tx)), config)) as Database["transaction"];
+    transaction(async (tx) => {
+      const scope: TransactionScope = { tx, notifications: new Map(), afterCommit: [] };
+      const result = await transactionScope.run(scope, () => callback(tx));
+      const calls = [...scope.notifications.values()].map(
+        ({ channel, payload }) => sql`pg_notify(${channel}, ${payload})`,
+      );
+      for (let start = 0; start < calls.length; start += NOTIFICATIONS_PER_STATEMENT) {
+        await tx.execute(sql`select ${sql.join(calls.slice(start, start + NOTIFICATIONS_PER_STATEMENT), sql`, `)}`);
+      }
+      return { result, afterCommit: scope.afterCommit };
+    }, config).then(({ result, afterCommit }) => {
+      for (const run of afterCommit) run();
+      return result;
+    })) as Database["transaction"];
   return db;
 }
 
@@ -79,6 +159,25 @@ export async function openPglite(options: PgliteOptions): Promise<DatabaseHandle
     loadDataDir: options.loadDataDir,
     extensions: { pg_trgm },
   });
+  return embeddedHandle(client, {
+    description: options.dataDir
+      ? `embedded PostgreSQL (PGlite) in ${path.resolve(options.dataDir)}`
+      : "embedded PostgreSQL (PGlite) in memory",
+    pglite: client,
+    dumpSql: (args) => dumpPglite(client, args),
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  });
+}
+
+/** The handle over PGlite, in this thread or on a worker thread: the same guard and driver for both. */
+export function embeddedHandle(
+  client: EmbeddedClient,
+  parts: Pick<DatabaseHandle, "description" | "pglite" | "close"> & {
+    dumpSql(args: readonly string[]): Promise<string>;
+  },
+): DatabaseHandle {
   const query = client.query.bind(client);
   const exec = client.exec.bind(client);
   client.query = ((...args: Parameters<typeof query>) => {
@@ -90,19 +189,14 @@ export async function openPglite(options: PgliteOptions): Promise<DatabaseHandle
     return exec(...args);
   }) as typeof client.exec;
 
-  const db = guardTransactions(drizzlePglite(client, { schema }) as unknown as Database);
+  const db = guardTransactions(drizzlePglite(client as PGlite, { schema }) as unknown as Database);
   return {
     db,
     kind: "pglite",
-    description: options.dataDir
-      ? `embedded PostgreSQL (PGlite) in ${path.resolve(options.dataDir)}`
-      : "embedded PostgreSQL (PGlite) in memory",
-    pglite: client,
+    embedded: client,
+    ...parts,
     async ping() {
       await client.query("select 1");
-    },
-    async close() {
-      if (!client.closed) await client.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import type { DatabaseHandle, Executor } from "./client.js";
+import { type DatabaseHandle, deferNotification, type Executor } from "./client.js";
 
 /**
  * PostgreSQL's LISTEN/NOTIFY on either driver, behind one interface: the SMS dispatcher and the
@@ -8,6 +8,8 @@ import type { DatabaseHandle, Executor } from "./client.js";
  * and never for a rolled-back change.
  */
 export async function notify(db: Executor, channel: string, payload = ""): Promise<void> {
+  // Inside a transaction it is sent with the transaction's others, just before the commit.
+  if (deferNotification(db, channel, payload)) return;
   await db.execute(sql`select pg_notify(${channel}, ${payload})`);
 }
 
@@ -35,8 +37,8 @@ export async function listen(
   options: ListenOptions,
 ): Promise<Unlisten> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
-  if (database.pglite) {
-    const off = await database.pglite.listen(channel, (payload) => onNotify(payload));
+  if (database.embedded) {
+    const off = await database.embedded.listen(channel, (payload) => onNotify(payload));
     options.onConnected?.();
     return off;
   }

@@ -3,9 +3,18 @@ import path from "node:path";
 import type { Config } from "../config.js";
 import { usesServerDatabase } from "../config.js";
 import { type DatabaseHandle, openPglite, openPostgres } from "./client.js";
+import { openPgliteWorker } from "./pglite-worker.js";
+
+export interface OpenOptions {
+  /**
+   * PGlite on a worker thread (the app server passes PGLITE_WORKER): queries run on another core
+   * while this thread serves HTTP. Without it PGlite runs in this thread and `pglite` is set.
+   */
+  worker?: boolean;
+}
 
 /** Opens the database the configuration names: a PostgreSQL server, else PGlite under DATA_DIR. */
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<DatabaseHandle> {
   if (usesServerDatabase(config)) {
     return openPostgres({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   }
@@ -18,7 +27,9 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
     }
     let handle: DatabaseHandle;
     try {
-      handle = await openPglite({ dataDir: config.DATA_DIR });
+      handle = options.worker
+        ? await openPgliteWorker({ dataDir: config.DATA_DIR })
+        : await openPglite({ dataDir: config.DATA_DIR });
     } catch (error) {
       throw new DataDirDamagedError(damagedDataDirMessage(config.DATA_DIR, error));
     }
@@ -55,7 +66,7 @@ export function damagedDataDirMessage(dataDir: string, cause: unknown): string {
     "Its files are damaged, most likely by an unclean stop (power loss, a kernel crash, a full disk) or by",
     "a change made to them outside Uplink. Restore the latest backup into a new directory and start on it,",
     "keeping the damaged one aside:",
-    "  DATA_DIR=./data-restored npm run backup -- --restore backups/uplink-<latest>.sql",
+    "  DATA_DIR=./data-restored npm run backup -- --restore backups/uplink-<latest>.sql.gz",
     `  mv ${dataDir} ${dataDir}-damaged && mv ./data-restored ${dataDir} && npm start`,
     'Details: "Unclean stop and recovery" in docs/operations.md.',
   ].join("\n");

@@ -93,3 +93,33 @@ export abstract class OutboxDispatcher<Row> {
     }
   }
 }
+
+/** An outbox as GET /metrics reports it: what waits, what is being delivered, and how old. */
+export interface OutboxState {
+  /** Rows waiting for their (next) attempt: `queued` SMS, `pending` webhook deliveries. */
+  waiting: number;
+  /** Rows claimed by a dispatcher and being delivered (`sending`). */
+  inFlight: number;
+  /** The creation time of the oldest row not yet delivered; null for an empty outbox. */
+  oldestCreatedAt: Date | null;
+  /** The oldest due time among waiting rows already due (a held or backed-off row is not due yet); null if none. */
+  oldestDueAt: Date | null;
+}
+
+export interface OutboxStateRow {
+  waiting: number | string;
+  in_flight: number | string;
+  oldest_created_at: Date | string | null;
+  oldest_due_at: Date | string | null;
+}
+
+/** Reads the row of an outbox's state query (drivers differ in how they return counts and times). */
+export function toOutboxState(row: OutboxStateRow | undefined): OutboxState {
+  const time = (value: Date | string | null | undefined) => (value == null ? null : new Date(value));
+  return {
+    waiting: Number(row?.waiting ?? 0),
+    inFlight: Number(row?.in_flight ?? 0),
+    oldestCreatedAt: time(row?.oldest_created_at),
+    oldestDueAt: time(row?.oldest_due_at),
+  };
+}

@@ -138,7 +138,11 @@ export const fallbackOperationId = (method: string, path: string) => {
 
 /** The features, in the order a reader meets them. */
 export const OPENAPI_TAGS = [
-  { name: "auth", description: "Signing in and out, the session and its CSRF token, first-run setup." },
+  {
+    name: "auth",
+    description:
+      "Signing in and out (with a second step when two-factor sign-in is set up, or a passkey alone), the session and its CSRF token, one's own second factors, first-run setup.",
+  },
   { name: "users", description: "Staff accounts (admins manage them) and one's own profile and password." },
   {
     name: "API tokens",
@@ -172,10 +176,19 @@ export const OPENAPI_TAGS = [
     description:
       "The live event stream (Server-Sent Events) every screen updates from, and presence: who is viewing or editing a ticket or customer.",
   },
+  {
+    name: "audit",
+    description: "The audit log (admins): who did what to which record, when, from where; filters and CSV export.",
+  },
   { name: "status page", description: "The public status page: incidents without customer data." },
   {
     name: "integrations",
     description: "Alerts from monitoring (Prometheus Alertmanager, others) that open incidents.",
+  },
+  {
+    name: "backups",
+    description:
+      "Backups of the whole database while the app runs (admins): gzipped SQL dumps under BACKUP_DIR, listed, taken now and downloaded.",
   },
   { name: "health", description: "Liveness and readiness for load balancers and monitoring." },
 ];
@@ -442,6 +455,8 @@ function describeProblemSchema(schemas: Record<string, Json>) {
     detail: "What went wrong, in a sentence a person can act on.",
     code: "Stable machine-readable code, dotted by feature (`ticket.not_found`, `request.invalid`).",
     errors: "For field errors: each field (dotted path, `(request)` for the whole body) and its message.",
+    instance:
+      "This request's id as `urn:uplink:request:<id>` (also in the X-Request-Id header): the server's log lines of the request carry it as `reqId`.",
   };
   for (const [name, note] of Object.entries(notes)) {
     const property = problem.properties[name];

@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError } from "./errors.js";
+import { problemInstance, REQUEST_ID_HEADER } from "./request-id.js";
 
 export interface ProblemBody {
   type: string;
@@ -29,8 +30,15 @@ export function problem(
   };
 }
 
+/** Sends a problem with its request's id (X-Request-Id and `instance`), unrouted answers included. */
 export function sendProblem(reply: FastifyReply, body: ProblemBody, headers: Record<string, string> = {}) {
-  return reply.code(body.status).headers(headers).type("application/problem+json; charset=utf-8").send(body);
+  const id = reply.request.id;
+  return reply
+    .code(body.status)
+    .headers(headers)
+    .header(REQUEST_ID_HEADER, id)
+    .type("application/problem+json; charset=utf-8")
+    .send({ ...body, instance: problemInstance(id) });
 }
 
 const LOCATION_LABEL: Record<string, string> = {

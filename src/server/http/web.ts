@@ -119,7 +119,9 @@ export async function registerWeb(app: App) {
         let info: SessionInfo | null | undefined;
         try {
           const token = request.cookies[SESSION_COOKIE];
-          const session = token ? await findSession(app.deps.database.db, app.deps.clock, token) : undefined;
+          const session = token
+            ? await findSession(app.deps.database.db, app.deps.clock, token, app.sessionCache)
+            : undefined;
           info = session ? await sessionInfoOf(app.deps, session.user, session.csrfToken) : null;
         } catch (error) {
           request.log.warn({ err: error }, "page served without its session: the session lookup failed");

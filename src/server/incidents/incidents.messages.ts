@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQLWrapper, sql } from "drizzle-orm";
 import {
   BULK_MESSAGE_LIMIT,
   type CancelIncidentMessageResult,
@@ -132,7 +132,7 @@ async function planMessages(ctx: ServiceContext, incident: IncidentRow, input: I
     }
     text = input.body;
   } else {
-    text = await readTemplateText(ctx.db, input.template as IncidentMessageTemplate);
+    text = await readTemplateText(ctx, input.template as IncidentMessageTemplate);
   }
   const skipped = Object.fromEntries(INCIDENT_SKIP_REASONS.map((reason) => [reason, 0])) as Plan["skipped"];
   const messages: IncidentSms[] = [];
@@ -384,31 +384,60 @@ async function refuseDuplicate(db: Executor, incidentId: string, template: strin
 
 type SendRow = typeof incidentMessages.$inferSelect;
 
-/** The sends with their authors and their rows' counts by state (one grouped query on sms_logs_incident_message_id_idx). */
-async function toMessages(db: Executor, sends: SendRow[]): Promise<IncidentMessage[]> {
-  if (sends.length === 0) return [];
-  const ids = sends.map((send) => send.id);
-  const counts = await db
+type SmsCountRow = { id: string | null; status: string; count: number };
+type SmsCounts = IncidentMessage["counts"];
+
+/**
+ * The SMS rows of some sends by send and state: one grouped query on
+ * sms_logs_incident_message_id_idx. `sends` is a list of send ids, or a subquery of them.
+ */
+function smsCountRows(db: Executor, sends: string[] | SQLWrapper): Promise<SmsCountRow[]> {
+  return db
     .select({ id: smsLogs.incidentMessageId, status: smsLogs.status, count: sql<number>`count(*)::int` })
     .from(smsLogs)
-    .where(inArray(smsLogs.incidentMessageId, ids))
+    .where(inArray(smsLogs.incidentMessageId, sends))
     .groupBy(smsLogs.incidentMessageId, smsLogs.status);
+}
+
+/** Rows by state as a send's progress shows them (of one send, or of all the rows when sendId is left out). */
+function countsByState(rows: SmsCountRow[], sendId?: string): SmsCounts {
+  const byState: SmsCounts = { queued: 0, sent: 0, delivered: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const row of rows) {
+    if (sendId !== undefined && row.id !== sendId) continue;
+    const n = Number(row.count);
+    if (row.status === "queued" || row.status === "sending") byState.queued += n;
+    else if (row.status === "failed" || row.status === "undelivered") byState.failed += n;
+    else if (row.status === "sent" || row.status === "delivered" || row.status === "skipped") byState[row.status] += n;
+    else if (row.status === "cancelled") byState.cancelled += n;
+  }
+  return byState;
+}
+
+/**
+ * The SMS rows of all an incident's sends by state, as each send counts them (the incident page).
+ * The same grouped query as a send's progress, its sends picked on incident_messages_incident_id_idx.
+ */
+export async function incidentMessageCounts(db: Executor, incidentId: string): Promise<SmsCounts> {
+  const sends = db
+    .select({ id: incidentMessages.id })
+    .from(incidentMessages)
+    .where(eq(incidentMessages.incidentId, incidentId));
+  return countsByState(await smsCountRows(db, sends));
+}
+
+/** The sends with their authors and their rows' counts by state. */
+async function toMessages(db: Executor, sends: SendRow[]): Promise<IncidentMessage[]> {
+  if (sends.length === 0) return [];
+  const counts = await smsCountRows(
+    db,
+    sends.map((send) => send.id),
+  );
   const authorIds = [...new Set(sends.map((send) => send.createdById).filter((id): id is string => id !== null))];
   const authors =
     authorIds.length > 0
       ? await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, authorIds))
       : [];
   return sends.map((send) => {
-    const byState = { queued: 0, sent: 0, delivered: 0, failed: 0, skipped: 0, cancelled: 0 };
-    for (const row of counts) {
-      if (row.id !== send.id) continue;
-      const n = Number(row.count);
-      if (row.status === "queued" || row.status === "sending") byState.queued += n;
-      else if (row.status === "failed" || row.status === "undelivered") byState.failed += n;
-      else if (row.status === "sent" || row.status === "delivered" || row.status === "skipped")
-        byState[row.status] += n;
-      else if (row.status === "cancelled") byState.cancelled += n;
-    }
     return {
       id: send.id,
       incidentId: send.incidentId,
@@ -421,7 +450,7 @@ async function toMessages(db: Executor, sends: SendRow[]): Promise<IncidentMessa
       createdBy: authors.find((author) => author.id === send.createdById) ?? null,
       createdAt: send.createdAt.toISOString(),
       cancelledAt: send.cancelledAt?.toISOString() ?? null,
-      counts: byState,
+      counts: countsByState(counts, send.id),
     };
   });
 }
@@ -525,7 +554,7 @@ async function autoReplyDuringIncident(
     ctx.db,
     sql`select coalesce(public_name, name) as site_name from network_sites where id = ${customer.siteId}`,
   );
-  const text = await readTemplateText(ctx.db, "incident_update");
+  const text = await readTemplateText(ctx, "incident_update");
   const body = renderTemplate(
     text,
     valuesFor(

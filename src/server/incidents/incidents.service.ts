@@ -26,6 +26,7 @@ import { notifyIncidentOpened } from "../notifications/notifications.service.js"
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { countAffectedCustomers } from "./incidents.affected.js";
 import { incidentChangesSince, recordIncidentEvents } from "./incidents.events.js";
+import { incidentMessageCounts } from "./incidents.messages.js";
 
 export type IncidentRow = typeof incidents.$inferSelect;
 
@@ -92,7 +93,7 @@ export async function getIncident(db: Executor, id: string): Promise<Incident> {
   );
 }
 
-/** The incident page: the incident, its sites, who opened it, affected customers and linked tickets. */
+/** The incident page: the incident, its sites, who opened it, affected customers, linked tickets and message counts. */
 export async function getIncidentDetail(db: Executor, id: string): Promise<IncidentDetail> {
   const [found] = await db
     .select({ incident: incidents, createdBy: { id: users.id, name: users.name, active: users.active } })
@@ -111,11 +112,12 @@ export async function getIncidentDetail(db: Executor, id: string): Promise<Incid
       })
       .from(tickets)
       .where(eq(tickets.incidentId, id));
+  const readMessageCounts = () => incidentMessageCounts(db, id);
   // Side by side on the pool's connections; one after another inside a caller's transaction, whose
   // one connection runs a query at a time.
-  const [sites, affectedCustomerCount, [ticketCounts]] = isTransaction(db)
-    ? [await readSites(), await readAffected(), await readTicketCounts()]
-    : await Promise.all([readSites(), readAffected(), readTicketCounts()]);
+  const [sites, affectedCustomerCount, [ticketCounts], messageCounts] = isTransaction(db)
+    ? [await readSites(), await readAffected(), await readTicketCounts(), await readMessageCounts()]
+    : await Promise.all([readSites(), readAffected(), readTicketCounts(), readMessageCounts()]);
   const siteList = sites.get(id) ?? [];
   return {
     ...toIncident(
@@ -126,6 +128,7 @@ export async function getIncidentDetail(db: Executor, id: string): Promise<Incid
     createdBy: found.createdBy?.id ? found.createdBy : null,
     affectedCustomerCount,
     tickets: { open: Number(ticketCounts?.open ?? 0), total: Number(ticketCounts?.total ?? 0) },
+    messageCounts,
   };
 }
 

@@ -266,6 +266,13 @@ export class LiveHub {
     };
     this.streams.set(live.id, live);
     stream.response.on("close", () => this.close(live, null));
+    // A stream asked for while the app is closing (the request was in flight when stop() ended the
+    // others): end it at once, or it would hold the server's close open.
+    if (this.stopped) {
+      this.write(live, `retry: ${RECONNECT_AFTER_MS}\n\n`);
+      this.close(live, "the server is shutting down");
+      return live;
+    }
     let replayed = 0;
     let reset = resumeFrom === undefined;
     const sentKeys = new Set<string>();

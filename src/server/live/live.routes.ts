@@ -63,6 +63,9 @@ export async function liveRoutes(app: App) {
     },
     async (request, reply) => {
       const user = currentUser(request);
+      // The session may have come from the cache: a stream must not start while the database is
+      // away (it could not replay nor follow anything); the error handler answers 503.
+      await app.deps.database.ping();
       // The stream outlives the request cycle: written to the socket directly, never compressed
       // (each event must leave at once), with the security headers the hooks already set.
       reply.hijack();

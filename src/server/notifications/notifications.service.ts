@@ -349,6 +349,33 @@ export async function notifyVisitMoved(
   await writeNotifications(ctx, drafts);
 }
 
+/**
+ * A webhook endpoint was disabled automatically (it answered 410 Gone, or every delivery failed for
+ * 3 days): every active admin, who alone can enable it again, in the disabling transaction. The
+ * webhooks dispatcher calls this only when its update actually disabled the endpoint, which one
+ * transaction wins, so each disable tells each admin once.
+ */
+export async function notifyWebhookDisabled(
+  ctx: ServiceContext,
+  endpoint: { id: string; url: string; description: string },
+  reason: string,
+): Promise<number> {
+  const admins = (await activeStaff(ctx.db)).filter((person) => person.role === "admin");
+  const name = endpoint.description.trim() || endpoint.url;
+  return writeNotifications(
+    ctx,
+    admins.map((person) => ({
+      userId: person.id,
+      kind: "webhook_disabled" as const,
+      title: `Webhook disabled: ${excerpt(name, 120)}`,
+      body: excerpt(name === endpoint.url ? reason : `${endpoint.url}: ${reason}`, 500),
+      link: "/settings/webhooks",
+      actorId: null,
+    })),
+    new Map(admins.map((person) => [person.id, person])),
+  );
+}
+
 type NotificationRow = typeof notifications.$inferSelect;
 
 function toNotification(row: NotificationRow, actorName: string | null): Notification {

@@ -70,6 +70,18 @@ interface ClaimedSms {
   dueAt: number;
 }
 
+/**
+ * What became of one attempt, for this instance's metrics (GET /metrics): `reason` is a short
+ * word from a small set (`twilio_<code>` with Twilio's numeric error code), never free text.
+ */
+export type SmsOutcome = { kind: "sent" } | { kind: "failed" | "retrying"; reason: string };
+
+/** The metrics reason of a Twilio refusal: its error code, else whether it may pass later. */
+export function twilioFailureReason(result: { code: string | null; retryable: boolean }): string {
+  if (result.code !== null) return /^\d{1,6}$/.test(result.code) ? `twilio_${result.code}` : "twilio_other";
+  return result.retryable ? "twilio_unavailable" : "twilio_rejected";
+}
+
 /** Twilio's clock and ours may differ this much when comparing a message's creation time with the row's. */
 const CLOCK_SKEW_MS = 10 * 60_000;
 
@@ -115,6 +127,18 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
   ) {
     super({ database: deps.database, channel: SMS_OUTBOX_CHANNEL, log: deps.log, name: "SMS dispatcher" });
     this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...options };
+  }
+
+  private readonly outcomeListeners = new Set<(outcome: SmsOutcome) => void>();
+
+  /** Tells `listener` of every attempt's outcome on this instance (the metrics' counters); returns its removal. */
+  onOutcome(listener: (outcome: SmsOutcome) => void): () => void {
+    this.outcomeListeners.add(listener);
+    return () => this.outcomeListeners.delete(listener);
+  }
+
+  private emit(outcome: SmsOutcome): void {
+    for (const listener of this.outcomeListeners) listener(outcome);
   }
 
   /** Set by a claim that found every slot of the next second taken: when the next one frees. */
@@ -196,11 +220,17 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
         code: null,
         message: `Gave up after ${this.options.maxAttempts} attempts`,
         final: true,
+        reason: "attempts_exhausted",
       });
       return;
     }
     if (!row.to_number) {
-      await this.recordFailure(row, { code: null, message: "The message has no recipient number", final: true });
+      await this.recordFailure(row, {
+        code: null,
+        message: "The message has no recipient number",
+        final: true,
+        reason: "no_recipient",
+      });
       return;
     }
     const from = row.from_number ?? config.TWILIO_PHONE_NUMBER ?? "";
@@ -234,6 +264,7 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
         message: final && result.retryable ? `Gave up after ${row.attempts} attempts. Last: ${message}` : message,
         final,
         retryAfterMs: result.retryAfterMs,
+        reason: twilioFailureReason(result),
       });
     } catch (error) {
       // Sent but not recorded: the lease runs out and the row is sent again (at-least-once).
@@ -293,6 +324,7 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
   }
 
   private async recordSent(row: ClaimedSms, sid: string): Promise<void> {
+    this.emit({ kind: "sent" });
     const now = this.deps.clock.now();
     await this.record(
       row,
@@ -302,8 +334,9 @@ export class SmsDispatcher extends OutboxDispatcher<ClaimedSms> {
 
   private async recordFailure(
     row: ClaimedSms,
-    failure: { code: string | null; message: string; final: boolean; retryAfterMs?: number | null },
+    failure: { code: string | null; message: string; final: boolean; retryAfterMs?: number | null; reason: string },
   ): Promise<void> {
+    this.emit({ kind: failure.final ? "failed" : "retrying", reason: failure.reason });
     const now = this.deps.clock.now();
     const retryAt = failure.final
       ? null

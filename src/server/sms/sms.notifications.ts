@@ -36,7 +36,7 @@ export async function queueTicketStatusSms(ctx: ServiceContext, actor: Actor, ti
 /** To the technician the ticket was just assigned to. */
 export async function queueTicketAssignedSms(ctx: ServiceContext, _actor: Actor, ticket: TicketForSms) {
   const technician = ticket.assignee;
-  const body = await renderPurposeTemplate(ctx.db, "ticket_assigned", templateValues(ticket));
+  const body = await renderPurposeTemplate(ctx, "ticket_assigned", templateValues(ticket));
   const recipient = technician ? checkNumber(technician.phone, "Technician", ctx.config) : null;
   const skipReason = !technician
     ? "The technician was not found"
@@ -202,7 +202,7 @@ async function queueCustomerSms(
 ): Promise<SmsLogRow> {
   const { ticket } = input;
   const customer = ticket.customer;
-  const body = await renderPurposeTemplate(ctx.db, input.purpose, templateValues(ticket, input.reply), input.template);
+  const body = await renderPurposeTemplate(ctx, input.purpose, templateValues(ticket, input.reply), input.template);
   if (input.reply && body.length >= SMS_MAX_LENGTH) {
     throw fieldError(
       "comment.sms_too_long",

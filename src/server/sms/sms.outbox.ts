@@ -4,10 +4,11 @@ import type { SmsPurpose } from "../../shared/enums.js";
 import { SMS_MAX_LENGTH } from "../../shared/sms.js";
 import { type Config, twilioConfigured } from "../config.js";
 import type { ServiceContext } from "../context.js";
-import type { Executor } from "../db/client.js";
+import { type Executor, queryRows } from "../db/client.js";
 import { notify } from "../db/notify.js";
+import { type OutboxState, type OutboxStateRow, toOutboxState } from "../db/outbox-dispatcher.js";
 import { smsLogs } from "../db/schema/index.js";
-import { LIVE_CHANNEL, publishSmsChange, smsChangePayload } from "../live/live.publish.js";
+import { publishSmsChange } from "../live/live.publish.js";
 
 /**
  * The SMS outbox: `sms_logs` rows in `queued` state. A feature that wants a message sent writes
@@ -60,13 +61,10 @@ export async function writeOutboundSms(ctx: ServiceContext, sms: OutboundSms): P
     })
     .returning();
   if (!row) throw new Error("inserting the SMS row returned nothing");
-  // One statement: the dispatchers wake (a queued row) and the live stream hears of it, at commit.
-  const live = smsChangePayload(row);
-  await ctx.db.execute(
-    queued
-      ? sql`select pg_notify(${SMS_OUTBOX_CHANNEL}, ''), pg_notify(${LIVE_CHANNEL}, ${live})`
-      : sql`select pg_notify(${LIVE_CHANNEL}, ${live})`,
-  );
+  // The dispatchers wake (a queued row) and the live stream hears of it, at commit (in a
+  // transaction, in one statement with its other notifications).
+  if (queued) await notify(ctx.db, SMS_OUTBOX_CHANNEL);
+  await publishSmsChange(ctx.db, row);
   return row;
 }
 
@@ -139,6 +137,23 @@ export async function cancelQueuedIncidentSms(ctx: ServiceContext, incidentMessa
 /** Wakes every instance's dispatcher (on commit, when called inside a transaction). */
 export async function wakeDispatchers(db: Executor): Promise<void> {
   await notify(db, SMS_OUTBOX_CHANNEL);
+}
+
+/**
+ * The outbox's depth and age for GET /metrics: one statement over the rows the partial index
+ * sms_logs_outbox_idx holds (queued and sending), never the whole log.
+ */
+export async function readSmsOutboxState(db: Executor, now: Date): Promise<OutboxState> {
+  const [row] = await queryRows<OutboxStateRow>(
+    db,
+    sql`select count(*) filter (where status = 'queued') as waiting,
+               count(*) filter (where status = 'sending') as in_flight,
+               min(created_at) as oldest_created_at,
+               min(next_attempt_at) filter (where status = 'queued' and next_attempt_at <= ${now}) as oldest_due_at
+          from sms_logs
+         where status in ('queued', 'sending')`,
+  );
+  return toOutboxState(row);
 }
 
 /** Why nothing can be sent at all, in words for any staff member; null when Twilio is configured. */

@@ -14,28 +14,38 @@ import {
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
+import { cachedConfig, configChanged } from "../db/config-cache.js";
 import { smsTemplates } from "../db/schema/index.js";
 import { fieldError } from "../http/errors.js";
 
 /** The purpose's text: the admin's edit if there is one, else the default. */
 export async function renderPurposeTemplate(
-  tx: Executor,
+  ctx: TemplateContext,
   purpose: TemplatePurpose,
   values: TemplateValues | IncidentTemplateValues | VisitTemplateValues,
   override?: string,
 ): Promise<string> {
-  return renderTemplate(override ?? (await readTemplateText(tx, purpose)), values);
+  return renderTemplate(override ?? (await readTemplateText(ctx, purpose)), values);
 }
 
-/** The purpose's text before its placeholders are filled: the admin's edit if there is one, else the default. */
-export async function readTemplateText(tx: Executor, purpose: TemplatePurpose): Promise<string> {
-  const [row] = await tx
-    .select({ body: smsTemplates.body })
-    .from(smsTemplates)
-    .where(eq(smsTemplates.purpose, purpose))
-    .limit(1);
-  return row?.body ?? DEFAULT_TEMPLATES[purpose];
+type TemplateContext = Pick<ServiceContext, "db" | "cache">;
+
+/**
+ * The purpose's text before its placeholders are filled: the admin's edit if there is one, else
+ * the default. From the app's cache: every ticket's creation reads one, an admin edits them rarely.
+ */
+export async function readTemplateText(ctx: TemplateContext, purpose: TemplatePurpose): Promise<string> {
+  return cachedConfig(ctx, templateCacheKey(purpose), async () => {
+    const [row] = await ctx.db
+      .select({ body: smsTemplates.body })
+      .from(smsTemplates)
+      .where(eq(smsTemplates.purpose, purpose))
+      .limit(1);
+    return row?.body ?? DEFAULT_TEMPLATES[purpose];
+  });
 }
+
+const templateCacheKey = (purpose: TemplatePurpose) => `sms_template:${purpose}`;
 
 export async function listSmsTemplates(db: Executor): Promise<SmsTemplate[]> {
   const rows = await db.select().from(smsTemplates);
@@ -73,6 +83,7 @@ export async function updateSmsTemplate(
         target: smsTemplates.purpose,
         set: { body: input.body, updatedAt: now, updatedById: actor.id },
       });
+    await configChanged({ db: tx, cache: ctx.cache }, templateCacheKey(input.purpose));
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,
@@ -94,6 +105,7 @@ export async function resetSmsTemplate(
 ): Promise<SmsTemplate> {
   return inTransaction(ctx, async ({ db: tx }) => {
     await tx.delete(smsTemplates).where(eq(smsTemplates.purpose, input.purpose));
+    await configChanged({ db: tx, cache: ctx.cache }, templateCacheKey(input.purpose));
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,

@@ -161,15 +161,15 @@ export async function listTickets(
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
   const customerIds = query.q ? await findCustomersNamedBy(db, query.q, context.defaultCountry) : [];
   const filters = filtersOf(query, context.actorId, now, customerIds);
+  const cappedMatches = () =>
+    db
+      .select({ one: sql`1` })
+      .from(tickets)
+      .where(and(...filters))
+      .limit(COUNT_CAP + 1)
+      .as("capped");
   const countMatches = async () => {
-    const [counted] = await db.select({ n: sql<number>`count(*)::int` }).from(
-      db
-        .select({ one: sql`1` })
-        .from(tickets)
-        .where(and(...filters))
-        .limit(COUNT_CAP + 1)
-        .as("capped"),
-    );
+    const [counted] = await db.select({ n: sql<number>`count(*)::int` }).from(cappedMatches());
     return counted?.n ?? 0;
   };
 
@@ -197,9 +197,15 @@ export async function listTickets(
       )})`
     : undefined;
 
+  // A first page counts its matches in the same statement (an uncorrelated subquery PostgreSQL runs
+  // once, as an InitPlan): one round trip instead of two for the queue's most common request.
+  const countInline = !query.cursor && matched === undefined;
   const rows = await db
     .select({
       ticket: tickets,
+      matchCount: countInline
+        ? sql<number>`(select count(*)::int from ${cappedMatches()})`.mapWith(Number)
+        : sql<null>`null`,
       cursorKeys: sql<string[]>`array[${sql.join(
         keys.map((key) => sql`${key}::text`),
         sql`, `,
@@ -223,7 +229,7 @@ export async function listTickets(
     if (rows.length <= query.limit) {
       count = rows.length;
     } else {
-      const counted = matched ?? (await countMatches());
+      const counted = matched ?? rows[0]?.matchCount ?? (await countMatches());
       count = Math.min(counted, COUNT_CAP);
       countCapped = counted > COUNT_CAP;
     }

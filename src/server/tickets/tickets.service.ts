@@ -80,23 +80,49 @@ export async function findTicketRow(db: Executor, id: string, options: { lock?: 
 const assigneeUser = alias(users, "assignee_user");
 const creatorUser = alias(users, "creator_user");
 
+/** The customer columns of a ticket's customer card. */
+const cardColumns = {
+  id: customers.id,
+  name: customers.name,
+  accountNumber: customers.accountNumber,
+  phone: customers.phone,
+  ipAddress: customers.ipAddress,
+  street: customers.street,
+  city: customers.city,
+  region: customers.region,
+  postalCode: customers.postalCode,
+  deletedAt: customers.deletedAt,
+};
+
+/** A row of cardColumns. */
+type CardRow = Parameters<typeof formatAddress>[0] & {
+  id: string;
+  name: string;
+  accountNumber: string;
+  phone: string | null;
+  ipAddress: string | null;
+  deletedAt: Date | null;
+};
+
+function toCustomerCard(customer: CardRow, planName: string | null): NonNullable<TicketDetail["customer"]> {
+  return {
+    id: customer.id,
+    name: customer.name,
+    accountNumber: customer.accountNumber,
+    phone: customer.phone,
+    planName,
+    ipAddress: customer.ipAddress,
+    address: formatAddress(customer),
+    archived: customer.deletedAt !== null,
+  };
+}
+
 /** The ticket page's data: the ticket, its customer card and the people involved. */
 export async function getTicketDetail(db: Executor, clock: Clock, id: string): Promise<TicketDetail> {
   const [row] = await db
     .select({
       ticket: tickets,
-      customer: {
-        id: customers.id,
-        name: customers.name,
-        accountNumber: customers.accountNumber,
-        phone: customers.phone,
-        ipAddress: customers.ipAddress,
-        street: customers.street,
-        city: customers.city,
-        region: customers.region,
-        postalCode: customers.postalCode,
-        deletedAt: customers.deletedAt,
-      },
+      customer: cardColumns,
       planName: servicePlans.name,
       assignee: { id: assigneeUser.id, name: assigneeUser.name, active: assigneeUser.active },
       createdBy: { id: creatorUser.id, name: creatorUser.name, active: creatorUser.active },
@@ -109,21 +135,9 @@ export async function getTicketDetail(db: Executor, clock: Clock, id: string): P
     .where(eq(tickets.id, id))
     .limit(1);
   if (!row) throw notFound("ticket.not_found", "This ticket");
-  const customer = row.customer;
   return {
     ...toTicket(row.ticket, clock.now()),
-    customer: customer
-      ? {
-          id: customer.id,
-          name: customer.name,
-          accountNumber: customer.accountNumber,
-          phone: customer.phone,
-          planName: row.planName,
-          ipAddress: customer.ipAddress,
-          address: formatAddress(customer),
-          archived: customer.deletedAt !== null,
-        }
-      : null,
+    customer: row.customer ? toCustomerCard(row.customer, row.planName) : null,
     assignee: row.assignee,
     createdBy: row.createdBy,
   };
@@ -170,10 +184,31 @@ async function findSmsCustomer(db: Executor, customerId: string): Promise<SmsCus
   return { ...rest, archived: deletedAt !== null };
 }
 
-async function assertCustomerUsable(db: Executor, customerId: string): Promise<SmsCustomer> {
-  const customer = await findSmsCustomer(db, customerId);
+/** A new ticket's customer: what its SMS need and its answer's customer card, in one statement. */
+async function findCardCustomer(db: Executor, customerId: string) {
+  const [row] = await db
+    .select({ customer: cardColumns, planName: servicePlans.name, smsOptOut: customers.smsOptOut })
+    .from(customers)
+    .leftJoin(servicePlans, eq(servicePlans.id, customers.servicePlanId))
+    .where(eq(customers.id, customerId))
+    .limit(1);
+  if (!row) return undefined;
+  const { customer, planName, smsOptOut } = row;
+  const card = toCustomerCard(customer, planName);
+  const sms: SmsCustomer = {
+    id: customer.id,
+    name: customer.name,
+    phone: customer.phone,
+    smsOptOut,
+    archived: card.archived,
+  };
+  return { sms, card };
+}
+
+async function assertCustomerUsable(db: Executor, customerId: string) {
+  const customer = await findCardCustomer(db, customerId);
   if (!customer) throw fieldError("ticket.customer_unknown", "customerId", "Customer: no customer has this id");
-  if (customer.archived) {
+  if (customer.card.archived) {
     throw fieldError(
       "ticket.customer_archived",
       "customerId",
@@ -268,7 +303,7 @@ export async function applyTicketChange(
     // The SLA clock: a new priority re-targets it, a status change may stop or restart it.
     const sla = await slaChange(
       tx,
-      await readSlaPolicy(tx, ctx.config),
+      await readSlaPolicy({ ...ctx, db: tx }),
       existing,
       { priority: priorityChanged ? change.priority : undefined, status: set.status },
       base,
@@ -292,7 +327,7 @@ export async function applyTicketChange(
   const fieldChanges: Record<string, { from: unknown; to: unknown }> = {};
   let customer: SmsCustomer | undefined;
   if (change.customerId !== undefined && change.customerId !== existing.customerId) {
-    if (change.customerId) customer = await assertCustomerUsable(tx, change.customerId);
+    if (change.customerId) customer = (await assertCustomerUsable(tx, change.customerId)).sms;
     set.customerId = change.customerId ?? null;
     fieldChanges.customerId = { from: existing.customerId, to: change.customerId ?? null };
   }
@@ -404,7 +439,7 @@ export async function createTicket(
     const now = ctx.clock.now();
     const priority = input.priority ?? "normal";
     const status = input.status ?? "open";
-    const sla = initialSla(await readSlaPolicy(tx, ctx.config), now, priority, status);
+    const sla = initialSla(await readSlaPolicy(txCtx), now, priority, status);
     // A call from a customer an active incident covers is about that incident (docs/incidents.md).
     const incident =
       input.customerId && ctx.ports?.activeIncidentForCustomer
@@ -474,7 +509,7 @@ export async function createTicket(
         changes: { assigneeId: { from: null, to: row.assigneeId } },
       });
     }
-    const ticket = ticketForSms(row, customer, assignee);
+    const ticket = ticketForSms(row, customer?.sms ?? null, assignee);
     await queueTicketCreatedSms(txCtx, actor, ticket);
     if (assignee) await notifyTicketAssigned(txCtx, actor, { ticket, priority });
     await recordAudit(tx, {
@@ -487,7 +522,18 @@ export async function createTicket(
       ip: actor.ip,
       at: now,
     });
-    return getTicketDetail(tx, ctx.clock, row.id);
+    // The answer from what is in hand (the inserted row, the customer and assignee read above, the
+    // actor), not a read of what was just written: a statement fewer on every creation. Only a
+    // caller that does not name its actor (none of the app's) gets the read.
+    if (actor.id !== null && actor.name === undefined) return getTicketDetail(tx, ctx.clock, row.id);
+    return {
+      ...created,
+      customer: customer?.card ?? null,
+      // Only active staff can be assigned (assertAssignable) or act (the guard).
+      assignee: assignee ? { id: assignee.id, name: assignee.name, active: true } : null,
+      createdBy:
+        actor.id !== null && actor.name !== undefined ? { id: actor.id, name: actor.name, active: true } : null,
+    };
   });
 }
 
@@ -558,13 +604,28 @@ export async function updateTicket(
         action: "ticket.update",
         entityType: "ticket",
         entityId: id,
-        data: { fields: Object.keys(change) },
+        // Before and after of each changed field: the audit log shows "who changed what" (docs/audit.md).
+        data: { fields: Object.keys(change), changes: fieldChanges(existing, row, Object.keys(change)) },
         ip: actor.ip,
         at: ctx.clock.now(),
       });
     }
     return getTicketDetail(tx, ctx.clock, id);
   });
+}
+
+/** `{field: {from, to}}` for the fields of a change whose stored value changed. */
+function fieldChanges(before: TicketRow, after: TicketRow, fields: string[]) {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of fields) {
+    if (!(field in before)) continue;
+    const from = before[field as keyof TicketRow];
+    const to = after[field as keyof TicketRow];
+    if (from instanceof Date || to instanceof Date) {
+      if ((from as Date | null)?.getTime() !== (to as Date | null)?.getTime()) changes[field] = { from, to };
+    } else if (from !== to) changes[field] = { from, to };
+  }
+  return changes;
 }
 
 /**

@@ -15,6 +15,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import type { Config } from "../config.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
+import { cachedConfig, configChanged } from "../db/config-cache.js";
 import { settings, ticketEvents, type tickets } from "../db/schema/index.js";
 import {
   addBusinessTime,
@@ -28,6 +29,8 @@ import type { TicketEvent } from "./tickets.events.js";
 export const SLA_SETTING_KEY = "sla_hours";
 /** The `settings` row holding the rest of the policy: first-response targets, hours, holidays, zone. */
 export const SLA_POLICY_KEY = "sla_policy";
+/** Both rows, cached together (db/config-cache.ts). */
+const SLA_CACHE_KEY = "sla";
 
 const ZStoredPolicy = ZSlaSettings.omit({ resolutionHours: true });
 type StoredPolicy = Omit<SlaSettings, "resolutionHours">;
@@ -82,8 +85,12 @@ export interface SlaPolicy {
   calendar: BusinessCalendar;
 }
 
-export async function readSlaPolicy(db: Executor, config: Pick<Config, "TIME_ZONE">): Promise<SlaPolicy> {
-  const view = await readSlaSettings(db, config);
+/**
+ * The policy new tickets and SLA changes compute with, from the app's cache (every ticket's
+ * creation reads it; an admin changes it now and then: the change empties the cache everywhere).
+ */
+export async function readSlaPolicy(ctx: Pick<ServiceContext, "db" | "config" | "cache">): Promise<SlaPolicy> {
+  const view = await cachedConfig(ctx, SLA_CACHE_KEY, () => readSlaSettings(ctx.db, ctx.config));
   return {
     resolutionHours: view.resolutionHours,
     firstResponseHours: view.firstResponseHours,
@@ -103,6 +110,7 @@ export async function updateSlaHours(ctx: ServiceContext, actor: Actor, hours: S
     const before = await readSlaHours(tx);
     const now = ctx.clock.now();
     await writeSetting(tx, SLA_SETTING_KEY, hours, actor, now);
+    await configChanged({ db: tx, cache: ctx.cache }, SLA_CACHE_KEY);
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,
@@ -136,6 +144,7 @@ export async function updateSlaSettings(
     const { resolutionHours, ...policy } = next;
     await writeSetting(tx, SLA_SETTING_KEY, resolutionHours, actor, now);
     await writeSetting(tx, SLA_POLICY_KEY, policy, actor, now);
+    await configChanged({ db: tx, cache: ctx.cache }, SLA_CACHE_KEY);
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,

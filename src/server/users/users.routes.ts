@@ -4,7 +4,7 @@ import { ZNamedListQuery } from "../../shared/pagination.js";
 import { ZProblem } from "../../shared/problem.js";
 import { ZCreateUser, ZUpdateProfile, ZUpdateUser, ZUser, ZUserDetail, ZUserList } from "../../shared/users.js";
 import { actorOf } from "../auth/guard.js";
-import { endUserSessions } from "../auth/sessions.service.js";
+import { endUserSessions, sessionUserChanged } from "../auth/sessions.service.js";
 import { inTransaction, serviceContext } from "../context.js";
 import type { App } from "../deps.js";
 import { AppError, fieldError, notFound } from "../http/errors.js";
@@ -74,7 +74,13 @@ export async function usersRoutes(app: App) {
         response: { 200: ZUser, ...problems },
       },
     },
-    async (request) => updateProfile(ctx, actorOf(request), request.body, endUserSessions),
+    async (request) => {
+      const actor = actorOf(request);
+      const user = await updateProfile(ctx, actor, request.body, endUserSessions);
+      // After the commit: signed-in requests see the new name and password state at once.
+      await sessionUserChanged(ctx.db, user.id);
+      return user;
+    },
   );
 
   app.get(
@@ -111,7 +117,12 @@ export async function usersRoutes(app: App) {
       const { reassignTo, ...change } = request.body;
       const { id } = request.params;
       const actor = actorOf(request);
-      if (change.active !== false) return updateUser(ctx, actor, id, change, endUserSessions);
+      if (change.active !== false) {
+        const user = await updateUser(ctx, actor, id, change, endUserSessions);
+        // After the commit: a new role applies to the member's very next request, on every instance.
+        await sessionUserChanged(ctx.db, id);
+        return user;
+      }
       // Deactivation: the open tickets move first (to an active colleague or to nobody), then the
       // account closes, in one transaction; tickets/ records each move on the ticket's timeline.
       return inTransaction(ctx, async (tx) => {

@@ -506,7 +506,7 @@ export async function queueVisitSms(
         }
       : null;
   const timeZone = ctx.config.TIME_ZONE;
-  const body = await renderPurposeTemplate(ctx.db, purpose, {
+  const body = await renderPurposeTemplate(ctx, purpose, {
     "customer.name": customer?.name ?? "customer",
     "customer.firstName": customer ? firstNameOf(customer.name) || "customer" : "customer",
     "ticket.number": row.number,

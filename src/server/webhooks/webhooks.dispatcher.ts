@@ -7,6 +7,7 @@ import { type DatabaseHandle, type Executor, queryRows } from "../db/client.js";
 import { OutboxDispatcher } from "../db/outbox-dispatcher.js";
 import { webhookAttempts, webhookEndpoints } from "../db/schema/index.js";
 import type { App } from "../deps.js";
+import { notifyWebhookDisabled } from "../notifications/notifications.service.js";
 import { AddressPolicy, type PostResult, WebhookClient } from "./webhooks.network.js";
 import { failPendingDeliveries, signingSecrets, WEBHOOK_OUTBOX_CHANNEL } from "./webhooks.service.js";
 import { webhookHeaders } from "./webhooks.signing.js";
@@ -59,6 +60,7 @@ interface ClaimedDelivery {
   attempts: number;
   created_at: Date | string;
   url: string;
+  description: string;
   enabled: boolean;
   secret: string;
   previous_secrets: { secret: string; expiresAt: string }[];
@@ -143,7 +145,7 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
             where d.id = due.id
             returning d.id, d.endpoint_id, d.event_id, d.attempts, d.created_at
           )
-          select claimed.*, e.url, e.enabled, e.secret, e.previous_secrets, ev.body
+          select claimed.*, e.url, e.description, e.enabled, e.secret, e.previous_secrets, ev.body
           from claimed
           join webhook_endpoints e on e.id = claimed.endpoint_id
           join webhook_events ev on ev.id = claimed.event_id`,
@@ -290,7 +292,11 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
     });
   }
 
-  /** Disables the endpoint with its reason: shown in Settings → Webhooks, logged, and audited. */
+  /**
+   * Disables the endpoint with its reason: shown in Settings → Webhooks, logged, audited, and told
+   * to every admin (a `webhook_disabled` notification). Only the transaction whose update disabled
+   * it does the rest, so a disable racing another instance's (or a retry) tells the admins once.
+   */
   private async disable(tx: Executor, row: ClaimedDelivery, reason: string, now: Date): Promise<void> {
     const [disabled] = await tx
       .update(webhookEndpoints)
@@ -299,6 +305,11 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
       .returning({ id: webhookEndpoints.id });
     if (!disabled) return;
     await failPendingDeliveries(tx, row.endpoint_id, "Not sent: the endpoint was disabled", now);
+    await notifyWebhookDisabled(
+      { db: tx, clock: this.deps.clock, config: this.deps.config },
+      { id: row.endpoint_id, url: row.url, description: row.description },
+      reason,
+    );
     await recordAudit(tx, {
       actorId: null,
       action: "webhook.disabled",

@@ -17,6 +17,7 @@ import { HOUR } from "../clock.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import { type Executor, queryRows } from "../db/client.js";
 import { notify } from "../db/notify.js";
+import { type OutboxState, type OutboxStateRow, toOutboxState } from "../db/outbox-dispatcher.js";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema/index.js";
 import { AppError, notFound } from "../http/errors.js";
 import { decodeCursor, encodeCursor, ZCursorTimestamp } from "../http/pagination.js";
@@ -36,6 +37,23 @@ export const SECRET_OVERLAP_MS = 24 * HOUR;
 export const MAX_PREVIOUS_SECRETS = 4;
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+/**
+ * The delivery outbox's depth and age for GET /metrics: one statement over the rows the partial
+ * index webhook_deliveries_outbox_idx holds (pending and sending).
+ */
+export async function readWebhookOutboxState(db: Executor, now: Date): Promise<OutboxState> {
+  const [row] = await queryRows<OutboxStateRow>(
+    db,
+    sql`select count(*) filter (where status = 'pending') as waiting,
+               count(*) filter (where status = 'sending') as in_flight,
+               min(created_at) as oldest_created_at,
+               min(next_attempt_at) filter (where status = 'pending' and next_attempt_at <= ${now}) as oldest_due_at
+          from webhook_deliveries
+         where status in ('pending', 'sending')`,
+  );
+  return toOutboxState(row);
+}
 
 export function toWebhook(row: EndpointRow): Webhook {
   return {

@@ -1,12 +1,20 @@
 import type { Problem } from "../../shared/problem.js";
 
+/** The request id in a problem's `instance` (urn:uplink:request:<id>), or undefined. */
+export function problemReference(problem: Problem): string | undefined {
+  return problem.instance?.startsWith("urn:uplink:request:") ? problem.instance.slice(19) : undefined;
+}
+
 /** An API failure, carrying the problem+json body the server sent. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Problem,
   ) {
-    super(problem.detail || problem.title);
+    // A failure on the server's side carries its request id, so a person's report leads to the log.
+    const reference = status >= 500 ? problemReference(problem) : undefined;
+    const message = problem.detail || problem.title;
+    super(reference ? `${message} (Reference: ${reference})` : message);
   }
   /** The message for one field, as the server's validation reported it. */
   fieldError(field: string): string | undefined {

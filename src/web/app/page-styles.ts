@@ -14,6 +14,7 @@ import "@mantine/core/styles/Card.css";
 import "@mantine/core/styles/ColorSwatch.css";
 import "@mantine/core/styles/Fieldset.css";
 import "@mantine/core/styles/Grid.css";
+import "@mantine/core/styles/Image.css";
 import "@mantine/core/styles/List.css";
 import "@mantine/core/styles/Pill.css";
 import "@mantine/core/styles/PillsInput.css";

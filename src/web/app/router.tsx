@@ -29,6 +29,7 @@ const pageCode: Record<WebPage, () => Promise<{ default: ComponentType }>> = {
 };
 const LoginPage = lazy(pageCode.login);
 const SetupPage = lazy(pageCode.setup);
+const TwoFactorEnrolmentPage = lazy(() => import("../auth/two-factor-enrolment-page.js"));
 const DashboardPage = lazy(pageCode.dashboard);
 const CustomersPage = lazy(pageCode.customers);
 const CustomerPage = lazy(pageCode.customer);
@@ -70,6 +71,16 @@ function RequireSession() {
   if (!session.data) {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`} replace />;
+  }
+  if (session.data.twoFactorEnrolmentRequired) {
+    // REQUIRE_2FA covers this person and they have no second factor: setting one up comes first.
+    return (
+      <SessionProvider session={session.data}>
+        <Suspense fallback={<PageLoader />}>
+          <TwoFactorEnrolmentPage />
+        </Suspense>
+      </SessionProvider>
+    );
   }
   return (
     <SessionProvider session={session.data}>

@@ -1,16 +1,21 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Login, SessionInfo, Setup, SetupStatus } from "../../shared/auth.js";
+import type { SecondFactorRequired } from "../../shared/two-factor.js";
 import { api, setCsrfToken } from "../app/api.js";
 import { SESSION_QUERY_KEY } from "../app/auth.js";
 
-/** Signs in; the session it answers becomes the app's session at once. */
+/**
+ * Signs in; the session it answers becomes the app's session at once. With two-factor sign-in set
+ * up, the answer asks for the second step instead (no session yet).
+ */
 export function useSignIn() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: Login) => api<SessionInfo>("/api/auth/login", { method: "POST", body }),
-    onSuccess: (info) => {
-      setCsrfToken(info.csrfToken);
-      queryClient.setQueryData(SESSION_QUERY_KEY, info);
+    mutationFn: (body: Login) => api<SessionInfo | SecondFactorRequired>("/api/auth/login", { method: "POST", body }),
+    onSuccess: (answer) => {
+      if ("secondFactor" in answer) return;
+      setCsrfToken(answer.csrfToken);
+      queryClient.setQueryData(SESSION_QUERY_KEY, answer);
     },
   });
 }

@@ -1,12 +1,28 @@
-import { Alert, Button, Center, Code, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Center,
+  Code,
+  Divider,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { isNotEmpty, useForm } from "@mantine/form";
+import { useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
+import type { SessionInfo } from "../../shared/auth.js";
 import type { UserRole } from "../../shared/enums.js";
+import type { SecondFactorRequired } from "../../shared/two-factor.js";
 import { ApiError, errorMessage } from "../app/api.js";
 import { useSessionQuery } from "../app/auth.js";
 import { ThemeToggle } from "../app/layout.js";
 import { usePageTitle } from "../app/page-title.js";
 import { useSetupStatus, useSignIn } from "./api.js";
+import { PasskeySignInButton, SecondFactorStep } from "./second-factor-step.js";
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
 /** Where signing in leads: the page asked for, else the person's home (My day for a technician). */
@@ -27,7 +43,11 @@ export function LoginPage() {
   });
   const login = useSignIn();
   const setup = useSetupStatus();
+  // After a right password, when the account has two-factor sign-in: the second step's ways.
+  const [secondFactor, setSecondFactor] = useState<SecondFactorRequired["secondFactor"] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   usePageTitle("Sign in");
+  const signedIn = (info: SessionInfo) => navigate(safeNext(params.get("next"), info.user.role), { replace: true });
 
   if (session.data) return <Navigate to={safeNext(params.get("next"), session.data.user.role)} replace />;
 
@@ -49,39 +69,63 @@ export function LoginPage() {
           </Alert>
         )}
         <Paper withBorder shadow="sm" p="lg" radius="md">
-          <form
-            onSubmit={form.onSubmit((values) =>
-              login.mutate(values, {
-                onSuccess: (info) => navigate(safeNext(params.get("next"), info.user.role), { replace: true }),
-              }),
-            )}
-            noValidate
-          >
+          {secondFactor ? (
+            <SecondFactorStep
+              methods={secondFactor.methods}
+              onSignedIn={signedIn}
+              onBack={(message) => {
+                setSecondFactor(null);
+                setNotice(message ?? null);
+                login.reset();
+                form.setFieldValue("password", "");
+              }}
+            />
+          ) : (
             <Stack>
-              {login.error && (
-                <Alert color="red" role="alert" title={retryAfter ? "Too many attempts" : "Could not sign in"}>
-                  {errorMessage(login.error)}
-                </Alert>
-              )}
-              <TextInput
-                label="Email"
-                type="email"
-                autoComplete="username"
-                required
-                autoFocus
-                {...form.getInputProps("email")}
-              />
-              <PasswordInput
-                label="Password"
-                autoComplete="current-password"
-                required
-                {...form.getInputProps("password")}
-              />
-              <Button type="submit" loading={login.isPending} fullWidth>
-                Sign in
-              </Button>
+              <form
+                onSubmit={form.onSubmit((values) => {
+                  setNotice(null);
+                  login.mutate(values, {
+                    onSuccess: (answer) =>
+                      "secondFactor" in answer ? setSecondFactor(answer.secondFactor) : signedIn(answer),
+                  });
+                })}
+                noValidate
+              >
+                <Stack>
+                  {notice && (
+                    <Alert color="orange" role="alert">
+                      {notice}
+                    </Alert>
+                  )}
+                  {login.error && (
+                    <Alert color="red" role="alert" title={retryAfter ? "Too many attempts" : "Could not sign in"}>
+                      {errorMessage(login.error)}
+                    </Alert>
+                  )}
+                  <TextInput
+                    label="Email"
+                    type="email"
+                    autoComplete="username"
+                    required
+                    autoFocus
+                    {...form.getInputProps("email")}
+                  />
+                  <PasswordInput
+                    label="Password"
+                    autoComplete="current-password"
+                    required
+                    {...form.getInputProps("password")}
+                  />
+                  <Button type="submit" loading={login.isPending} fullWidth>
+                    Sign in
+                  </Button>
+                </Stack>
+              </form>
+              <Divider label="or" />
+              <PasskeySignInButton onSignedIn={signedIn} />
             </Stack>
-          </form>
+          )}
         </Paper>
         <Center>
           <ThemeToggle />

@@ -37,6 +37,7 @@ import { DateTime } from "../app/date-time.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, isRecordId, NotFoundPage } from "../app/pages.js";
 import { formatPhone, PhoneWithCopy } from "../app/phone.js";
+import { HistoryLink } from "../audit/history-link.js";
 import type { CallState } from "../call/call-page.js";
 import { CustomerIncidentBanners } from "../incidents/incident-badges.js";
 import { PresenceLine, usePresence } from "../live/presence.js";
@@ -353,6 +354,7 @@ function CustomerView({ id }: { id: string }) {
               Restore
             </Button>
           )}
+          <HistoryLink entityType="customer" entityId={c.id} />
         </Group>
       </Group>
       {call?.call && (

@@ -10,10 +10,14 @@ import {
   type UpdateNotificationPreferences,
 } from "../../shared/notifications.js";
 import { errorMessage } from "../app/api.js";
+import { useSession } from "../app/auth.js";
 import { useNotificationPreferences, useUpdateNotificationPreferences } from "./api.js";
 import { browserNotificationsSupported } from "./notification-events.js";
 
 type Channel = "inApp" | "browser" | "sms";
+
+/** Kinds only admins are ever sent: nobody else is shown a switch for them. */
+const ADMIN_ONLY_KINDS: readonly NotificationKind[] = ["webhook_disabled"];
 
 const CHANNEL_WORDS: Record<Channel, string> = { inApp: "in the app", browser: "in the browser", sms: "by SMS" };
 
@@ -90,6 +94,8 @@ function ChannelSwitch({
 export function NotificationPreferencesCard() {
   const preferences = useNotificationPreferences();
   const update = useUpdateNotificationPreferences();
+  const { user: me } = useSession();
+  const kinds = NOTIFICATION_KINDS.filter((kind) => me.role === "admin" || !ADMIN_ONLY_KINDS.includes(kind));
   const { hash } = useLocation();
   const card = useRef<HTMLDivElement>(null);
   // The bell's "Notification settings" link lands here.
@@ -124,7 +130,7 @@ export function NotificationPreferencesCard() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {NOTIFICATION_KINDS.map((kind) => (
+              {kinds.map((kind) => (
                 <Table.Tr key={kind}>
                   <Table.Td>
                     <Text size="sm">{NOTIFICATION_KIND_LABELS[kind]}</Text>

@@ -14,6 +14,8 @@ const TABS = [
   { value: "sms-templates", label: "SMS templates", Panel: lazy(() => import("../sms/templates-settings.js")) },
   { value: "api-tokens", label: "API tokens", Panel: lazy(() => import("../tokens/tokens-settings.js")) },
   { value: "webhooks", label: "Webhooks", Panel: lazy(() => import("../webhooks/webhooks-settings.js")) },
+  { value: "backups", label: "Backups", Panel: lazy(() => import("../backups/backups-settings.js")) },
+  { value: "audit-log", label: "Audit log", Panel: lazy(() => import("../audit/audit-log-settings.js")) },
 ] as const;
 /** Every staff member manages their own API tokens; the other tabs are admins'. */
 const STAFF_TABS = TABS.filter((tab) => tab.value === "api-tokens");

@@ -47,6 +47,7 @@ import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { isNotFound, NotFoundPage } from "../app/pages.js";
 import { PhoneLink } from "../app/phone.js";
 import { TicketAttachments } from "../attachments/ticket-attachments.js";
+import { HistoryLink } from "../audit/history-link.js";
 import { TicketIncidentNotice } from "../incidents/incident-badges.js";
 import { useLiveEvent } from "../live/live-provider.js";
 import { PresenceLine, usePresence } from "../live/presence.js";
@@ -549,6 +550,7 @@ export default function TicketPage() {
           <Button variant="default" onClick={() => setEditing(true)}>
             Edit details
           </Button>
+          <HistoryLink entityType="ticket" entityId={current.id} />
         </Group>
       </Group>
 

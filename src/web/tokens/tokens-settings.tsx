@@ -8,6 +8,7 @@ import {
   Group,
   Loader,
   Modal,
+  Select,
   Stack,
   Text,
   TextInput,
@@ -19,6 +20,7 @@ import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { DataTable } from "mantine-datatable";
 import { useState } from "react";
+import type { UserRole } from "../../shared/enums.js";
 import {
   type ApiToken,
   type CreatedApiToken,
@@ -30,6 +32,7 @@ import { ApiError, errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
 import { CopyValue } from "../app/copy-value.js";
 import { DateTime } from "../app/date-time.js";
+import { useStaff } from "../users/api.js";
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from "./api.js";
 
 const SCOPE_HELP: Record<TokenScope, string> = {
@@ -38,18 +41,63 @@ const SCOPE_HELP: Record<TokenScope, string> = {
   admin: "Admin: admin-only settings (plans, sites, staff, templates)",
 };
 
+/** Someone a token can be created for: the owner's role decides which scopes it may hold. */
+interface Owner {
+  id: string;
+  name: string;
+  role: UserRole;
+}
+
+/**
+ * The create form for admins: the same form with an Owner select (active staff). Other admins are
+ * listed but cannot be chosen: the server refuses, as such a token would act in their name.
+ */
+function AdminCreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) => void }) {
+  const staff = useStaff({ active: true });
+  return (
+    <CreateTokenForm
+      onCreated={onCreated}
+      owners={{
+        list: staff.data ?? [],
+        loading: staff.isPending,
+        error: staff.isError ? errorMessage(staff.error) : null,
+      }}
+    />
+  );
+}
+
 /** The form; on success it hands the created token (with its secret) up, to be shown once. */
-function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) => void }) {
+function CreateTokenForm(props: {
+  onCreated: (token: CreatedApiToken) => void;
+  /** Admins only: whom the token may be for. Without it, the token is the signed-in user's. */
+  owners?: { list: readonly Owner[]; loading: boolean; error: string | null };
+}) {
+  const { onCreated, owners } = props;
   const { user } = useSession();
   const create = useCreateApiToken();
-  const allowed = scopesAllowedFor(user.role);
   const form = useForm({
-    initialValues: { name: "", scopes: ["read"] as string[], expiresOn: "" },
+    initialValues: { name: "", userId: user.id, scopes: ["read"] as string[], expiresOn: "" },
     validate: {
       name: (value) => (value.trim() === "" ? "Name is required" : null),
+      userId: (value) => (value ? null : "Choose whom the token acts as"),
       scopes: (value) => (value.length === 0 ? "Choose at least one scope" : null),
     },
   });
+  const ownerOf = (id: string): Owner | undefined =>
+    id === user.id ? user : owners?.list.find((candidate) => candidate.id === id);
+  // The scopes follow the owner's role, as the server's rule does (it stays the judge).
+  const owner = ownerOf(form.values.userId);
+  const allowed = scopesAllowedFor(owner?.role ?? user.role);
+  const ownerOptions = [
+    { value: user.id, label: `${user.name} (you)` },
+    ...(owners?.list ?? [])
+      .filter((candidate) => candidate.id !== user.id)
+      .map((candidate) => ({
+        value: candidate.id,
+        label: candidate.role === "admin" ? `${candidate.name} (admin: creates their own)` : candidate.name,
+        disabled: candidate.role === "admin",
+      })),
+  ];
   const submit = form.onSubmit(async (values) => {
     try {
       const created = await create.mutateAsync({
@@ -57,6 +105,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
         scopes: values.scopes as TokenScope[],
         // The end of the chosen day, in the browser's time zone.
         expiresAt: values.expiresOn ? new Date(`${values.expiresOn}T23:59:59`).toISOString() : null,
+        ...(values.userId !== user.id ? { userId: values.userId } : {}),
       });
       form.reset();
       onCreated(created);
@@ -76,7 +125,39 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
           required
           {...form.getInputProps("name")}
         />
-        <Checkbox.Group label="Scopes" required {...form.getInputProps("scopes")}>
+        {owners && (
+          <Select
+            label="Owner"
+            description="The token acts as this staff member, with their role's permissions"
+            data={ownerOptions}
+            allowDeselect={false}
+            searchable
+            required
+            nothingFoundMessage="No active staff member by that name"
+            {...form.getInputProps("userId")}
+            error={form.errors.userId ?? owners.error ?? undefined}
+            placeholder={owners.loading ? "Loading staff…" : undefined}
+            onChange={(value) => {
+              if (!value) return;
+              form.setFieldValue("userId", value);
+              form.clearFieldError("userId");
+              // Drop the scopes the new owner's role does not allow.
+              const permitted = scopesAllowedFor(ownerOf(value)?.role ?? user.role) as readonly string[];
+              const kept = form.getValues().scopes.filter((scope) => permitted.includes(scope));
+              form.setFieldValue("scopes", kept.length > 0 ? kept : ["read"]);
+            }}
+          />
+        )}
+        <Checkbox.Group
+          label="Scopes"
+          description={
+            owner && owner.id !== user.id && !allowed.includes("admin")
+              ? `Their role (${owner.role}) allows ${allowed.join(" and ")}`
+              : undefined
+          }
+          required
+          {...form.getInputProps("scopes")}
+        >
           <Stack gap={6} mt={6}>
             {TOKEN_SCOPES.filter((scope) => allowed.includes(scope)).map((scope) => (
               <Checkbox key={scope} value={scope} label={SCOPE_HELP[scope]} />
@@ -90,7 +171,9 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
           {...form.getInputProps("expiresOn")}
         />
         {create.error && !(create.error instanceof ApiError && create.error.problem.errors) && (
-          <Alert color="red">{errorMessage(create.error)}</Alert>
+          <Alert color="red" role="alert">
+            {errorMessage(create.error)}
+          </Alert>
         )}
         <Group justify="flex-end">
           <Button type="submit" loading={create.isPending}>
@@ -239,6 +322,7 @@ export default function TokensSettings() {
         <Text size="sm" c="dimmed" maw={640}>
           API tokens let other systems (billing, monitoring, provisioning) use Uplink's API as you, without a password.
           A token can never do more than your account.
+          {user.role === "admin" && " As an admin you can also create one for a technician or agent: it acts as them."}
         </Text>
         <Button onClick={() => setCreating(true)}>New token</Button>
       </Group>
@@ -290,7 +374,13 @@ export default function TokensSettings() {
           setCreating(false);
           setCreated(null);
         }}
-        title={created ? "Your new API token" : "New API token"}
+        title={
+          created === null
+            ? "New API token"
+            : created.user.id === user.id
+              ? "Your new API token"
+              : `New API token for ${created.user.name}`
+        }
         closeOnClickOutside={created === null}
       >
         {created ? (
@@ -301,6 +391,8 @@ export default function TokensSettings() {
               setCreating(false);
             }}
           />
+        ) : user.role === "admin" ? (
+          <AdminCreateTokenForm onCreated={setCreated} />
         ) : (
           <CreateTokenForm onCreated={setCreated} />
         )}

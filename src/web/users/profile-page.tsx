@@ -11,6 +11,8 @@ import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { NotificationPreferencesCard } from "../notifications/notification-preferences.js";
 import { CalendarFeedCard } from "../visits/calendar-feed.js";
 import { useUpdateProfile } from "./api.js";
+import { SessionsCard } from "./sessions-card.js";
+import { TwoFactorCard } from "./two-factor-settings.js";
 
 /** Name and phone follow the same rules as on a staff account. */
 const ZProfileForm = ZCreateUser.pick({ name: true, phone: true });
@@ -138,6 +140,12 @@ export default function ProfilePage() {
       </Paper>
       <Paper withBorder p="md">
         <PasswordForm />
+      </Paper>
+      <Paper withBorder p="md">
+        <TwoFactorCard />
+      </Paper>
+      <Paper withBorder p="md">
+        <SessionsCard />
       </Paper>
       <Paper withBorder p="md">
         <CalendarFeedCard />

@@ -25,6 +25,8 @@ import { validateWith } from "../app/forms.js";
 import { changedFields, pickFields } from "../app/merge.js";
 import { PhoneText } from "../app/phone.js";
 import { useCreateUser, useStaff, useStaffMember, useUpdateUser } from "./api.js";
+import { SessionsList } from "./sessions-card.js";
+import { ResetTwoFactorButton, TwoFactorPolicySetting } from "./two-factor-admin.js";
 
 const ROLE_OPTIONS = optionsOf(USER_ROLE_LABELS);
 /** Editing an account asks for no password (an admin resets it on its own form). */
@@ -263,6 +265,7 @@ export default function StaffSettings() {
   const [editing, setEditing] = useState<User | "new" | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
   const [deactivating, setDeactivating] = useState<User | null>(null);
+  const [viewingSessions, setViewingSessions] = useState<User | null>(null);
 
   const toggleActive = (user: User) => {
     if (user.active) {
@@ -294,6 +297,7 @@ export default function StaffSettings() {
         </Text>
         <Button onClick={() => setEditing("new")}>Add staff member</Button>
       </Group>
+      <TwoFactorPolicySetting />
       {staff.isError && <Alert color="red">{errorMessage(staff.error)}</Alert>}
       <DataTable
         withTableBorder
@@ -342,6 +346,15 @@ export default function StaffSettings() {
                 >
                   Reset password
                 </Button>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  onClick={() => setViewingSessions(user)}
+                  aria-label={`Sessions of ${user.name}`}
+                >
+                  Sessions
+                </Button>
+                {user.id !== me.id && <ResetTwoFactorButton user={user} />}
                 {user.id !== me.id && (
                   <Button
                     size="xs"
@@ -380,6 +393,15 @@ export default function StaffSettings() {
         title={`Deactivate ${deactivating?.name ?? ""}?`}
       >
         {deactivating && <DeactivateForm user={deactivating} onDone={() => setDeactivating(null)} />}
+      </Modal>
+      <Modal
+        opened={viewingSessions !== null}
+        onClose={() => setViewingSessions(null)}
+        title={`Where ${viewingSessions?.name ?? ""} is signed in`}
+      >
+        {viewingSessions && (
+          <SessionsList owner={{ kind: "staff", userId: viewingSessions.id }} name={viewingSessions.name} />
+        )}
       </Modal>
     </Stack>
   );

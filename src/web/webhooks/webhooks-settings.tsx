@@ -388,7 +388,7 @@ function WebhookCard({
         }),
     });
   return (
-    <Paper withBorder p="md">
+    <Paper withBorder p="md" role="group" aria-label={`Webhook ${webhook.url}`}>
       <Stack gap="sm">
         <Group justify="space-between" align="flex-start">
           <Stack gap={2} style={{ minWidth: 0 }}>

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { LightMyRequestResponse } from "fastify";
+import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll } from "vitest";
 import type { Access } from "../../../src/server/auth/guard.js";
 import { type Executor, queryRows } from "../../../src/server/db/client.js";
@@ -17,6 +18,7 @@ import type { DatabaseKind } from "../../support/databases.js";
 import { makeCustomer, uniquePhone } from "../../support/factories/customers.js";
 import { makeTicket } from "../../support/factories/tickets.js";
 import { eventually, TwilioStandIn } from "../../support/twilio-stand-in.js";
+import { SoftAuthenticator } from "../../support/webauthn.js";
 
 /**
  * The attack suite's world: an app whose Twilio is the loopback stand-in (so every SMS route,
@@ -46,6 +48,8 @@ export interface World {
   visitId: string;
   /** A photo on the ticket (it has a thumbnail). */
   attachmentId: string;
+  /** A backup the admin took (Settings → Backups). */
+  backupName: string;
 }
 
 let unique = 0;
@@ -98,6 +102,7 @@ export function useWorld(kind: DatabaseKind): () => World {
     const photo = await expectCreated(
       admin.post(`/api/tickets/${ticket.id}/attachments`, uploadForm(await png(8, 8), "cabinet.png")),
     );
+    const backup = await expectCreated(admin.post("/api/backups"));
     world = {
       t,
       twilio,
@@ -116,6 +121,7 @@ export function useWorld(kind: DatabaseKind): () => World {
       incidentId: incident.id,
       visitId: visit.id,
       attachmentId: photo.id,
+      backupName: String(backup.name),
     };
     await quiesce(world);
   }, 120_000);
@@ -179,6 +185,43 @@ export interface AttackRequest {
 
 type Fixture = (world: World) => Promise<AttackRequest>;
 
+/**
+ * Two-factor fixtures change the sender's own account (an authenticator app, a passkey), so each
+ * uses a staff member of its own: the world's staff keep signing in with their password alone.
+ */
+const twoFactorStaff = async (w: World) => {
+  const account = { email: `two-factor-${nextUnique()}@isp.com`, password: "two-factor-pass-1" };
+  const user = await expectCreated(w.admin.post("/api/users", { name: "Mia Factor", role: "technician", ...account }));
+  return { id: user.id, email: account.email, password: account.password, session: await signIn(w.t.app, account) };
+};
+/** …with an authenticator app set up and confirmed (its code computed here, at the world's clock). */
+const withAuthenticatorApp = async (w: World) => {
+  const staff = await twoFactorStaff(w);
+  const { secret } = (await staff.session.post("/api/auth/two-factor/totp")).json() as { secret: string };
+  await expectCreated(staff.session.post("/api/auth/two-factor/totp/confirm", { code: totpCode(w, secret) }));
+  return staff;
+};
+const totpCode = (w: World, secret: string) =>
+  new TOTP({ secret: Secret.fromBase32(secret.replace(/\s/g, "")), digits: 6, period: 30 }).generate({
+    timestamp: w.t.clock.now().getTime(),
+  });
+/** The world's PUBLIC_URL: passkeys are bound to it. */
+const passkeyAuthenticator = () => new SoftAuthenticator("http://uplink.example.test");
+/** A well-formed passkey answer to a challenge the app never gave. */
+const strayAssertion = () => ({
+  id: "c3RyYXk",
+  rawId: "c3RyYXk",
+  type: "public-key",
+  response: {
+    clientDataJSON: Buffer.from(
+      JSON.stringify({ type: "webauthn.get", challenge: "bm90LWEtY2hhbGxlbmdl", origin: "http://uplink.example.test" }),
+    ).toString("base64url"),
+    authenticatorData: "AAAA",
+    signature: "AAAA",
+  },
+  clientExtensionResults: {},
+});
+
 /** A visit of john's on the world's ticket, a few days ahead (overlaps confirmed: fixtures pile up). */
 const visitBody = (w: World) => {
   const start = Date.now() + (48 + randomInt(1_000)) * 3_600_000;
@@ -196,6 +239,18 @@ const makeVisit = async (w: World) =>
 
 const currentVersion = async (session: Session, url: string) => (await session.get(url)).json().version as number;
 
+/** A staff member of the fixture's own (an agent), to sign in and out. */
+const throwawayStaff = async (w: World) => {
+  const account = { email: `sessions-${nextUnique()}@isp.com`, password: "throwaway-pass-1" };
+  const user = await expectCreated(w.admin.post("/api/users", { name: "Sam Session", role: "agent", ...account }));
+  return { id: user.id, signIn: () => signIn(w.t.app, account) };
+};
+/** The public id of the session a client rides on, from its own sessions list. */
+const currentSessionId = async (session: Session) =>
+  ((await session.get("/api/auth/sessions")).json().items as { id: string; current: boolean }[]).find(
+    (item) => item.current,
+  )?.id;
+
 /**
  * A valid request for every state-changing /api route, built fresh each time (a fresh customer to
  * archive, the current version to patch). A route missing here fails the suite: add it, and every
@@ -204,6 +259,75 @@ const currentVersion = async (session: Session, url: string) => (await session.g
 export const WRITE_FIXTURES: Record<string, Fixture> = {
   "POST /api/auth/login": async () => ({ url: "/api/auth/login", body: { ...DEMO.john }, as: null }),
   "POST /api/auth/logout": async (w) => ({ url: "/api/auth/logout", as: await signIn(w.t.app, DEMO.john) }),
+  // The second step needs the pending sign-in's cookie, which a fixture has not: 401, nothing changes.
+  "POST /api/auth/login/second-factor": async () => ({
+    url: "/api/auth/login/second-factor",
+    body: { method: "totp", code: "123456" },
+    as: null,
+    expectedStatus: 401,
+  }),
+  "POST /api/auth/login/second-factor/passkey-options": async () => ({
+    url: "/api/auth/login/second-factor/passkey-options",
+    as: null,
+    expectedStatus: 401,
+  }),
+  "POST /api/auth/login/second-factor/passkey": async () => ({
+    url: "/api/auth/login/second-factor/passkey",
+    body: { response: strayAssertion() },
+    as: null,
+    expectedStatus: 401,
+  }),
+  "POST /api/auth/login/passkey-options": async () => ({ url: "/api/auth/login/passkey-options", as: null }),
+  // A signed answer to a challenge the app never gave: 400, nothing changes.
+  "POST /api/auth/login/passkey": async () => ({
+    url: "/api/auth/login/passkey",
+    body: { response: strayAssertion() },
+    as: null,
+    expectedStatus: 400,
+  }),
+  "POST /api/auth/two-factor/totp": async (w) => ({
+    url: "/api/auth/two-factor/totp",
+    as: (await twoFactorStaff(w)).session,
+  }),
+  "POST /api/auth/two-factor/totp/confirm": async (w) => {
+    const staff = await twoFactorStaff(w);
+    const { secret } = (await staff.session.post("/api/auth/two-factor/totp")).json() as { secret: string };
+    return { url: "/api/auth/two-factor/totp/confirm", body: { code: totpCode(w, secret) }, as: staff.session };
+  },
+  "DELETE /api/auth/two-factor/totp": async (w) => {
+    const staff = await withAuthenticatorApp(w);
+    return { url: "/api/auth/two-factor/totp", body: { password: staff.password }, as: staff.session };
+  },
+  "POST /api/auth/two-factor/recovery-codes": async (w) => {
+    const staff = await withAuthenticatorApp(w);
+    return { url: "/api/auth/two-factor/recovery-codes", body: { password: staff.password }, as: staff.session };
+  },
+  "POST /api/auth/two-factor/passkeys/options": async () => ({ url: "/api/auth/two-factor/passkeys/options" }),
+  "POST /api/auth/two-factor/passkeys": async (w) => {
+    const staff = await twoFactorStaff(w);
+    const options = (await staff.session.post("/api/auth/two-factor/passkeys/options")).json();
+    return {
+      url: "/api/auth/two-factor/passkeys",
+      body: { name: "Work laptop", response: passkeyAuthenticator().register(options) },
+      as: staff.session,
+    };
+  },
+  "DELETE /api/auth/two-factor/passkeys/:id": async (w) => {
+    const staff = await twoFactorStaff(w);
+    const options = (await staff.session.post("/api/auth/two-factor/passkeys/options")).json();
+    const added = await expectCreated(
+      staff.session.post("/api/auth/two-factor/passkeys", {
+        name: "Old phone",
+        response: passkeyAuthenticator().register(options),
+      }),
+    );
+    const { id } = added.passkey as { id: string };
+    return { url: `/api/auth/two-factor/passkeys/${id}`, body: { password: staff.password }, as: staff.session };
+  },
+  "PUT /api/auth/two-factor/policy": async () => ({ url: "/api/auth/two-factor/policy", body: { policy: "off" } }),
+  "POST /api/users/:id/two-factor/reset": async (w) => ({
+    url: `/api/users/${(await withAuthenticatorApp(w)).id}/two-factor/reset`,
+  }),
   "POST /api/users": async () => ({
     url: "/api/users",
     body: {
@@ -440,7 +564,32 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
   }),
   // Whoever sends it gets (or loses) their own feed.
   "POST /api/calendar-feed": async () => ({ url: "/api/calendar-feed" }),
+  // A real dump each time (docs/operations.md); it changes no row.
+  "POST /api/backups": async () => ({ url: "/api/backups" }),
   "DELETE /api/calendar-feed": async () => ({ url: "/api/calendar-feed" }),
+  // Sessions (docs/security.md): each fixture signs in a throwaway staff member, so ending
+  // sessions never signs out the world's own staff.
+  "DELETE /api/auth/sessions/:id": async (w) => {
+    const account = await throwawayStaff(w);
+    const other = await account.signIn();
+    const caller = await account.signIn();
+    return { url: `/api/auth/sessions/${await currentSessionId(other)}`, as: caller };
+  },
+  "POST /api/auth/sessions/end-others": async (w) => {
+    const account = await throwawayStaff(w);
+    await account.signIn();
+    return { url: "/api/auth/sessions/end-others", as: await account.signIn() };
+  },
+  "DELETE /api/users/:id/sessions": async (w) => {
+    const account = await throwawayStaff(w);
+    await account.signIn();
+    return { url: `/api/users/${account.id}/sessions` };
+  },
+  "DELETE /api/users/:id/sessions/:sessionId": async (w) => {
+    const account = await throwawayStaff(w);
+    const session = await account.signIn();
+    return { url: `/api/users/${account.id}/sessions/${await currentSessionId(session)}` };
+  },
   "POST /api/incidents/:id/messages/preview": async (w) => ({
     url: `/api/incidents/${w.incidentId}/messages/preview`,
     body: { template: "incident_update" },
@@ -458,6 +607,67 @@ export const WRITE_FIXTURES: Record<string, Fixture> = {
   },
 };
 
+/**
+ * Real requests for the sign-in's second step and password-less passkeys, which ride on a pending
+ * sign-in's cookie (or a signed challenge) the fixture table cannot carry: by operationId, each
+ * from a fresh staff member with a passkey and recovery codes (the OpenAPI contract test's examples).
+ */
+export const TWO_FACTOR_SIGN_IN_EXAMPLES: Record<
+  string,
+  (w: World) => Promise<{ url: string; as: null; body?: Record<string, unknown>; cookie?: string }>
+> = {
+  completeSignInWithCode: async (w) => {
+    const { cookie, recoveryCodes } = await pendingSignIn(w);
+    const url = "/api/auth/login/second-factor";
+    return { url, as: null, body: { method: "recovery_code", code: recoveryCodes[0] }, cookie };
+  },
+  startSecondFactorPasskey: async (w) => {
+    const url = "/api/auth/login/second-factor/passkey-options";
+    return { url, as: null, cookie: (await pendingSignIn(w)).cookie };
+  },
+  completeSignInWithPasskey: async (w) => {
+    const { cookie, authenticator } = await pendingSignIn(w);
+    const options = (
+      await w.t.app.inject({
+        method: "POST",
+        url: "/api/auth/login/second-factor/passkey-options",
+        headers: { cookie },
+      })
+    ).json();
+    const url = "/api/auth/login/second-factor/passkey";
+    return { url, as: null, body: { response: authenticator.assert(options) }, cookie };
+  },
+  signInWithPasskey: async (w) => {
+    const { authenticator } = await pendingSignIn(w);
+    const options = (await w.t.app.inject({ method: "POST", url: "/api/auth/login/passkey-options" })).json();
+    const url = "/api/auth/login/passkey";
+    return { url, as: null, body: { response: authenticator.assert(options) } };
+  },
+};
+
+/** A staff member with a passkey (and so recovery codes), past the password step: the pending sign-in's cookie. */
+async function pendingSignIn(w: World) {
+  const staff = await twoFactorStaff(w);
+  const authenticator = passkeyAuthenticator();
+  const options = (await staff.session.post("/api/auth/two-factor/passkeys/options")).json();
+  const added = await expectCreated(
+    staff.session.post("/api/auth/two-factor/passkeys", { name: "Phone", response: authenticator.register(options) }),
+  );
+  const password = await w.t.app.inject({
+    method: "POST",
+    url: "/api/auth/login",
+    payload: { email: staff.email, password: staff.password },
+  });
+  const pending = password.cookies.find((c) => c.name === "uplink_pending_login");
+  if (password.statusCode !== 202 || !pending)
+    throw new Error(`no pending sign-in: ${password.statusCode} ${password.body}`);
+  return {
+    cookie: `uplink_pending_login=${pending.value}`,
+    authenticator,
+    recoveryCodes: added.recoveryCodes as string[],
+  };
+}
+
 /** A concrete URL for a GET route: each parameter filled with a real row of the world. */
 export function readUrl(route: RegisteredRoute, w: World): string {
   const idFor: [RegExp, string][] = [
@@ -472,6 +682,7 @@ export function readUrl(route: RegisteredRoute, w: World): string {
     [/^\/api\/incidents\//, w.incidentId],
     [/^\/api\/visits\//, w.visitId],
     [/^\/api\/attachments\//, w.attachmentId],
+    [/^\/api\/backups\//, w.backupName],
   ];
   if (route.pattern === "/api/presence") return `/api/presence?resource=ticket:${w.ticket.id}`;
   // The visit list needs a window, a ticket or a customer.
@@ -513,6 +724,25 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/auth/me": "public",
   "GET /api/setup": "public",
   "POST /api/setup": "public",
+  // Two-factor sign-in (docs/security.md): the second step and password-less passkeys are public
+  // (the pending sign-in's cookie or the passkey is the credential); one's own factors for every
+  // staff member; the policy and a reset for admins.
+  "POST /api/auth/login/second-factor": "public",
+  "POST /api/auth/login/second-factor/passkey-options": "public",
+  "POST /api/auth/login/second-factor/passkey": "public",
+  "POST /api/auth/login/passkey-options": "public",
+  "POST /api/auth/login/passkey": "public",
+  "GET /api/auth/two-factor": ALL,
+  "POST /api/auth/two-factor/totp": ALL,
+  "POST /api/auth/two-factor/totp/confirm": ALL,
+  "DELETE /api/auth/two-factor/totp": ALL,
+  "POST /api/auth/two-factor/recovery-codes": ALL,
+  "POST /api/auth/two-factor/passkeys/options": ALL,
+  "POST /api/auth/two-factor/passkeys": ALL,
+  "DELETE /api/auth/two-factor/passkeys/:id": ALL,
+  "GET /api/auth/two-factor/policy": ADMIN,
+  "PUT /api/auth/two-factor/policy": ADMIN,
+  "POST /api/users/:id/two-factor/reset": ADMIN,
 
   "GET /api/users": ALL,
   "GET /api/users/:id": ALL,
@@ -636,6 +866,10 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/notifications": ALL,
   "POST /api/notifications/:id/read": ALL,
   "POST /api/notifications/read-all": ALL,
+  // Backups of the whole database (docs/operations.md): admins only.
+  "GET /api/backups": ADMIN,
+  "POST /api/backups": ADMIN,
+  "GET /api/backups/:name": ADMIN,
   "GET /api/notifications/preferences": ALL,
   "PUT /api/notifications/preferences": ALL,
   "GET /api/users/mentionable": ALL,
@@ -645,6 +879,18 @@ export const ROLE_TABLE: Record<string, "public" | readonly UserRole[]> = {
   "GET /api/calendar-feed": ALL,
   "POST /api/calendar-feed": ALL,
   "DELETE /api/calendar-feed": ALL,
+
+  // Where one is signed in (docs/security.md): everyone their own; admins anyone's. Session only.
+  "GET /api/auth/sessions": ALL,
+  "DELETE /api/auth/sessions/:id": ALL,
+  "POST /api/auth/sessions/end-others": ALL,
+  "GET /api/users/:id/sessions": ADMIN,
+  "DELETE /api/users/:id/sessions": ADMIN,
+  "DELETE /api/users/:id/sessions/:sessionId": ADMIN,
+
+  // The audit log (docs/audit.md): admins only (an admin-scope token may read it).
+  "GET /api/audit": ADMIN,
+  "GET /api/audit/export.csv": ADMIN,
 };
 
 /**
@@ -658,6 +904,23 @@ export const SESSION_ONLY_ROUTES: readonly string[] = [
   "GET /api/auth/me",
   "GET /api/setup",
   "POST /api/setup",
+  // Two-factor sign-in, all of it: a leaked token must neither sign in nor change a second factor.
+  "POST /api/auth/login/second-factor",
+  "POST /api/auth/login/second-factor/passkey-options",
+  "POST /api/auth/login/second-factor/passkey",
+  "POST /api/auth/login/passkey-options",
+  "POST /api/auth/login/passkey",
+  "GET /api/auth/two-factor",
+  "POST /api/auth/two-factor/totp",
+  "POST /api/auth/two-factor/totp/confirm",
+  "DELETE /api/auth/two-factor/totp",
+  "POST /api/auth/two-factor/recovery-codes",
+  "POST /api/auth/two-factor/passkeys/options",
+  "POST /api/auth/two-factor/passkeys",
+  "DELETE /api/auth/two-factor/passkeys/:id",
+  "GET /api/auth/two-factor/policy",
+  "PUT /api/auth/two-factor/policy",
+  "POST /api/users/:id/two-factor/reset",
   "PATCH /api/users/me",
   // Staff accounts (passwords, roles): a leaked admin token must not take an account over.
   "POST /api/users",
@@ -669,6 +932,13 @@ export const SESSION_ONLY_ROUTES: readonly string[] = [
   "GET /api/calendar-feed",
   "POST /api/calendar-feed",
   "DELETE /api/calendar-feed",
+  // Seeing and ending sessions: a leaked token must not sign its owner out to hide what it does.
+  "GET /api/auth/sessions",
+  "DELETE /api/auth/sessions/:id",
+  "POST /api/auth/sessions/end-others",
+  "GET /api/users/:id/sessions",
+  "DELETE /api/users/:id/sessions",
+  "DELETE /api/users/:id/sessions/:sessionId",
 ];
 
 /**

@@ -1,3 +1,4 @@
+export * from "./backups.js";
 export * from "./customers.js";
 export * from "./dashboard.js";
 export * from "./enums.js";
@@ -10,5 +11,6 @@ export * from "./notifications.js";
 export * from "./sms.js";
 export * from "./tickets.js";
 export * from "./tokens.js";
+export * from "./two-factor.js";
 export * from "./users.js";
 export * from "./webhooks.js";

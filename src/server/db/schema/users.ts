@@ -85,6 +85,13 @@ export const auditLog = pgTable(
     index("audit_log_entity_idx").on(t.entityType, t.entityId, t.createdAt),
     // FK index; "what did this person do".
     index("audit_log_actor_idx").on(t.actorId, t.createdAt),
+    // The audit log screen (audit/audit.query.ts), newest first, keyset on (created_at, id): the whole
+    // log and a time range; a filter on a common action or record type walks it too.
+    index("audit_log_created_idx").on(t.createdAt, t.id),
+    // The screen filtered to one action (a rare one, such as user.password_reset, in 2,000,000 rows).
+    index("audit_log_action_idx").on(t.action, t.createdAt, t.id),
+    // The screen filtered to one kind of record (all webhook changes).
+    index("audit_log_entity_type_idx").on(t.entityType, t.createdAt, t.id),
   ],
 );
 
