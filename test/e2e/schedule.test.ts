@@ -137,6 +137,8 @@ describeBrowser("the dispatch board in Chromium", () => {
     expect(overlapping).toMatchObject({ technician: { id: bo.id }, kind: "repair" });
     expect(Date.parse(overlapping?.startsAt ?? "")).toBeLessThan(Date.parse(moved?.endsAt ?? ""));
     expect(Date.parse(overlapping?.endsAt ?? "")).toBeGreaterThan(Date.parse(moved?.startsAt ?? ""));
+    // The confirmation shows as the write answers; the lane redraws after the board's refetch.
+    await boLane.locator(".fc-event").filter({ hasText: repair.number }).waitFor();
     expect(await boLane.locator(".fc-event").count()).toBe(2);
     expect(refused).toEqual([]);
   }, 180_000);
