@@ -18,6 +18,11 @@ export const ZSessionInfo = z
     /** The ISP's country (DEFAULT_COUNTRY): its numbers are shown in national format, others international. */
     defaultCountry: z.string().regex(/^[A-Z]{2}$/),
     /**
+     * The ISP's time zone (TIME_ZONE): visits' windows, the dispatch board and the visit form read
+     * and write times in it, whatever the browser's, so they agree with the SMS the customer gets.
+     */
+    timeZone: z.string(),
+    /**
      * The installation requires a second factor of this person (REQUIRE_2FA) and they have none: until
      * they set one up, the API refuses everything else with 403 auth.two_factor_required.
      */

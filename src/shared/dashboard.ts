@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CUSTOMER_STATUSES, OPEN_TICKET_STATUSES, TICKET_EVENT_KINDS, TICKET_PRIORITIES, USER_ROLES } from "./enums.js";
+import { isValidTimeZone } from "./zoned-time.js";
 
 /** How many days the trend chart and the medians cover (today included). */
 export const DASHBOARD_DAYS = 30;
@@ -13,13 +14,7 @@ export const DASHBOARD_MY_TICKETS_LIMIT = 10;
  * opposite direction to PostgreSQL (POSIX signs), so it is refused rather than misread.
  */
 function isTimeZone(name: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
+  return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name) && isValidTimeZone(name);
 }
 
 export const ZDashboardQuery = z

@@ -9,6 +9,7 @@ import {
 } from "./enums.js";
 import { ZBooleanParam, ZPageQuery, ZSearchText } from "./pagination.js";
 import { ZCommentSms } from "./sms.js";
+import { isValidTimeZone } from "./zoned-time.js";
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -297,22 +298,13 @@ export const ZSlaDayHours = z
   .refine((day) => day.close > day.open, { message: "Closes must be after opens", path: ["close"] });
 export type SlaDayHours = z.infer<typeof ZSlaDayHours>;
 
-const isKnownTimeZone = (name: string) => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** An IANA time zone name this server knows, such as America/Chicago. */
 export const ZTimeZone = z
   .string({ error: "Time zone: a name such as America/Chicago" })
   .trim()
   .min(1, "Time zone: a name such as America/Chicago")
   .max(64, "Time zone: a name such as America/Chicago")
-  .refine(isKnownTimeZone, "Time zone: not a known time zone name (such as America/Chicago or Europe/Berlin)");
+  .refine(isValidTimeZone, "Time zone: not a known time zone name (such as America/Chicago or Europe/Berlin)");
 
 const holiday = z
   .string({ error: "Holiday: a date such as 2026-12-25" })

@@ -8,7 +8,7 @@ import {
   VISIT_KINDS,
   VISIT_STATUSES,
 } from "./enums.js";
-import { ZLimit } from "./pagination.js";
+import { ZBooleanParam, ZLimit } from "./pagination.js";
 
 /** Technicians' visits on tickets (docs/field-work.md). */
 
@@ -195,6 +195,11 @@ export const ZVisitListQuery = z
     technicianId: z.uuid("technicianId must be a staff member's id (UUID)").optional(),
     ticketId: z.uuid("ticketId must be a ticket id (UUID)").optional(),
     customerId: z.uuid("customerId must be a customer id (UUID)").optional(),
+    /**
+     * true: only scheduled visits whose customer asked to change them (answered the reminder
+     * 2/CHANGE) and that wait for the dispatcher; enough on its own, any day.
+     */
+    changeRequested: ZBooleanParam("changeRequested").optional(),
   })
   .strict();
 export type VisitListQuery = z.infer<typeof ZVisitListQuery>;

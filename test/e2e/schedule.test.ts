@@ -1,6 +1,7 @@
 import type { Locator, Page } from "playwright-core";
 import { expect, it } from "vitest";
 import type { VisitDetail } from "../../src/shared/visits.js";
+import { isoDate, localParts, weekdayOf, zonedInstant } from "../../src/shared/zoned-time.js";
 import { DEMO, type Session, signIn } from "../support/app.js";
 import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
 import { makeCustomer } from "../support/factories/customers.js";
@@ -196,4 +197,86 @@ describeBrowser("the dispatch board in Chromium", () => {
     await week.locator(".fc-event").filter({ hasText: ticket.number }).waitFor();
     expect(new URL(page.url()).searchParams.get("view")).toBe("week");
   }, 120_000);
+});
+
+/**
+ * The ISP is in Denver, the dispatcher's browser in Tokyo (16 hours ahead, so another date for most
+ * of the day): the board, its form and the ticket page read and write the ISP's times.
+ */
+const ISP_ZONE = "America/Denver";
+const ispDay = (() => {
+  let next = localParts(Date.now(), ISP_ZONE).day + 1;
+  while (weekdayOf(next) === 0 || weekdayOf(next) === 6) next += 1;
+  return next;
+})();
+const ispHour = (hour: number, minute = 0) => zonedInstant(ispDay, (hour * 60 + minute) * 60_000, ISP_ZONE);
+
+describeBrowser("the dispatch board in the ISP's time zone, from a browser in another", () => {
+  const h = useBrowserApp({ env: { TIME_ZONE: ISP_ZONE } });
+
+  it("shows, books and schedules visits at the ISP's hours, and the ticket page says them so", async () => {
+    const { app } = h().testApp;
+    const admin = await signIn(app, DEMO.admin);
+    const dee = await makeTechnician(admin, { name: "Dee Denver" });
+    const booked = await makeTicket(admin, { category: "installation", subject: "Install at the ranch" });
+    const dropped = await makeTicket(admin, { category: "no_service", subject: "Dish down in the wind" });
+    const typed = await makeTicket(admin, { category: "equipment", subject: "Swap the router", assigneeId: dee.id });
+    const created = await admin.post("/api/visits", {
+      ticketId: booked.id,
+      technicianId: dee.id,
+      kind: "install",
+      startsAt: new Date(ispHour(10)).toISOString(),
+      endsAt: new Date(ispHour(12)).toISOString(),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+
+    const page = await h().newPage({ viewport: { width: 1600, height: 1000 }, timezoneId: "Asia/Tokyo" });
+    page.setDefaultTimeout(20_000);
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.goto(`/schedule?date=${isoDate(ispDay)}`);
+    await page.getByText(`Times in ${ISP_ZONE}`).waitFor();
+    const lane = page.getByRole("region", { name: "Dee Denver" });
+    // The 10:00–12:00 visit is on this day (in Tokyo it is the next one), in the 10:00 row.
+    await lane.getByText("2 h of 8 h").waitFor();
+    const block = lane.locator(".fc-event").filter({ hasText: booked.number });
+    await block.waitFor();
+    const row = lane.locator('td.fc-timegrid-slot-lane[data-time="10:00:00"]');
+    await row.scrollIntoViewIfNeeded();
+    const [blockBox, rowBox] = [await block.boundingBox(), await row.boundingBox()];
+    expect(Math.abs((blockBox?.y ?? 0) - (rowBox?.y ?? 1_000))).toBeLessThanOrEqual(3);
+
+    // A ticket dropped at 14:00 is booked at 14:00 in Denver.
+    const panel = page.getByRole("complementary", { name: "Tickets to schedule" });
+    await drag(page, panel.getByRole("listitem").filter({ hasText: dropped.number }), await slot(lane, "14:00:00"));
+    await page.getByText(`Booked: ${dropped.number} with Dee Denver`).waitFor();
+    const [drop] = await eventually(async () => {
+      const visits = await visitsOf(admin, dropped.id);
+      return visits.length > 0 ? visits : undefined;
+    });
+    expect(Math.abs(Date.parse(drop?.startsAt ?? "") - ispHour(14))).toBeLessThanOrEqual(HOUR / 2);
+
+    // The form's 08:00 is Denver's, and it says so.
+    await panel.getByRole("button", { name: `Schedule ${typed.number}` }).click();
+    const form = page.getByRole("dialog", { name: "Schedule visit" });
+    await form.getByText(`Times are the ISP's (${ISP_ZONE}`).waitFor();
+    expect(await form.getByLabel("Date").inputValue()).toBe(isoDate(ispDay));
+    await form.getByLabel("From").fill("08:00");
+    await form.getByLabel("Until").fill("09:30");
+    await form.getByRole("button", { name: "Schedule", exact: true }).click();
+    await form.waitFor({ state: "detached" });
+    const [typedVisit] = await eventually(async () => {
+      const visits = await visitsOf(admin, typed.id);
+      return visits.length > 0 ? visits : undefined;
+    });
+    expect(Date.parse(typedVisit?.startsAt ?? "")).toBe(ispHour(8));
+    expect(Date.parse(typedVisit?.endsAt ?? "")).toBe(ispHour(9, 30));
+
+    // The ticket page lists it at Denver's hours, named as Denver's.
+    await page.goto(`/tickets/${typed.id}`);
+    const visits = page.getByRole("region", { name: "Visits" });
+    await visits
+      .getByText(/8:00\sAM – 9:30\sAM M[SD]T/)
+      .first()
+      .waitFor();
+  }, 180_000);
 });

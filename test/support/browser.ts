@@ -48,7 +48,8 @@ export interface BrowserHarness {
   baseUrl: string;
   browser: Browser;
   /** A fresh browser context (its own cookies) with a page, closed after the suite. */
-  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  /** `timezoneId`: the browser's own zone (an IANA name), for pages that must not follow it. */
+  newPage(options?: { viewport?: { width: number; height: number }; timezoneId?: string }): Promise<Page>;
 }
 
 /**
@@ -86,6 +87,7 @@ export function useBrowserApp(
         const context = await browser.newContext({
           baseURL: `http://127.0.0.1:${port}`,
           viewport: pageOptions.viewport ?? { width: 1280, height: 800 },
+          ...(pageOptions.timezoneId ? { timezoneId: pageOptions.timezoneId } : {}),
         });
         contexts.push(context);
         context.setDefaultTimeout(10_000);

@@ -4,8 +4,8 @@ import {
   addBusinessTime,
   type BusinessCalendar,
   businessSecondsBetween,
-  zonedInstant,
 } from "../../src/server/tickets/tickets.business-time.js";
+import { zonedInstant } from "../../src/shared/zoned-time.js";
 
 const HOUR = 3600;
 const office = { open: "09:00", close: "17:00" };

@@ -326,11 +326,19 @@ describe.each(testDatabaseKinds())("visit reminders and the customer's answer (%
       expect(board.statusCode, board.body).toBe(200);
       const listed = (board.json().items as VisitDetail[]).find((item) => item.id === first.visit.id);
       expect(listed?.changeRequestedAt).toBe("2026-04-15T01:30:00.000Z");
+      // And in the list of every visit waiting on the dispatcher, whatever day the board shows.
+      const waitingIds = async () => {
+        const waiting = await first.admin.get("/api/visits?changeRequested=true");
+        expect(waiting.statusCode, waiting.body).toBe(200);
+        return (waiting.json().items as VisitDetail[]).map((item) => item.id);
+      };
+      expect(await waitingIds()).toContain(first.visit.id);
       // Never mind: 1 confirms and lifts the flag.
       s().t.clock.set("2026-04-15T02:00:00Z");
       await text(first.phone, "1");
       const settled = await visitNow(first.admin, first.visit.id);
       expect(settled).toMatchObject({ confirmedAt: "2026-04-15T02:00:00.000Z", changeRequestedAt: null });
+      expect(await waitingIds()).not.toContain(first.visit.id);
       const hooks = (await webhookEventsOf(s().t.database.handle.db, "visit.updated")).filter(
         (data) => data.id === first.visit.id,
       );

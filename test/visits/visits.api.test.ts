@@ -340,6 +340,11 @@ describe.each(testDatabaseKinds())("visits API (%s)", (kind) => {
     expect(noTicket.statusCode).toBe(422);
     expect(problemOf(noTicket).code).toBe("visit.ticket_unknown");
     expect((await admin.get("/api/visits")).statusCode).toBe(400);
+    // changeRequested=false bounds nothing; anything but true/false is refused with its name.
+    expect((await admin.get("/api/visits?changeRequested=false")).statusCode).toBe(400);
+    const notBoolean = await admin.get("/api/visits?changeRequested=yes");
+    expect(notBoolean.statusCode).toBe(422);
+    expect(notBoolean.body).toContain("changeRequested must be true or false");
     const tooLong = await admin.get(`/api/visits?from=${at(now, 0)}&to=${at(now, 24 * 70)}`);
     expect(tooLong.statusCode).toBe(422);
     const eta = await admin.post("/api/visits/00000000-0000-4000-8000-000000000000/en-route", { etaMinutes: 0 });

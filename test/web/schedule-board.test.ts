@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { VisitDetail } from "../../src/shared/visits.js";
+import { dayNumberOf, zonedInstant } from "../../src/shared/zoned-time.js";
 import {
   bookedHours,
   CHANGE_REQUESTED_BORDER,
@@ -7,17 +8,19 @@ import {
   parseDay,
   STATUS_EVENT_COLORS,
   slotBounds,
+  todayIn,
   viewWindow,
   visitEvent,
   workingHours,
 } from "../../src/web/schedule/board.js";
 
-/** The dispatch board's arithmetic, without a browser (times in the machine's zone, as the browser's). */
-const at = (day: string, hour: number, minute = 0) => {
-  const date = parseDay(day) ?? new Date(Number.NaN);
-  date.setHours(hour, minute);
-  return date.toISOString();
-};
+/**
+ * The dispatch board's arithmetic, without a browser, in the ISP's zone (America/Denver here: UTC-7
+ * in winter, UTC-6 from the second Sunday of March), whatever the machine's zone.
+ */
+const ZONE = "America/Denver";
+const at = (day: string, hour: number, minute = 0, timeZone = ZONE) =>
+  new Date(zonedInstant(dayNumberOf(day) ?? Number.NaN, (hour * 60 + minute) * 60_000, timeZone)).toISOString();
 
 function visit(overrides: Partial<VisitDetail> = {}): VisitDetail {
   return {
@@ -51,7 +54,8 @@ function visit(overrides: Partial<VisitDetail> = {}): VisitDetail {
 
 describe("the dispatch board", () => {
   it("counts a lane's booked hours inside the day: cancelled visits hold none, a visit across midnight only its part", () => {
-    const day = viewWindow("day", parseDay("2026-03-09") ?? new Date());
+    const day = viewWindow("day", "2026-03-09", ZONE);
+    expect(day.start.toISOString()).toBe("2026-03-09T06:00:00.000Z");
     const visits = [
       visit(),
       visit({ startsAt: at("2026-03-09", 13), endsAt: at("2026-03-09", 16, 30) }),
@@ -64,11 +68,24 @@ describe("the dispatch board", () => {
   });
 
   it("has 8 working hours a weekday and none at the weekend: 40 a week, Monday to Monday", () => {
-    const week = viewWindow("week", parseDay("2026-03-11") ?? new Date());
-    expect(week.start.toDateString()).toBe(new Date(2026, 2, 9).toDateString());
-    expect(week.end.toDateString()).toBe(new Date(2026, 2, 16).toDateString());
+    const week = viewWindow("week", "2026-03-11", ZONE);
+    expect(week.first).toBe("2026-03-09");
+    // Midnight in Denver: MST before the 8th's change to daylight time, MDT after it.
+    expect(week.start.toISOString()).toBe("2026-03-09T06:00:00.000Z");
+    expect(week.end.toISOString()).toBe("2026-03-16T06:00:00.000Z");
     expect(workingHours(week)).toBe(40);
-    expect(workingHours(viewWindow("day", parseDay("2026-03-14") ?? new Date()))).toBe(0);
+    expect(workingHours(viewWindow("day", "2026-03-14", ZONE))).toBe(0);
+    // The week across the change: it starts at MST midnight and ends at MDT midnight, an hour short.
+    const changing = viewWindow("week", "2026-03-05", ZONE);
+    expect(changing.start.toISOString()).toBe("2026-03-02T07:00:00.000Z");
+    expect(changing.end.toISOString()).toBe("2026-03-09T06:00:00.000Z");
+  });
+
+  it("counts days in the ISP's zone, not the browser's: a Denver evening is already tomorrow in UTC", () => {
+    const evening = Date.parse("2026-03-10T04:30:00Z"); // 22:30 on the 9th in Denver
+    expect(todayIn(ZONE, evening)).toBe("2026-03-09");
+    expect(todayIn("UTC", evening)).toBe("2026-03-10");
+    expect(todayIn("Asia/Tokyo", evening)).toBe("2026-03-10");
   });
 
   it("marks a visit the customer asked to change: a red border and the words, still coloured by its status", () => {
@@ -91,16 +108,21 @@ describe("the dispatch board", () => {
   });
 
   it("shows 7:00 to 19:00, widened to every visit's hours", () => {
-    expect(slotBounds([visit()])).toEqual({ min: "07:00:00", max: "19:00:00" });
-    expect(slotBounds([visit({ startsAt: at("2026-03-09", 6, 30), endsAt: at("2026-03-09", 20, 15) })])).toEqual({
+    expect(slotBounds([visit()], ZONE)).toEqual({ min: "07:00:00", max: "19:00:00" });
+    expect(slotBounds([visit({ startsAt: at("2026-03-09", 6, 30), endsAt: at("2026-03-09", 20, 15) })], ZONE)).toEqual({
       min: "06:00:00",
       max: "21:00:00",
     });
+    // The same visit read in Tokyo falls across midnight there: the whole day shows.
+    expect(
+      slotBounds([visit({ startsAt: at("2026-03-09", 6, 30), endsAt: at("2026-03-09", 20, 15) })], "Asia/Tokyo"),
+    ).toEqual({ min: "00:00:00", max: "24:00:00" });
   });
 
   it("reads only real days from the address", () => {
     expect(parseDay("2026-02-30")).toBeNull();
     expect(parseDay("next week")).toBeNull();
-    expect(parseDay("2026-03-09")?.getDate()).toBe(9);
+    expect(parseDay("2026-13-01")).toBeNull();
+    expect(parseDay("2026-03-09")).toBe("2026-03-09");
   });
 });

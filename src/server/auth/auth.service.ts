@@ -26,7 +26,7 @@ export interface RequestMeta {
 export async function sessionInfoOf(
   deps: {
     database: { db: Database };
-    config: { DEFAULT_COUNTRY: SessionInfo["defaultCountry"]; REQUIRE_2FA?: TwoFactorPolicy };
+    config: { DEFAULT_COUNTRY: SessionInfo["defaultCountry"]; TIME_ZONE: string; REQUIRE_2FA?: TwoFactorPolicy };
   },
   user: SessionUser,
   csrfToken: string,
@@ -36,6 +36,7 @@ export async function sessionInfoOf(
     csrfToken,
     defaultPasswordAccounts: user.role === "admin" ? await defaultPasswordAccounts(deps.database.db) : [],
     defaultCountry: deps.config.DEFAULT_COUNTRY,
+    timeZone: deps.config.TIME_ZONE,
     twoFactorEnrolmentRequired: await mustEnrolSecondFactor(deps.database.db, deps.config, user),
   };
 }

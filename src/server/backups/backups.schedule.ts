@@ -1,6 +1,6 @@
+import { localParts, zonedInstant } from "../../shared/zoned-time.js";
 import type { Config } from "../config.js";
 import type { DatabaseKind } from "../db/client.js";
-import { localParts, zonedInstant } from "../tickets/tickets.business-time.js";
 
 const HOUR_MS = 3_600_000;
 

@@ -8,6 +8,8 @@
  * business hours existed.
  */
 
+import { type DayNumber, isoDate, localParts, zonedInstant } from "../../shared/zoned-time.js";
+
 /** One weekday's opening hours, "HH:MM" in the ISP's zone; close "24:00" means midnight at the end. */
 export interface DayHours {
   open: string;
@@ -27,7 +29,6 @@ export const ALWAYS_OPEN_WEEK: DayHours[] = Array.from({ length: 7 }, () => ({ o
 
 /** How far a search for the next open minute may look before it decides the calendar never opens. */
 const MAX_DAYS = 3 * 366;
-const DAY_MS = 86_400_000;
 
 export function isAlwaysOpen(calendar: BusinessCalendar): boolean {
   return (
@@ -37,84 +38,9 @@ export function isAlwaysOpen(calendar: BusinessCalendar): boolean {
   );
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** Whether `name` is a time zone this runtime knows. */
-export function isValidTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A calendar date, counted as days since 1970-01-01 (no zone: pure calendar arithmetic). */
-export type DayNumber = number;
-
-export interface LocalParts {
-  day: DayNumber;
-  /** Milliseconds since local midnight. */
-  ms: number;
-}
-
-export function localParts(instant: number, timeZone: string): LocalParts {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  const day = Math.floor(Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1) / DAY_MS);
-  const ms = ((parts.hour ?? 0) * 3600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0)) * 1000 + (instant % 1000);
-  return { day, ms };
-}
-
-/** The zone's offset from UTC at `instant`, in milliseconds (local = utc + offset). */
-function offsetAt(instant: number, timeZone: string): number {
-  const whole = Math.floor(instant / 1000) * 1000;
-  const local = localParts(whole, timeZone);
-  return local.day * DAY_MS + local.ms - whole;
-}
-
-/**
- * The instant of a local wall-clock time. In a spring-forward gap (02:30 that never happens) it
- * is the instant the clocks jumped over it; in a fall-back overlap, the first of the two.
- */
-export function zonedInstant(day: DayNumber, msOfDay: number, timeZone: string): number {
-  const wall = day * DAY_MS + msOfDay;
-  // The offsets a day either side: at most one change lies between them.
-  const candidates = [...new Set([wall - offsetAt(wall - DAY_MS, timeZone), wall - offsetAt(wall + DAY_MS, timeZone)])];
-  const matching = candidates.filter((instant) => {
-    const local = localParts(instant, timeZone);
-    return local.day * DAY_MS + local.ms === wall;
-  });
-  // Overlap: the earlier reading; gap: neither reads as this wall time, the later one is past the jump.
-  return matching.length > 0 ? Math.min(...matching) : Math.max(...candidates);
-}
-
 function minutesOf(time: string): number {
   const [hours, minutes] = time.split(":").map(Number);
   return (hours ?? 0) * 60 + (minutes ?? 0);
-}
-
-function isoDate(day: DayNumber): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The open interval of one local day, as instants; null when closed all day. */

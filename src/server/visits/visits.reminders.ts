@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
+import { localParts, zonedInstant } from "../../shared/zoned-time.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { inTransaction, type ServiceContext } from "../context.js";
 import { queryRows } from "../db/client.js";
 import type { InboundSmsHandler } from "../sms/sms.inbound.js";
 import { quietHoursAt, readQuietHours } from "../sms/sms.quiet-hours.js";
-import { localParts, zonedInstant } from "../tickets/tickets.business-time.js";
 import { recordTicketEvents } from "../tickets/tickets.events.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
 import { queueVisitSms, toVisit, VISIT_COLUMNS, type VisitRow } from "./visits.service.js";

@@ -54,7 +54,8 @@ export async function visitsRoutes(app: App) {
       schema: {
         tags,
         operationId: "listVisits",
-        summary: "Visits of a window (from and to, at most 62 days), a ticket or a customer, by start",
+        summary:
+          "Visits of a window (from and to, at most 62 days), a ticket, a customer, or those whose customer asked to change them, by start",
         querystring: ZVisitListQuery,
         response: { 200: ZVisitList, ...problems },
       },

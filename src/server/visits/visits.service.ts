@@ -193,11 +193,11 @@ async function lockVisit(db: Executor, id: string): Promise<VisitRow> {
 
 /** The list for a window (the dispatch board, a technician's calendar), a ticket or a customer. */
 export async function listVisits(db: Executor, query: VisitListQuery): Promise<VisitDetail[]> {
-  if (!query.ticketId && !query.customerId && !(query.from && query.to)) {
+  if (!query.ticketId && !query.customerId && !query.changeRequested && !(query.from && query.to)) {
     throw new AppError(
       400,
       "visit.list_unbounded",
-      "Name a ticketId, a customerId, or a window with both from and to (at most 62 days).",
+      "Name a ticketId, a customerId, changeRequested=true, or a window with both from and to (at most 62 days).",
     );
   }
   const parts: SQL[] = [];
@@ -217,6 +217,8 @@ export async function listVisits(db: Executor, query: VisitListQuery): Promise<V
   if (query.technicianId) parts.push(sql`v.technician_id = ${query.technicianId}`);
   if (query.ticketId) parts.push(sql`v.ticket_id = ${query.ticketId}`);
   if (query.customerId) parts.push(sql`t.customer_id = ${query.customerId}`);
+  // Few at any time (a reminder's answer the dispatcher has not acted on): visits_change_requested_idx.
+  if (query.changeRequested) parts.push(sql`v.status = 'scheduled' and v.change_requested_at is not null`);
   return visitDetails(db, sql.join(parts, sql` and `));
 }
 

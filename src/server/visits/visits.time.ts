@@ -1,4 +1,4 @@
-import { localParts, zonedInstant } from "../tickets/tickets.business-time.js";
+import { localParts, zonedInstant } from "../../shared/zoned-time.js";
 
 /** Visits' days and windows in the ISP's time zone (TIME_ZONE). */
 

@@ -2,7 +2,7 @@ import { type QueryClient, useQuery, useQueryClient } from "@tanstack/react-quer
 import { createContext, type ReactNode, useContext, useEffect } from "react";
 import type { SessionInfo } from "../../shared/auth.js";
 import { ApiError, api, onUnauthorized, setCsrfToken } from "./api.js";
-import { setIspCountry } from "./format.js";
+import { setIspCountry, setIspTimeZone } from "./format.js";
 
 export const SESSION_QUERY_KEY = ["auth", "me"] as const;
 
@@ -51,8 +51,9 @@ const SessionContext = createContext<SessionInfo | null>(null);
 
 export function SessionProvider({ session, children }: { session: SessionInfo; children: ReactNode }) {
   const queryClient = useQueryClient();
-  // Before the pages render: every phone number they show is formatted for the ISP's country.
+  // Before the pages render: phone numbers are formatted for the ISP's country, visits' times in its zone.
   setIspCountry(session.defaultCountry);
+  setIspTimeZone(session.timeZone);
   useEffect(() => {
     const unsubscribe = onUnauthorized(() => {
       setCsrfToken(null);

@@ -24,6 +24,25 @@ export const setIspCountry = (country: string) => {
 };
 export const getIspCountry = () => ispCountry;
 
+/** The browser's own time zone. */
+export const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+let ispTimeZone = browserTimeZone();
+/**
+ * The ISP's time zone (the server's TIME_ZONE, from the session). Visits are planned and told to
+ * customers in it, so the pages that show or set a visit's window use it, whatever the browser's.
+ */
+export const setIspTimeZone = (timeZone: string) => {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    ispTimeZone = timeZone;
+  } catch {
+    // A zone this browser does not know: its own is the nearest it can show.
+  }
+};
+export const getIspTimeZone = () => ispTimeZone;
+/** Whether the browser's clock reads differently from the ISP's: pages then name the zone they show. */
+export const isAwayFromIspTimeZone = () => browserTimeZone() !== ispTimeZone;
+
 /** "Mar 9, 2026" */
 export const formatDate = (at: Instant) => dateFormat.format(new Date(at));
 /** "Mar 9, 2026, 2:05 PM" */

@@ -19,6 +19,19 @@ export function useBoardVisits(window: { start: Date; end: Date }) {
   });
 }
 
+/**
+ * Every scheduled visit whose customer asked to change it, any day (the board's window shows only
+ * its own): they wait for the dispatcher until moved.
+ */
+export function useChangeRequestedVisits() {
+  return useQuery({
+    queryKey: [...boardKey, "change-requested"],
+    queryFn: ({ signal }) => api<VisitList>("/api/visits", { query: { changeRequested: "true" }, signal }),
+    select: (list) => list.items,
+    refetchInterval: 60_000,
+  });
+}
+
 export const UNSCHEDULED_LIMIT = 100;
 
 /** Open tickets that need a visit and have none ahead, most urgent first. */

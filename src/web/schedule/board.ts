@@ -2,10 +2,12 @@ import type { EventInput } from "@fullcalendar/core";
 import type { VisitStatus } from "../../shared/enums.js";
 import { VISIT_KIND_LABELS, VISIT_STATUS_LABELS } from "../../shared/labels.js";
 import type { VisitDetail } from "../../shared/visits.js";
+import { dayNumberOf, isoDate, localParts, weekdayOf, zonedInstant } from "../../shared/zoned-time.js";
 
 /**
  * The dispatch board's arithmetic, apart from the calendar so it reads (and changes) on its own.
- * Times are the browser's, like every office page's.
+ * Days and hours are the ISP's (its TIME_ZONE, from the session), whatever zone the browser is in:
+ * a visit booked at 10:00 on the board is the "10:00" the customer's SMS says.
  */
 
 /**
@@ -20,36 +22,51 @@ export const DEFAULT_VISIT_MINUTES = 120;
 
 export type BoardView = "day" | "week";
 
+/** A day of the board: "2026-03-02", a date in the ISP's time zone. */
+export type BoardDay = string;
+
 const pad = (value: number) => String(value).padStart(2, "0");
+const dayNumber = (day: BoardDay) => dayNumberOf(day) ?? 0;
 
-/** "2026-03-02" of a local date. */
-export const isoDay = (date: Date) => `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+/** Today in the zone. */
+export const todayIn = (timeZone: string, now = Date.now()): BoardDay => isoDate(localParts(now, timeZone).day);
 
-/** The local midnight of "2026-03-02", or null for anything else. */
-export function parseDay(text: string | null): Date | null {
-  const match = text?.match(/^(\d{4})-(\d{2})-(\d{2})$/);
-  if (!match) return null;
-  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return Number.isNaN(date.getTime()) || isoDay(date) !== text ? null : date;
+/** The day the instant falls on in the zone. */
+export const dayOfInstant = (at: string | Date, timeZone: string): BoardDay =>
+  isoDate(localParts(new Date(at).getTime(), timeZone).day);
+
+/** "2026-03-02" when it is a real date written so, else null. */
+export const parseDay = (text: string | null): BoardDay | null => (dayNumberOf(text) === null ? null : text);
+
+export const addDays = (day: BoardDay, days: number): BoardDay => isoDate(dayNumber(day) + days);
+
+/** Monday of the day's week. */
+export const startOfWeek = (day: BoardDay): BoardDay => addDays(day, -((weekdayOf(dayNumber(day)) + 6) % 7));
+
+/** The window a view shows: a day, or Monday to Monday; its first day and its instants in the zone. */
+export interface BoardWindow {
+  first: BoardDay;
+  days: number;
+  start: Date;
+  end: Date;
 }
 
-export const addDays = (date: Date, days: number) =>
-  new Date(date.getFullYear(), date.getMonth(), date.getDate() + days);
-
-/** Monday of the date's week. */
-export const startOfWeek = (date: Date) => addDays(date, -((date.getDay() + 6) % 7));
-
-/** The window a view shows: a day, or Monday to Monday. */
-export function viewWindow(view: BoardView, date: Date): { start: Date; end: Date } {
-  const start = view === "day" ? date : startOfWeek(date);
-  return { start, end: addDays(start, view === "day" ? 1 : 7) };
+export function viewWindow(view: BoardView, day: BoardDay, timeZone: string): BoardWindow {
+  const first = view === "day" ? day : startOfWeek(day);
+  const days = view === "day" ? 1 : 7;
+  return {
+    first,
+    days,
+    start: new Date(zonedInstant(dayNumber(first), 0, timeZone)),
+    end: new Date(zonedInstant(dayNumber(first) + days, 0, timeZone)),
+  };
 }
 
 /** Cancelled visits leave the board: they hold no time and would only cover the live ones. */
 export const onBoard = (visit: VisitDetail) => visit.status !== "cancelled";
 
 /** Hours a technician's visits take inside the window (overlaps counted once each: both are booked). */
-export function bookedHours(visits: readonly VisitDetail[], window: { start: Date; end: Date }): number {
+export function bookedHours(visits: readonly VisitDetail[], window: Pick<BoardWindow, "start" | "end">): number {
   let ms = 0;
   for (const visit of visits) {
     if (!onBoard(visit)) continue;
@@ -61,10 +78,11 @@ export function bookedHours(visits: readonly VisitDetail[], window: { start: Dat
 }
 
 /** Working hours in the window: 8 a weekday. */
-export function workingHours(window: { start: Date; end: Date }): number {
+export function workingHours(window: Pick<BoardWindow, "first" | "days">): number {
   let hours = 0;
-  for (let day = window.start; day < window.end; day = addDays(day, 1)) {
-    if ((WORKING_DAYS as readonly number[]).includes(day.getDay())) hours += WORKING_DAY.hours;
+  for (let offset = 0; offset < window.days; offset++) {
+    const weekday = weekdayOf(dayNumber(window.first) + offset);
+    if ((WORKING_DAYS as readonly number[]).includes(weekday)) hours += WORKING_DAY.hours;
   }
   return hours;
 }
@@ -126,15 +144,16 @@ export function visitEvent(visit: VisitDetail): EventInput {
 }
 
 /** "08:00:00" for FullCalendar's slot bounds: the working day, widened to show every visit of the window. */
-export function slotBounds(visits: readonly VisitDetail[]): { min: string; max: string } {
+export function slotBounds(visits: readonly VisitDetail[], timeZone: string): { min: string; max: string } {
   let min = 7;
   let max = 19;
   for (const visit of visits) {
-    const start = new Date(visit.startsAt);
-    const end = new Date(visit.endsAt);
-    const sameDay = isoDay(start) === isoDay(end);
-    min = Math.min(min, sameDay ? start.getHours() : 0);
-    max = Math.max(max, sameDay ? end.getHours() + (end.getMinutes() > 0 ? 1 : 0) : 24);
+    const start = localParts(Date.parse(visit.startsAt), timeZone);
+    const end = localParts(Date.parse(visit.endsAt), timeZone);
+    const sameDay = start.day === end.day;
+    const hourOf = (ms: number) => Math.floor(ms / 3_600_000);
+    min = Math.min(min, sameDay ? hourOf(start.ms) : 0);
+    max = Math.max(max, sameDay ? hourOf(end.ms) + (end.ms % 3_600_000 > 0 ? 1 : 0) : 24);
   }
   return { min: `${pad(min)}:00:00`, max: `${pad(max)}:00:00` };
 }

@@ -21,20 +21,29 @@ import { type ReactNode, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { UnscheduledTicket, VisitDetail } from "../../shared/visits.js";
 import { errorMessage } from "../app/api.js";
+import { getIspTimeZone, isAwayFromIspTimeZone } from "../app/format.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { useStaff } from "../users/api.js";
-import { useBoardVisits, useBoardWrites, useUnscheduledTickets, type VisitMove } from "./api.js";
+import {
+  useBoardVisits,
+  useBoardWrites,
+  useChangeRequestedVisits,
+  useUnscheduledTickets,
+  type VisitMove,
+} from "./api.js";
 import {
   addDays,
+  type BoardDay,
   type BoardView,
+  type BoardWindow,
   bookedHours,
   changeRequested,
   DEFAULT_VISIT_MINUTES,
   formatHours,
-  isoDay,
   onBoard,
   parseDay,
   slotBounds,
+  todayIn,
   viewWindow,
   workingHours,
 } from "./board.js";
@@ -48,18 +57,21 @@ interface Technician {
   name: string;
 }
 
+// A board day is a calendar date already: formatted at its UTC noon in UTC, so no zone shifts it.
 const dayTitle = new Intl.DateTimeFormat(undefined, {
   weekday: "long",
   month: "long",
   day: "numeric",
   year: "numeric",
+  timeZone: "UTC",
 });
-const shortDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+const shortDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+const noonOf = (day: BoardDay) => new Date(`${day}T12:00:00Z`);
 
-function windowTitle(view: BoardView, window: { start: Date; end: Date }) {
+function windowTitle(view: BoardView, window: BoardWindow) {
   return view === "day"
-    ? dayTitle.format(window.start)
-    : `Week of ${shortDay.format(window.start)} – ${shortDay.format(addDays(window.end, -1))}`;
+    ? dayTitle.format(noonOf(window.first))
+    : `Week of ${shortDay.format(noonOf(window.first))} – ${shortDay.format(noonOf(addDays(window.first, window.days - 1)))}`;
 }
 
 /** "5.5 h of 8 h booked", with a bar that turns red past the working hours. */
@@ -91,13 +103,15 @@ export default function SchedulePage() {
   usePageTitle("Schedule");
   const [params, setParams] = useSearchParams();
   const view: BoardView = params.get("view") === "week" ? "week" : "day";
-  const today = useMemo(() => parseDay(isoDay(new Date())) ?? new Date(), []);
+  const timeZone = getIspTimeZone();
+  const today = useMemo(() => todayIn(timeZone), [timeZone]);
   const date = parseDay(params.get("date")) ?? today;
-  const window = viewWindow(view, date);
+  const window = viewWindow(view, date, timeZone);
 
   const visits = useBoardVisits(window);
   const staff = useStaff({ active: true });
   const unscheduled = useUnscheduledTickets();
+  const changeRequestedVisits = useChangeRequestedVisits();
   const writes = useBoardWrites();
   const board = useMemo(() => (visits.data ?? []).filter(onBoard), [visits.data]);
   const scheduling = useScheduling(board);
@@ -121,7 +135,7 @@ export default function SchedulePage() {
   );
   const weekTechnician =
     technicians.find((technician) => technician.id === params.get("technician")) ?? technicians[0] ?? null;
-  const bounds = useMemo(() => slotBounds(board), [board]);
+  const bounds = useMemo(() => slotBounds(board, timeZone), [board, timeZone]);
   const nameOf = (technicianId: string) =>
     assignable.find((user) => user.id === technicianId)?.name ??
     technicians.find((technician) => technician.id === technicianId)?.name ??
@@ -135,7 +149,7 @@ export default function SchedulePage() {
     }
     setParams(next, { replace: true });
   };
-  const step = (direction: 1 | -1) => go({ date: isoDay(addDays(date, direction * (view === "day" ? 1 : 7))) });
+  const step = (direction: 1 | -1) => go({ date: addDays(date, direction * (view === "day" ? 1 : 7)) });
 
   const book = (
     ticket: UnscheduledTicket,
@@ -197,7 +211,7 @@ export default function SchedulePage() {
       ? book(submit.ticket, submit.technicianId, submit.start, submit.end, submit.kind, submit.notes)
       : move(submit.visit, submit.technicianId, submit.start, submit.end, () => undefined);
 
-  const flagged = board.filter(changeRequested);
+  const flagged = (changeRequestedVisits.data ?? []).filter(changeRequested);
   const visitsOf = (technicianId: string) => board.filter((visit) => visit.technician.id === technicianId);
   const working = workingHours(window);
 
@@ -246,7 +260,8 @@ export default function SchedulePage() {
               <Workload booked={bookedHours(mine, window)} working={working} label={technician.name} />
               <VisitCalendar
                 view="day"
-                date={window.start}
+                date={window.first}
+                timeZone={timeZone}
                 technicianId={technician.id}
                 visits={mine}
                 bounds={bounds}
@@ -285,7 +300,8 @@ export default function SchedulePage() {
         </Group>
         <VisitCalendar
           view="week"
-          date={window.start}
+          date={window.first}
+          timeZone={timeZone}
           technicianId={weekTechnician.id}
           visits={mine}
           bounds={bounds}
@@ -306,7 +322,7 @@ export default function SchedulePage() {
               mode: "create",
               ticket: null,
               technicianId: view === "week" ? (weekTechnician?.id ?? null) : null,
-              date: window.start,
+              date: window.first,
             })
           }
         >
@@ -337,16 +353,21 @@ export default function SchedulePage() {
         <TextInput
           type="date"
           label="Go to date"
-          value={isoDay(date)}
+          value={date}
           onChange={(event) => {
             const picked = parseDay(event.currentTarget.value);
-            if (picked) go({ date: isoDay(picked) });
+            if (picked) go({ date: picked });
           }}
           w={170}
         />
         <Text fw={600} aria-live="polite">
           {windowTitle(view, window)}
         </Text>
+        {isAwayFromIspTimeZone() && (
+          <Text size="sm" c="dimmed">
+            Times in {timeZone}
+          </Text>
+        )}
       </Group>
       <div className="uplink-schedule">
         <div className="uplink-schedule-main">{content}</div>
@@ -364,7 +385,7 @@ export default function SchedulePage() {
                     : ticket.assignee?.role === "technician"
                       ? ticket.assignee.id
                       : null,
-                date: window.start,
+                date: window.first,
               })
             }
           />

@@ -4,6 +4,7 @@ import { type ReactNode, useCallback, useState } from "react";
 import { VISIT_KIND_LABELS } from "../../shared/labels.js";
 import type { VisitDetail } from "../../shared/visits.js";
 import { ApiError, errorMessage } from "../app/api.js";
+import { formatWindow } from "../visits/visit-format.js";
 import { useBoardWrites } from "./api.js";
 
 /** 409 visit.double_booked names the technician's visits in the window. */
@@ -32,11 +33,6 @@ export interface Attempt {
   done: string;
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-/** "9:00 AM–11:00 AM" */
-const formatWindow = (startsAt: string, endsAt: string) =>
-  `${clock.format(new Date(startsAt))}–${clock.format(new Date(endsAt))}`;
-
 const overlapsOf = (error: ApiError): Overlap[] =>
   Array.isArray(error.problem.overlaps) ? (error.problem.overlaps as Overlap[]) : [];
 
@@ -54,7 +50,7 @@ export function useScheduling(board: readonly VisitDetail[]) {
     (attempt: Attempt, visit: VisitDetail) => {
       notifications.show({
         color: "green",
-        message: `${attempt.done}: ${visit.ticket.number} with ${visit.technician.name}, ${formatWindow(visit.startsAt, visit.endsAt)}`,
+        message: `${attempt.done}: ${visit.ticket.number} with ${visit.technician.name}, ${formatWindow(visit)}`,
       });
       refresh();
     },
@@ -143,7 +139,7 @@ function OverlapDialog({
   const describe = (overlap: Overlap) => {
     const known = board.find((visit) => visit.id === overlap.id);
     const what = known ? `${known.ticket.number} ${known.ticket.subject}` : "Another visit";
-    return `${what} · ${formatWindow(overlap.startsAt, overlap.endsAt)} · ${VISIT_KIND_LABELS[overlap.kind]}`;
+    return `${what} · ${formatWindow(overlap)} · ${VISIT_KIND_LABELS[overlap.kind]}`;
   };
   return (
     <Modal

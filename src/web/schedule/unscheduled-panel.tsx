@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { CATEGORY_LABELS, PRIORITY_LABELS } from "../../shared/labels.js";
 import type { UnscheduledTicket, VisitDetail } from "../../shared/visits.js";
 import { errorMessage } from "../app/api.js";
-import { formatDateTime } from "../app/format.js";
+import { formatDayWindow } from "../visits/visit-format.js";
 import { UNSCHEDULED_LIMIT, useUnscheduledTickets } from "./api.js";
 import { CHANGE_REQUESTED_WORDS, DEFAULT_VISIT_MINUTES } from "./board.js";
 
@@ -30,7 +30,7 @@ export function UnscheduledPanel({
   onOpenVisit,
 }: {
   onSchedule: (ticket: UnscheduledTicket) => void;
-  /** Visits of the shown window the customer asked to change (answered 2/CHANGE to the reminder). */
+  /** Every visit ahead the customer asked to change (answered 2/CHANGE to the reminder), whatever day the board shows. */
   flagged: readonly VisitDetail[];
   onOpenVisit: (visit: VisitDetail) => void;
 }) {
@@ -71,7 +71,7 @@ export function UnscheduledPanel({
                 onClick={() => onOpenVisit(visit)}
               >
                 {visit.ticket.number} · {visit.customer?.name ?? visit.ticket.subject} ({visit.technician.name},{" "}
-                {formatDateTime(visit.startsAt)})
+                {formatDayWindow(visit)})
               </Anchor>
             ))}
           </Stack>

@@ -1,16 +1,17 @@
 import type { EventChangeArg, EventContentArg } from "@fullcalendar/core";
 import interactionPlugin, { type DropArg, type EventLeaveArg, type EventReceiveArg } from "@fullcalendar/interaction";
+import luxonPlugin from "@fullcalendar/luxon3";
 import FullCalendar from "@fullcalendar/react";
 import timeGridPlugin from "@fullcalendar/timegrid";
 import { useMemo } from "react";
 import type { VisitDetail } from "../../shared/visits.js";
 import {
+  type BoardDay,
   type BoardView,
   CHANGE_REQUESTED_WORDS,
   CONFIRMED_WORDS,
   changeRequested,
   confirmed,
-  isoDay,
   type slotBounds,
   visitEvent,
   visitTitle,
@@ -60,20 +61,25 @@ function VisitBlock({ event, timeText }: EventContentArg) {
 }
 
 /**
- * One technician's visits on FullCalendar's time grid: a day (a lane of the day view) or a week.
+ * One technician's visits on FullCalendar's time grid: a day (a lane of the day view) or a week,
+ * drawn in the ISP's time zone (FullCalendar's Luxon plugin gives it named zones: the dates it
+ * hands back are then real instants, whatever the browser's zone).
  * Scheduled visits drag and stretch; tickets from the side panel and other technicians' visits
  * drop in. Several of these share the page, so a visit can be dragged from one lane to another.
  */
 export function VisitCalendar({
   view,
   date,
+  timeZone,
   technicianId,
   visits,
   bounds,
   handlers,
 }: {
   view: BoardView;
-  date: Date;
+  /** The day shown, or a day of the week shown. */
+  date: BoardDay;
+  timeZone: string;
   technicianId: string;
   visits: readonly VisitDetail[];
   /** The board's slot range, the same for every lane so that their hours line up. */
@@ -96,8 +102,9 @@ export function VisitCalendar({
     <div className="uplink-calendar">
       <FullCalendar
         // A new day or week is a new calendar: FullCalendar keeps its own date once mounted.
-        key={`${view}-${isoDay(date)}`}
-        plugins={[timeGridPlugin, interactionPlugin]}
+        key={`${view}-${date}-${timeZone}`}
+        plugins={[timeGridPlugin, interactionPlugin, luxonPlugin]}
+        timeZone={timeZone}
         initialView={view === "day" ? "timeGridDay" : "timeGridWeek"}
         initialDate={date}
         firstDay={1}

@@ -17,19 +17,17 @@ import { Link } from "react-router";
 import type { VisitKind } from "../../shared/enums.js";
 import { optionsOf, VISIT_KIND_LABELS, VISIT_STATUS_LABELS } from "../../shared/labels.js";
 import type { UnscheduledTicket, VisitDetail } from "../../shared/visits.js";
+import { clockOf } from "../../shared/zoned-time.js";
 import { formatDateTime } from "../app/format.js";
-import { CHANGE_REQUESTED_WORDS, changeRequested, DEFAULT_VISIT_MINUTES, isoDay } from "./board.js";
+import {
+  instantInIspZone as instantOf,
+  ispZoneNote,
+  wallClockInIspZone as wallClockOf,
+} from "../visits/visit-format.js";
+import { type BoardDay, CHANGE_REQUESTED_WORDS, changeRequested, DEFAULT_VISIT_MINUTES } from "./board.js";
 
 const KIND_OPTIONS = optionsOf(VISIT_KIND_LABELS);
-const pad = (value: number) => String(value).padStart(2, "0");
-const clock = (at: Date) => `${pad(at.getHours())}:${pad(at.getMinutes())}`;
-
-/** The instant of a local date and time ("2026-03-10", "09:00"), or null while either is incomplete. */
-function instantOf(date: string, time: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) return null;
-  const at = new Date(`${date}T${time}`);
-  return Number.isNaN(at.getTime()) ? null : at;
-}
+const NINE_AM = 9 * 3_600_000;
 
 export interface VisitFormValues {
   ticketId: string | null;
@@ -55,7 +53,7 @@ export type VisitFormSubmit =
   | { mode: "move"; visit: VisitDetail; technicianId: string; start: Date; end: Date };
 
 export type VisitFormTarget =
-  | { mode: "create"; ticket: UnscheduledTicket | null; technicianId: string | null; date: Date }
+  | { mode: "create"; ticket: UnscheduledTicket | null; technicianId: string | null; date: BoardDay }
   | { mode: "move"; visit: VisitDetail };
 
 /**
@@ -99,26 +97,25 @@ export function VisitFormModal({
 
 function initialValues(target: VisitFormTarget): VisitFormValues {
   if (target.mode === "move") {
-    const start = new Date(target.visit.startsAt);
+    const start = wallClockOf(target.visit.startsAt);
     return {
       ticketId: target.visit.ticketId,
       technicianId: target.visit.technician.id,
       kind: target.visit.kind,
-      date: isoDay(start),
-      start: clock(start),
-      end: clock(new Date(target.visit.endsAt)),
+      date: start.date,
+      start: start.time,
+      end: wallClockOf(target.visit.endsAt).time,
       notes: target.visit.notes,
     };
   }
-  const start = new Date(target.date);
-  if (start.getHours() === 0 && start.getMinutes() === 0) start.setHours(9);
+  // 9:00 to 11:00 on the board's day: a window to adjust, not a guess at the ticket's.
   return {
     ticketId: target.ticket?.id ?? null,
     technicianId: target.technicianId,
     kind: target.ticket?.suggestedKind ?? "repair",
-    date: isoDay(start),
-    start: clock(start),
-    end: clock(new Date(start.getTime() + DEFAULT_VISIT_MINUTES * 60_000)),
+    date: target.date,
+    start: clockOf(NINE_AM),
+    end: clockOf(NINE_AM + DEFAULT_VISIT_MINUTES * 60_000),
     notes: "",
   };
 }
@@ -180,6 +177,8 @@ function VisitForm({
       setSaving(false);
     }
   });
+
+  const zoneNote = ispZoneNote(instantOf(form.values.date, form.values.start));
 
   // A technician who left keeps their name on their visits; the list offers the active ones.
   const technicianOptions = [
@@ -250,6 +249,11 @@ function VisitForm({
             <Select label="Kind" required data={KIND_OPTIONS} allowDeselect={false} {...form.getInputProps("kind")} />
           )}
         </SimpleGrid>
+        {zoneNote && (
+          <Text size="sm" c="dimmed">
+            {zoneNote}
+          </Text>
+        )}
         <SimpleGrid cols={{ base: 1, xs: 3 }}>
           <TextInput type="date" label="Date" required disabled={!movable} {...form.getInputProps("date")} />
           <TextInput type="time" label="From" required disabled={!movable} {...form.getInputProps("start")} />

@@ -31,7 +31,7 @@ import { ErrorSummary, focusFirstError } from "../app/form-errors.js";
 import { useStaff } from "../users/api.js";
 import { useCreateVisit, useUpdateVisit, useVisitStep, useVisits, visitsKey } from "./api.js";
 import { VISIT_KIND_OPTIONS, VisitStatusBadge } from "./visit-badges.js";
-import { formatDayWindow } from "./visit-format.js";
+import { formatDayWindow, instantInIspZone, ispZoneNote, wallClockInIspZone } from "./visit-format.js";
 
 /** 409 visit.double_booked: the technician's visits the window overlaps. */
 interface Overlap {
@@ -53,16 +53,8 @@ const KIND_FOR_CATEGORY: Partial<Record<TicketCategory, VisitKind>> = {
   relocation: "install",
 };
 
-const pad = (n: number) => String(n).padStart(2, "0");
-/** "2026-03-10" and "09:00" of an instant, in the browser's time zone (as the date and time fields show). */
-const localDate = (at: Date) => `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
-const localTime = (at: Date) => `${pad(at.getHours())}:${pad(at.getMinutes())}`;
-/** The instant of a local date and time ("2026-03-10", "09:00"); null while either is incomplete. */
-function instantOf(date: string, time: string): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) return null;
-  const at = new Date(`${date}T${time}`);
-  return Number.isNaN(at.getTime()) ? null : at.toISOString();
-}
+/** The instant of the form's date and time, in the ISP's zone (as the board and the SMS read them). */
+const instantOf = (date: string, time: string) => instantInIspZone(date, time)?.toISOString() ?? null;
 
 interface WindowValues {
   technicianId: string | null;
@@ -105,14 +97,13 @@ function VisitForm({ ticket, visit, onClose }: { ticket: TicketDetail; visit?: V
   const formRef = useRef<HTMLFormElement>(null);
   const [overlaps, setOverlaps] = useState<Overlap[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const start = visit ? new Date(visit.startsAt) : null;
-  const end = visit ? new Date(visit.endsAt) : null;
+  const start = wallClockInIspZone(visit?.startsAt ?? Date.now());
   const initial: WindowValues = {
     technicianId: visit?.technician.id ?? ticket.assigneeId,
     kind: visit?.kind ?? KIND_FOR_CATEGORY[ticket.category] ?? "repair",
-    date: localDate(start ?? new Date()),
-    start: start ? localTime(start) : "09:00",
-    end: end ? localTime(end) : "11:00",
+    date: start.date,
+    start: visit ? start.time : "09:00",
+    end: visit ? wallClockInIspZone(visit.endsAt).time : "11:00",
     notes: visit?.notes ?? "",
   };
   const form = useForm<WindowValues>({
@@ -193,6 +184,8 @@ function VisitForm({ ticket, visit, onClose }: { ticket: TicketDetail; visit?: V
     (errors) => focusFirstError(formRef.current, errors),
   );
 
+  const zoneNote = ispZoneNote(instantInIspZone(form.values.date, form.values.start));
+
   return (
     <Modal
       opened
@@ -222,6 +215,11 @@ function VisitForm({ ticket, visit, onClose }: { ticket: TicketDetail; visit?: V
             <TextInput type="time" label="From" required {...form.getInputProps("start")} />
             <TextInput type="time" label="Until" required {...form.getInputProps("end")} />
           </SimpleGrid>
+          {zoneNote && (
+            <Text size="sm" c="dimmed">
+              {zoneNote}
+            </Text>
+          )}
           <Textarea
             label="Notes"
             description="For the technician: access, what to bring"

@@ -77,6 +77,10 @@ export const visits = pgTable(
     index("visits_reminder_due_idx")
       .on(t.startsAt)
       .where(sql`${t.status} = 'scheduled' and ${t.reminderSentAt} is null`),
+    // The board's "Customer asked to change" list: every scheduled visit waiting on the dispatcher (few).
+    index("visits_change_requested_idx")
+      .on(t.startsAt)
+      .where(sql`${t.status} = 'scheduled' and ${t.changeRequestedAt} is not null`),
     // FK index.
     index("visits_created_by_id_idx").on(t.createdById),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX "visits_change_requested_idx" ON "visits" USING btree ("starts_at") WHERE "visits"."status" = 'scheduled' and "visits"."change_requested_at" is not null;
