@@ -147,7 +147,8 @@ export const VISIT_STATUS_LABELS: Record<VisitStatus, string> = {
   en_route: "On the way",
   on_site: "On site",
   completed: "Completed",
-  no_access: "No access",
+  // The technician's own words for it, as on their button ("Couldn't get in").
+  no_access: "Couldn't get in",
   cancelled: "Cancelled",
 };
 

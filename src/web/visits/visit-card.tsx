@@ -302,10 +302,10 @@ export function VisitCard({
         {visit.status === "on_site" && visit.arrivedAt && (
           <Text size="sm">Arrived at {formatClock(visit.arrivedAt, timeZone)}</Text>
         )}
-        {visit.status === "completed" && visit.report && (
+        {(visit.status === "completed" || visit.status === "no_access") && visit.report && (
           <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
             <Text span c="dimmed" size="sm">
-              Report:{" "}
+              {visit.status === "completed" ? "Report:" : "Note:"}{" "}
             </Text>
             {visit.report}
           </Text>
