@@ -657,17 +657,22 @@ export async function visitComplete(
         cpeSerial: customer.cpeSerial,
         macAddress: customer.macAddress,
       };
+      // Only what differs from the record: equipment confirmed as it was changes nothing on the
+      // customer (no new version, no empty audit entry), and the visit still records it.
       const change: Record<string, string | null> = {};
       for (const key of ["cpeModel", "cpeSerial", "macAddress"] as const) {
-        if (asked[key] !== undefined) change[key] = asked[key] ?? null;
+        const value = asked[key];
+        if (value !== undefined && !sameEquipmentValue(key, before[key], value ?? null)) change[key] = value ?? null;
       }
-      const updated = await updateCustomer(tx, actor, customer.id, { version: customer.version, ...change });
-      const after: Equipment = {
-        cpeModel: updated.cpeModel,
-        cpeSerial: updated.cpeSerial,
-        macAddress: updated.macAddress,
-      };
-      equipment = { before, after };
+      if (Object.keys(change).length === 0) {
+        equipment = { before, after: before };
+      } else {
+        const updated = await updateCustomer(tx, actor, customer.id, { version: customer.version, ...change });
+        equipment = {
+          before,
+          after: { cpeModel: updated.cpeModel, cpeSerial: updated.cpeSerial, macAddress: updated.macAddress },
+        };
+      }
     }
     if (input.ticketStatus && input.ticketStatus !== ticket.status) {
       await applyTicketChange(tx, actor, ticket, { status: input.ticketStatus });
@@ -683,6 +688,14 @@ export async function visitComplete(
       },
     };
   });
+}
+
+/** Whether a reported equipment value is the one on record (a MAC in any of its spellings). */
+function sameEquipmentValue(key: keyof Equipment, current: string | null, reported: string | null): boolean {
+  if (current === null || reported === null) return current === reported;
+  if (key !== "macAddress") return current.trim() === reported.trim();
+  const hex = (mac: string) => mac.toLowerCase().replace(/[^0-9a-f]/g, "");
+  return hex(current) === hex(reported);
 }
 
 /** Couldn't get in: the customer is told (visit_missed) and asked to reply to rebook. */
