@@ -25,7 +25,7 @@ function call(
   port: number,
   method: string,
   url: string,
-  options: { cookie?: string; csrf?: string; body?: unknown } = {},
+  options: { cookie?: string; csrf?: string; body?: unknown; timeoutMs?: number } = {},
 ): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
@@ -41,7 +41,7 @@ function call(
           ...(options.cookie ? { cookie: options.cookie } : {}),
           ...(options.csrf ? { "x-csrf-token": options.csrf } : {}),
         },
-        timeout: 30_000,
+        timeout: options.timeoutMs ?? 30_000,
       },
       (response) => {
         let body = "";
@@ -260,20 +260,27 @@ describe.skipIf(!serverUrl)("WEB_CONCURRENCY=2 on a server database (skipped wit
     const failures: string[] = [];
     let answered = 0;
     let stop = false;
+    let hupAt = Number.NaN;
     const loop = async () => {
       while (!stop) {
+        const started = Date.now();
+        // When, relative to the SIGHUP, and how long: a reset and a stall are different faults.
+        const when = () => `(sent ${started - hupAt} ms after SIGHUP, failed after ${Date.now() - started} ms)`;
         try {
-          const answer = await call(port, "GET", "/api/users", as(admin));
+          // 60 s: a machine loaded by other suites can stall a worker for seconds; a request the
+          // restart lost would never be answered.
+          const answer = await call(port, "GET", "/api/users", { ...as(admin), timeoutMs: 60_000 });
           if (answer.status === 200) answered += 1;
-          else failures.push(`${answer.status} ${answer.body.slice(0, 200)}`);
+          else failures.push(`${answer.status} ${answer.body.slice(0, 200)} ${when()}`);
         } catch (error) {
-          failures.push(String(error));
+          failures.push(`${String(error)} ${when()}`);
         }
       }
     };
     const loops = Array.from({ length: 6 }, () => loop());
     await sleep(300);
     const restartsBefore = countOf(main.output().stdout, "app workers restarted");
+    hupAt = Date.now();
     main.child.kill("SIGHUP");
     await until(
       "the rolling restart",
@@ -283,7 +290,8 @@ describe.skipIf(!serverUrl)("WEB_CONCURRENCY=2 on a server database (skipped wit
     await sleep(500);
     stop = true;
     await Promise.all(loops);
-    expect(failures).toEqual([]);
+    // On a failure, what the primary and the workers logged says which process had the request.
+    expect(failures, main.output().stdout.split("\n").slice(-60).join("\n")).toEqual([]);
     expect(answered).toBeGreaterThan(10);
     const after = await until(
       "the old workers gone",
