@@ -94,6 +94,23 @@ export function normalizeMac(input: string): string | null {
 /** Blank text means "no value": forms send "" for an emptied field. */
 const blankToNull = (value: unknown) => (typeof value === "string" && value.trim() === "" ? null : value);
 
+/** A MAC address in any common notation, stored in lower-case colon notation; blank is none. */
+export const ZOptionalMac = z.preprocess(
+  blankToNull,
+  z
+    .string({ error: "MAC address must be text" })
+    .transform((value, ctx) => {
+      const mac = normalizeMac(value);
+      if (!mac) {
+        ctx.addIssue({ code: "custom", message: "MAC address must be 12 hex digits, such as AA:BB:CC:DD:EE:FF" });
+        return z.NEVER;
+      }
+      return mac;
+    })
+    .nullable()
+    .optional(),
+);
+
 const optionalText = (label: string, max: number) =>
   z.preprocess(
     blankToNull,
@@ -170,21 +187,7 @@ export const customerFields = {
       .nullable()
       .optional(),
   ),
-  macAddress: z.preprocess(
-    blankToNull,
-    z
-      .string({ error: "MAC address must be text" })
-      .transform((value, ctx) => {
-        const mac = normalizeMac(value);
-        if (!mac) {
-          ctx.addIssue({ code: "custom", message: "MAC address must be 12 hex digits, such as AA:BB:CC:DD:EE:FF" });
-          return z.NEVER;
-        }
-        return mac;
-      })
-      .nullable()
-      .optional(),
-  ),
+  macAddress: ZOptionalMac,
   cpeModel: optionalText("CPE model", 100),
   cpeSerial: optionalText("CPE serial", 100),
   vlanId: optionalNumber("VLAN", 1, 4094, true),

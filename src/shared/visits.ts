@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZOptionalMac } from "./customers.js";
 import {
   CONNECTION_TYPES,
   TICKET_CATEGORIES,
@@ -165,7 +166,8 @@ export const ZVisitComplete = z
       .object({
         cpeModel: optionalEquipmentText("CPE model", 100),
         cpeSerial: optionalEquipmentText("CPE serial", 100),
-        macAddress: optionalEquipmentText("MAC address", 40),
+        // Checked and written as the customer record holds it: "nonsense" is a 422, not the database's error.
+        macAddress: ZOptionalMac,
       })
       .strict()
       .optional(),

@@ -406,6 +406,23 @@ describe.each(testDatabaseKinds())("a visit's state machine on %s", (kind) => {
     expect(entries[0]?.data).toEqual({ changes: { cpeSerial: { from: "SXT-1", to: "SXT-2" } } });
   });
 
+  it("refuses a MAC that is no MAC with 422 on the field, and records nothing", async () => {
+    const { customer, ticket, technician, tech } = await fixture();
+    const visit = await schedule(ticket.id, technician, 1, 3);
+    for (const macAddress of ["nonsense", `${customer.macAddress} zz`, "02:aa:bb:cc:dd"]) {
+      const refused = await tech.post(`/api/visits/${visit.id}/complete`, {
+        report: "Swapped the radio.",
+        equipment: { macAddress },
+      });
+      expect(refused.statusCode, refused.body).toBe(422);
+      expect(refused.headers["content-type"]).toContain("application/problem+json");
+      expect(refused.body).toContain("MAC address must be 12 hex digits");
+    }
+    expect(await visitOf(visit.id)).toMatchObject({ status: "scheduled", version: visit.version });
+    const now = (await admin.get(`/api/customers/${customer.id}`)).json() as { version: number; macAddress: string };
+    expect(now).toMatchObject({ version: customer.version, macAddress: customer.macAddress });
+  });
+
   it("equipment reported as it already was (the MAC in another spelling) changes nothing on the customer", async () => {
     const { customer, ticket, technician, tech } = await fixture({ cpeModel: "Mikrotik SXT", cpeSerial: "SXT-9" });
     const mac = customer.macAddress ?? "";

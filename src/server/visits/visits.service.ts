@@ -658,11 +658,12 @@ export async function visitComplete(
         macAddress: customer.macAddress,
       };
       // Only what differs from the record: equipment confirmed as it was changes nothing on the
-      // customer (no new version, no empty audit entry), and the visit still records it.
+      // customer (no new version, no empty audit entry), and the visit still records it. The
+      // schema has trimmed the texts and written the MAC as the record holds it (lower case, colons).
       const change: Record<string, string | null> = {};
       for (const key of ["cpeModel", "cpeSerial", "macAddress"] as const) {
         const value = asked[key];
-        if (value !== undefined && !sameEquipmentValue(key, before[key], value ?? null)) change[key] = value ?? null;
+        if (value !== undefined && before[key] !== (value ?? null)) change[key] = value ?? null;
       }
       if (Object.keys(change).length === 0) {
         equipment = { before, after: before };
@@ -688,14 +689,6 @@ export async function visitComplete(
       },
     };
   });
-}
-
-/** Whether a reported equipment value is the one on record (a MAC in any of its spellings). */
-function sameEquipmentValue(key: keyof Equipment, current: string | null, reported: string | null): boolean {
-  if (current === null || reported === null) return current === reported;
-  if (key !== "macAddress") return current.trim() === reported.trim();
-  const hex = (mac: string) => mac.toLowerCase().replace(/[^0-9a-f]/g, "");
-  return hex(current) === hex(reported);
 }
 
 /** Couldn't get in: the customer is told (visit_missed) and asked to reply to rebook. */

@@ -40,8 +40,19 @@ export const setIspTimeZone = (timeZone: string) => {
   }
 };
 export const getIspTimeZone = () => ispTimeZone;
+/**
+ * A zone's name as this browser writes it: Chrome says Asia/Calcutta for Asia/Kolkata and
+ * US/Mountain is America/Denver, so names are compared in this form.
+ */
+export function canonicalTimeZone(timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    return timeZone;
+  }
+}
 /** Whether the browser's clock reads differently from the ISP's: pages then name the zone they show. */
-export const isAwayFromIspTimeZone = () => browserTimeZone() !== ispTimeZone;
+export const isAwayFromIspTimeZone = () => canonicalTimeZone(browserTimeZone()) !== canonicalTimeZone(ispTimeZone);
 
 /** "Mar 9, 2026" */
 export const formatDate = (at: Instant) => dateFormat.format(new Date(at));

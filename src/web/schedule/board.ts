@@ -31,10 +31,6 @@ const dayNumber = (day: BoardDay) => dayNumberOf(day) ?? 0;
 /** Today in the zone. */
 export const todayIn = (timeZone: string, now = Date.now()): BoardDay => isoDate(localParts(now, timeZone).day);
 
-/** The day the instant falls on in the zone. */
-export const dayOfInstant = (at: string | Date, timeZone: string): BoardDay =>
-  isoDate(localParts(new Date(at).getTime(), timeZone).day);
-
 /** "2026-03-02" when it is a real date written so, else null. */
 export const parseDay = (text: string | null): BoardDay | null => (dayNumberOf(text) === null ? null : text);
 

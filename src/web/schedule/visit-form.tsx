@@ -18,11 +18,13 @@ import type { VisitKind } from "../../shared/enums.js";
 import { optionsOf, VISIT_KIND_LABELS, VISIT_STATUS_LABELS } from "../../shared/labels.js";
 import type { UnscheduledTicket, VisitDetail } from "../../shared/visits.js";
 import { clockOf } from "../../shared/zoned-time.js";
-import { formatDateTime } from "../app/format.js";
 import {
+  formatClock,
+  formatVisitDay,
   instantInIspZone as instantOf,
   ispZoneNote,
   wallClockInIspZone as wallClockOf,
+  zoneSuffix,
 } from "../visits/visit-format.js";
 import { type BoardDay, CHANGE_REQUESTED_WORDS, changeRequested, DEFAULT_VISIT_MINUTES } from "./board.js";
 
@@ -153,8 +155,11 @@ function VisitForm({
   });
 
   const submit = form.onSubmit(async (values) => {
-    const start = instantOf(values.date, values.start);
-    const end = instantOf(values.date, values.end);
+    // A window left as it was keeps its instants: read back from the fields, a time in the hour a
+    // DST change repeats could come out as the other of the two.
+    const untouched = visit !== null && !form.isDirty("date") && !form.isDirty("start") && !form.isDirty("end");
+    const start = untouched ? new Date(visit.startsAt) : instantOf(values.date, values.start);
+    const end = untouched ? new Date(visit.endsAt) : instantOf(values.date, values.end);
     if (!start || !end || !values.technicianId) return;
     const ticket = tickets.find((candidate) => candidate.id === values.ticketId);
     setSaving(true);
@@ -210,14 +215,14 @@ function VisitForm({
             </Text>
             {changeRequested(visit) && visit.changeRequestedAt && (
               <Alert color="red" title={CHANGE_REQUESTED_WORDS}>
-                The customer answered the reminder asking for another time ({formatDateTime(visit.changeRequestedAt)}).
-                Moving the visit clears the request; the customer gets a new reminder.
+                The customer answered the reminder asking for another time ({formatVisitDay(visit.changeRequestedAt)},{" "}
+                {formatClock(visit.changeRequestedAt)}
+                {zoneSuffix(visit.changeRequestedAt)}). Moving the visit clears the request; the customer gets a new
+                reminder.
               </Alert>
             )}
             {!movable && (
-              <Alert color="gray">
-                This visit is {VISIT_STATUS_LABELS[visit.status].toLowerCase()}: only a scheduled visit can be moved.
-              </Alert>
+              <Alert color="gray">{VISIT_STATUS_LABELS[visit.status]}: only a scheduled visit can be moved.</Alert>
             )}
           </Stack>
         )}

@@ -124,8 +124,11 @@ function VisitForm({ ticket, visit, onClose }: { ticket: TicketDetail; visit?: V
 
   const save = async (values: WindowValues, allowOverlap: boolean) => {
     setProblem(null);
-    const startsAt = instantOf(values.date, values.start) ?? "";
-    const endsAt = instantOf(values.date, values.end) ?? "";
+    // A window left as it was keeps its instants: read back from the fields, a time in the hour a
+    // DST change repeats could come out as the other of the two.
+    const untouched = visit !== undefined && !form.isDirty("date") && !form.isDirty("start") && !form.isDirty("end");
+    const startsAt = untouched ? visit.startsAt : (instantOf(values.date, values.start) ?? "");
+    const endsAt = untouched ? visit.endsAt : (instantOf(values.date, values.end) ?? "");
     try {
       if (visit) {
         const changed = {

@@ -1,6 +1,6 @@
 import type { VisitDetail } from "../../shared/visits.js";
 import { clockOf, dayNumberOf, isoDate, localParts, msOfClock, zonedInstant } from "../../shared/zoned-time.js";
-import { browserTimeZone, getIspTimeZone } from "../app/format.js";
+import { browserTimeZone, canonicalTimeZone, getIspTimeZone, isAwayFromIspTimeZone } from "../app/format.js";
 
 /**
  * How visits' windows read: in the ISP's time zone (the server's TIME_ZONE, from the session, or
@@ -31,7 +31,7 @@ export const formatVisitDay = (at: string | Date, timeZone = getIspTimeZone()) =
 
 /** " MST" when the browser's zone is not `timeZone` (the zone's short name at that moment), else "". */
 export function zoneSuffix(at: string | Date, timeZone = getIspTimeZone()): string {
-  if (timeZone === browserTimeZone()) return "";
+  if (canonicalTimeZone(timeZone) === canonicalTimeZone(browserTimeZone())) return "";
   const name = cached("zone", timeZone, { timeZoneName: "short" })
     .formatToParts(new Date(at))
     .find((part) => part.type === "timeZoneName")?.value;
@@ -65,7 +65,7 @@ export function wallClockInIspZone(at: string | number | Date): { date: string; 
 /** What a visit form says under its fields when the browser is elsewhere: "Times are the ISP's (America/Denver, MST)…". */
 export function ispZoneNote(at: Date | null): string | null {
   const timeZone = getIspTimeZone();
-  if (timeZone === browserTimeZone()) return null;
+  if (!isAwayFromIspTimeZone()) return null;
   return `Times are the ISP's (${timeZone}${zoneSuffix(at ?? new Date(), timeZone).replace(/^ /, ", ")}), as the customer's SMS says them.`;
 }
 
