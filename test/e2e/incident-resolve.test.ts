@@ -1,20 +1,11 @@
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { DEMO, signIn } from "../support/app.js";
-import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { describeBrowser, signInThroughUi, useBrowserAppWithTwilio } from "../support/browser.js";
 import { makeCustomer, uniquePhone } from "../support/factories/customers.js";
 import { makeSite } from "../support/factories/sites.js";
-import { TwilioStandIn } from "../support/twilio-stand-in.js";
 
 describeBrowser("resolving an incident with a text to everyone affected, in Chromium", () => {
-  const twilio = new TwilioStandIn();
-  const options: { env: Record<string, string> } = { env: {} };
-  // Before the browser app's own beforeAll: SMS is set up (the stand-in), so the message is tried.
-  beforeAll(async () => {
-    await twilio.start();
-    options.env = twilio.env();
-    return () => twilio.stop();
-  });
-  const h = useBrowserApp(options);
+  const { h } = useBrowserAppWithTwilio();
 
   it("says the comment is public beforehand, and shows a refused message inside the dialog with nothing resolved", async () => {
     const admin = await signIn(h().testApp.app, DEMO.admin);

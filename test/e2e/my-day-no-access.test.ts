@@ -1,15 +1,15 @@
 import type { Page } from "playwright-core";
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { VISIT_STATUS_LABELS } from "../../src/shared/labels.js";
 import type { SmsLog } from "../../src/shared/sms.js";
 import type { TimelineEntry } from "../../src/shared/tickets.js";
 import type { UnscheduledTickets, VisitDetail } from "../../src/shared/visits.js";
 import { DEMO, type Session, signIn } from "../support/app.js";
-import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { describeBrowser, signInThroughUi, useBrowserAppWithTwilio } from "../support/browser.js";
 import { makeCustomer, uniquePhone } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
 import { makeTechnician } from "../support/factories/users.js";
-import { eventually, TwilioStandIn } from "../support/twilio-stand-in.js";
+import { eventually } from "../support/twilio-stand-in.js";
 
 const PHONE = { width: 390, height: 844 };
 const MINUTE = 60_000;
@@ -19,15 +19,7 @@ function sidewaysScroll(page: Page) {
 }
 
 describeBrowser("Couldn't get in, from My day on a technician's phone in Chromium", () => {
-  const twilio = new TwilioStandIn();
-  const options: { env: Record<string, string> } = { env: {} };
-  // Registered before the browser app's own beforeAll, so the app starts pointed at the stand-in.
-  beforeAll(async () => {
-    await twilio.start();
-    options.env = twilio.env();
-    return () => twilio.stop();
-  });
-  const h = useBrowserApp(options);
+  const { h, twilio } = useBrowserAppWithTwilio();
 
   const visitOf = async (admin: Session, id: string) => {
     const response = await admin.get(`/api/visits/${id}`);

@@ -1,11 +1,10 @@
 import type { Page } from "playwright-core";
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { DEMO, signIn } from "../support/app.js";
-import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { describeBrowser, signInThroughUi, useBrowserApp, useBrowserAppWithTwilio } from "../support/browser.js";
 import { makeComment } from "../support/factories/comments.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
-import { TwilioStandIn } from "../support/twilio-stand-in.js";
 
 async function newPage(
   h: () => { newPage: (o?: { viewport?: { width: number; height: number } }) => Promise<Page> },
@@ -34,14 +33,7 @@ async function seedTicket(h: () => Harness, customer: { name: string; phone: str
 }
 
 describeBrowser("Public replies by SMS in Chromium", () => {
-  const twilio = new TwilioStandIn();
-  const options: { env: Record<string, string> } = { env: {} };
-  beforeAll(async () => {
-    await twilio.start();
-    options.env = twilio.env();
-    return () => twilio.stop();
-  });
-  const h = useBrowserApp(options);
+  const { h, twilio } = useBrowserAppWithTwilio();
 
   it("a public reply with “Also send as SMS” reaches the customer, and its state shows beside the reply (phone width)", async () => {
     const ticket = await seedTicket(h, { name: "Bruno Costa", phone: "+14155550178" });

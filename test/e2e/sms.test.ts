@@ -1,10 +1,9 @@
 import type { Page } from "playwright-core";
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { DEMO, signIn } from "../support/app.js";
-import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { describeBrowser, signInThroughUi, useBrowserAppWithTwilio } from "../support/browser.js";
 import { makeCustomer } from "../support/factories/customers.js";
 import { makeTicket } from "../support/factories/tickets.js";
-import { TwilioStandIn } from "../support/twilio-stand-in.js";
 
 /** The shared machine can be slow: give each step more room than the harness default. */
 async function newPage(
@@ -26,15 +25,7 @@ async function choose(page: Page, label: string, option: string) {
 }
 
 describeBrowser("SMS in Chromium", () => {
-  const twilio = new TwilioStandIn();
-  const options: { env: Record<string, string> } = { env: {} };
-  // Registered before the browser app's own beforeAll, so the app starts pointed at the stand-in.
-  beforeAll(async () => {
-    await twilio.start();
-    options.env = twilio.env();
-    return () => twilio.stop();
-  });
-  const h = useBrowserApp(options);
+  const { h, twilio } = useBrowserAppWithTwilio();
 
   it("changing a ticket's status in the browser puts the customer's SMS in the SMS log", async () => {
     const admin = await signIn(h().testApp.app, DEMO.admin);

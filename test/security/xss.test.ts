@@ -1,9 +1,9 @@
 import type { Page } from "playwright-core";
 import { beforeAll, expect, it } from "vitest";
 import { DEMO, type Session, signIn } from "../support/app.js";
-import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { describeBrowser, signInThroughUi, useBrowserAppWithTwilio } from "../support/browser.js";
 import { uniquePhone } from "../support/factories/customers.js";
-import { STAND_IN_FROM, signedWebhook, TwilioStandIn } from "../support/twilio-stand-in.js";
+import { STAND_IN_FROM, signedWebhook } from "../support/twilio-stand-in.js";
 
 /**
  * Stored XSS: hostile text in every free-text field, rendered in Chromium on every page that
@@ -73,15 +73,7 @@ const scriptUrls = (urls: string[]) =>
   urls.filter((url) => /^(javascript|vbscript|data):/.test(url.replace(/[\s\p{Cc}]/gu, "").toLowerCase()));
 
 describeBrowser("stored XSS in Chromium", () => {
-  const twilio = new TwilioStandIn();
-  const options: { env: Record<string, string> } = { env: {} };
-  // Registered before the browser app's own beforeAll, so the app starts pointed at the stand-in.
-  beforeAll(async () => {
-    await twilio.start();
-    options.env = twilio.env();
-    return () => twilio.stop();
-  });
-  const h = useBrowserApp(options);
+  const { h } = useBrowserAppWithTwilio();
   let seeded: Seeded;
 
   beforeAll(async () => {

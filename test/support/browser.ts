@@ -4,6 +4,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, describe } from "vitest";
 import { createTestApp, type TestApp } from "./app.js";
 import type { DatabaseKind } from "./databases.js";
+import { TwilioStandIn } from "./twilio-stand-in.js";
 
 /** Chromium for the browser tests: CHROMIUM_PATH, else Debian's. */
 export function chromiumPath(): string | undefined {
@@ -104,6 +105,21 @@ export function useBrowserApp(
     if (!harness) throw new Error("the browser harness is not ready");
     return harness;
   };
+}
+
+/**
+ * `useBrowserApp` with SMS on: a Twilio stand-in on loopback, started before the app (its beforeAll
+ * is registered first), so the app's texts reach it; stopped after the suite.
+ */
+export function useBrowserAppWithTwilio(): { h: () => BrowserHarness; twilio: TwilioStandIn } {
+  const twilio = new TwilioStandIn();
+  const options: { env: Record<string, string> } = { env: {} };
+  beforeAll(async () => {
+    await twilio.start();
+    options.env = twilio.env();
+    return () => twilio.stop();
+  });
+  return { h: useBrowserApp(options), twilio };
 }
 
 /** Signs in through the sign-in form, as a person would. */
