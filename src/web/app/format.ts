@@ -54,6 +54,18 @@ export function canonicalTimeZone(timeZone: string): string {
 /** Whether the browser's clock reads differently from the ISP's: pages then name the zone they show. */
 export const isAwayFromIspTimeZone = () => canonicalTimeZone(browserTimeZone()) !== canonicalTimeZone(ispTimeZone);
 
+/** A date filter's day from the address ("2026-03-09"), or null when it is no such date. */
+export const dayParam = (value: string | null) =>
+  value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : null;
+/** The instant a calendar day starts in the browser's zone: a date filter's "from". */
+export const startOfLocalDay = (day: string) => new Date(`${day}T00:00:00`).toISOString();
+/** The instant the next day starts: a date filter's "to" day is included. */
+export const startOfNextLocalDay = (day: string) => {
+  const date = new Date(`${day}T00:00:00`);
+  date.setDate(date.getDate() + 1);
+  return date.toISOString();
+};
+
 /** "Mar 9, 2026" */
 export const formatDate = (at: Instant) => dateFormat.format(new Date(at));
 /** "Mar 9, 2026, 2:05 PM" */

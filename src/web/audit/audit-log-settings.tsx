@@ -28,6 +28,7 @@ import {
 } from "../../shared/audit.js";
 import { errorMessage } from "../app/api.js";
 import { DateTime } from "../app/date-time.js";
+import { dayParam, startOfLocalDay, startOfNextLocalDay } from "../app/format.js";
 import { useStaff } from "../users/api.js";
 import { auditCsvUrl, useAuditLog } from "./api.js";
 
@@ -38,15 +39,6 @@ const VIA_LABELS: Record<AuditEntry["via"], string> = {
   system: "Uplink",
 };
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const day = (value: string | null) => (value && DAY.test(value) && !Number.isNaN(Date.parse(value)) ? value : null);
-/** Local calendar day → the instant it starts; the "to" day is included, so its end is the next day's start. */
-const startOfDay = (value: string) => new Date(`${value}T00:00:00`).toISOString();
-const startOfNextDay = (value: string) => {
-  const date = new Date(`${value}T00:00:00`);
-  date.setDate(date.getDate() + 1);
-  return date.toISOString();
-};
 const recordTypeLabel = (type: string) => AUDIT_RECORD_TYPE_LABELS[type] ?? type;
 
 /** Who did it and how it reached Uplink (a session, an API token by name, Uplink itself). */
@@ -138,7 +130,7 @@ export default function AuditLogSettings() {
   const entityType = params.get("entityType");
   const entityId = params.get("entityId");
   const action = (params.get("action") ?? "").trim();
-  const range: [string | null, string | null] = [day(params.get("from")), day(params.get("to"))];
+  const range: [string | null, string | null] = [dayParam(params.get("from")), dayParam(params.get("to"))];
   const [actionText, setActionText] = useState(action);
   const [debouncedAction] = useDebouncedValue(actionText.trim(), 400);
 
@@ -168,8 +160,8 @@ export default function AuditLogSettings() {
       entityType: entityType ?? undefined,
       entityId: entityId ?? undefined,
       action: /^[a-z_.]{1,100}$/.test(action) ? action : undefined,
-      from: range[0] ? startOfDay(range[0]) : undefined,
-      to: range[1] ? startOfNextDay(range[1]) : undefined,
+      from: range[0] ? startOfLocalDay(range[0]) : undefined,
+      to: range[1] ? startOfNextLocalDay(range[1]) : undefined,
     }),
     [actorId, entityType, entityId, action, range[0], range[1]],
   );

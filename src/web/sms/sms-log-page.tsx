@@ -17,6 +17,7 @@ import type { SmsLog, SmsLogQuery } from "../../shared/sms.js";
 import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
+import { dayParam, startOfLocalDay, startOfNextLocalDay } from "../app/format.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { formatPhone } from "../app/phone.js";
 import { useRetrySms, useSmsLog, useSmsStatus } from "./api.js";
@@ -35,20 +36,10 @@ const phone = (row: SmsLog) => {
   return number ? formatPhone(number) : null;
 };
 
-/** Local calendar day → the instant it starts. */
-const startOfDay = (day: string) => new Date(`${day}T00:00:00`).toISOString();
-const startOfNextDay = (day: string) => {
-  const date = new Date(`${day}T00:00:00`);
-  date.setDate(date.getDate() + 1);
-  return date.toISOString();
-};
-
 /** A filter value from the URL, or null when it is missing or not one of the allowed values. */
 function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | null {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
 }
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const day = (value: string | null) => (value && DAY.test(value) && !Number.isNaN(Date.parse(value)) ? value : null);
 
 export default function SmsLogPage() {
   // Admins and office agents.
@@ -61,7 +52,7 @@ export default function SmsLogPage() {
   const status = oneOf(params.get("status"), SMS_STATUSES);
   const purpose = oneOf(params.get("purpose"), SMS_PURPOSES);
   const direction = oneOf(params.get("direction"), SMS_DIRECTIONS);
-  const range: [string | null, string | null] = [day(params.get("from")), day(params.get("to"))];
+  const range: [string | null, string | null] = [dayParam(params.get("from")), dayParam(params.get("to"))];
   const q = (params.get("q") ?? "").trim();
   const [search, setSearch] = useState(params.get("q") ?? "");
   const [debounced] = useDebouncedValue(search.trim(), 300);
@@ -93,8 +84,8 @@ export default function SmsLogPage() {
       status: status ?? undefined,
       purpose: purpose ?? undefined,
       direction: direction ?? undefined,
-      since: range[0] ? startOfDay(range[0]) : undefined,
-      until: range[1] ? startOfNextDay(range[1]) : undefined,
+      since: range[0] ? startOfLocalDay(range[0]) : undefined,
+      until: range[1] ? startOfNextLocalDay(range[1]) : undefined,
       q: q || undefined,
     }),
     [status, purpose, direction, range[0], range[1], q],
