@@ -10,51 +10,16 @@
  * Env: SCALE_AUDIT (default 2000000).
  */
 import { sql } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
-import pg from "pg";
 import { auditEntriesQuery } from "../src/server/audit/audit.query.js";
-import { openPostgres, queryRows } from "../src/server/db/client.js";
-import { runMigrations } from "../src/server/db/migrate.js";
-import { seedDemoUsers } from "../src/server/db/seed.js";
-import { hashPassword } from "../src/server/users/users.passwords.js";
+import { queryRows } from "../src/server/db/client.js";
 import type { AuditFilter } from "../src/shared/audit.js";
+import { openScaleDatabase } from "./scale-database.js";
 
-const args = process.argv.slice(2);
-const serverUrl = args.find((arg) => !arg.startsWith("--")) ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const keep = args.includes("--keep");
 const ROWS = Number(process.env.SCALE_AUDIT ?? 2_000_000);
-const NAME = "uplink_audit_scale";
 
-const databaseUrl = new URL(serverUrl);
-databaseUrl.pathname = `/${NAME}`;
-
-async function onServer(statement: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const started = Date.now();
-const log = (message: string) =>
-  console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
-
-await onServer(`drop database if exists ${NAME} with (force)`);
-await onServer(`create database ${NAME}`);
-const database = await openPostgres({ connectionString: databaseUrl.toString(), poolSize: 5 });
+const { database, bulk, generate, log, close } = await openScaleDatabase("uplink_audit_scale");
 try {
-  await runMigrations(database);
-  await seedDemoUsers(database.db, hashPassword);
   const { db } = database;
-  const bulk = new pg.Client({ connectionString: databaseUrl.toString() });
-  await bulk.connect();
-  const generate = (query: ReturnType<typeof sql>) => {
-    const { sql: text, params } = new PgDialect().sqlToQuery(query);
-    return bulk.query(text, params);
-  };
   await generate(sql`
     insert into users (name, email, role, password_hash)
     select 'Staff ' || g, 'staff' || g || '@scale.test', 'agent', 'x' from generate_series(1, 30) g`);
@@ -118,9 +83,6 @@ try {
     console.log(`\n### ${name}\n`);
     console.log(plan.rows.map((row) => row["QUERY PLAN"]).join("\n"));
   }
-  await bulk.end();
 } finally {
-  await database.close();
-  if (!keep) await onServer(`drop database if exists ${NAME} with (force)`);
-  log(keep ? `kept ${NAME}` : "dropped the scratch database");
+  await close();
 }

@@ -11,54 +11,18 @@
  * keeps the output of the last run.
  */
 import { sql } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
-import pg from "pg";
 import { systemClock } from "../src/server/clock.js";
 import { loadConfig } from "../src/server/config.js";
-import { openPostgres, queryRows } from "../src/server/db/client.js";
-import { runMigrations } from "../src/server/db/migrate.js";
-import { seedDemoUsers } from "../src/server/db/seed.js";
+import { queryRows } from "../src/server/db/client.js";
 import { dueTicketsQuery, notifySlaTargets } from "../src/server/notifications/notifications.sla.js";
-import { hashPassword } from "../src/server/users/users.passwords.js";
+import { openScaleDatabase } from "./scale-database.js";
 
-const args = process.argv.slice(2);
-const serverUrl = args.find((arg) => !arg.startsWith("--")) ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const keep = args.includes("--keep");
 const TICKETS = Number(process.env.SCALE_TICKETS ?? 1_000_000);
 const NOTIFICATIONS = Number(process.env.SCALE_NOTIFICATIONS ?? 2_000_000);
-const NAME = "uplink_notifications_scale";
 
-const databaseUrl = new URL(serverUrl);
-databaseUrl.pathname = `/${NAME}`;
-
-async function onServer(statement: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const started = Date.now();
-const log = (message: string) =>
-  console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
-
-await onServer(`drop database if exists ${NAME} with (force)`);
-await onServer(`create database ${NAME}`);
-const database = await openPostgres({ connectionString: databaseUrl.toString(), poolSize: 5 });
+const { database, bulk, generate, log, close } = await openScaleDatabase("uplink_notifications_scale");
 try {
-  await runMigrations(database);
-  await seedDemoUsers(database.db, hashPassword);
   const { db } = database;
-  // Bulk generation runs longer than the app pool's 30 s query timeout: its own client.
-  const bulk = new pg.Client({ connectionString: databaseUrl.toString() });
-  await bulk.connect();
-  const generate = (query: ReturnType<typeof sql>) => {
-    const { sql: text, params } = new PgDialect().sqlToQuery(query);
-    return bulk.query(text, params);
-  };
   log("migrated; generating 30 technicians");
   await generate(sql`
     insert into users (name, email, role, password_hash)
@@ -99,7 +63,6 @@ try {
     from generate_series(1, ${NOTIFICATIONS}) g`);
   log("vacuum analyze");
   for (const table of ["tickets", "notifications", "users"]) await bulk.query(`vacuum analyze ${table}`);
-  await bulk.end();
 
   const counts = await queryRows<Record<string, number>>(
     db,
@@ -150,7 +113,5 @@ try {
       `then a run with nothing to tell: ${(runs.at(-1)?.ms ?? 0).toFixed(1)} ms`,
   );
 } finally {
-  await database.close();
-  if (!keep) await onServer(`drop database if exists ${NAME} with (force)`);
-  log(keep ? `kept ${NAME}` : `dropped ${NAME}`);
+  await close();
 }
