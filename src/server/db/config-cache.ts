@@ -1,8 +1,9 @@
-import type { ServiceContext } from "../context.js";
+import type { Actor, ServiceContext } from "../context.js";
 import { LIVE_CHANNEL } from "../live/live.publish.js";
 import type { CacheInvalidation } from "./cache-invalidation.js";
-import { afterCommit } from "./client.js";
+import { afterCommit, type Executor } from "./client.js";
 import { notify } from "./notify.js";
+import { settings } from "./schema/index.js";
 
 /** How long a cached setting is used at most, should a change's NOTIFY never arrive. */
 export const CONFIG_CACHE_MS = 5_000;
@@ -66,4 +67,15 @@ export function createConfigCache(invalidation: CacheInvalidation): ConfigCache 
     onConnected: () => cache.forget(),
   });
   return cache;
+}
+
+/**
+ * Writes one setting (a row of `settings`, keyed by the feature that owns it), noting who changed
+ * it and when. The feature records its own audit entry and, for a cached key, `configChanged`.
+ */
+export async function writeSetting(tx: Executor, key: string, value: unknown, actor: Pick<Actor, "id">, now: Date) {
+  await tx
+    .insert(settings)
+    .values({ key, value, updatedAt: now, updatedById: actor.id })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now, updatedById: actor.id } });
 }

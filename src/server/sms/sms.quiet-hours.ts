@@ -3,6 +3,7 @@ import type { QuietHours, QuietHoursSetting } from "../../shared/incident-messag
 import { recordAudit } from "../audit/audit.service.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
+import { writeSetting } from "../db/config-cache.js";
 import { settings } from "../db/schema/index.js";
 
 /** The `settings` row holding the SMS quiet hours (owned by sms/). */
@@ -22,10 +23,7 @@ export async function updateQuietHours(
   return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const value = { start: input.start, end: input.end };
-    await tx
-      .insert(settings)
-      .values({ key: QUIET_HOURS_KEY, value, updatedAt: now, updatedById: actor.id })
-      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now, updatedById: actor.id } });
+    await writeSetting(tx, QUIET_HOURS_KEY, value, actor, now);
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,

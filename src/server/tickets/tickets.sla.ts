@@ -15,7 +15,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import type { Config } from "../config.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import type { Executor } from "../db/client.js";
-import { cachedConfig, configChanged } from "../db/config-cache.js";
+import { cachedConfig, configChanged, writeSetting } from "../db/config-cache.js";
 import { settings, ticketEvents, type tickets } from "../db/schema/index.js";
 import {
   addBusinessTime,
@@ -96,13 +96,6 @@ export async function readSlaPolicy(ctx: Pick<ServiceContext, "db" | "config" | 
     firstResponseHours: view.firstResponseHours,
     calendar: { timeZone: view.timeZone ?? view.defaultTimeZone, week: view.week, holidays: view.holidays },
   };
-}
-
-async function writeSetting(tx: Executor, key: string, value: unknown, actor: Actor, now: Date) {
-  await tx
-    .insert(settings)
-    .values({ key, value, updatedAt: now, updatedById: actor.id })
-    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now, updatedById: actor.id } });
 }
 
 export async function updateSlaHours(ctx: ServiceContext, actor: Actor, hours: SlaHours): Promise<SlaHours> {

@@ -5,6 +5,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import type { Config } from "../config.js";
 import { type Actor, inTransaction, type ServiceContext } from "../context.js";
 import { type Executor, queryRows } from "../db/client.js";
+import { writeSetting } from "../db/config-cache.js";
 import { passkeys, settings, totpAuthenticators } from "../db/schema/index.js";
 import { AppError } from "../http/errors.js";
 
@@ -43,10 +44,7 @@ export async function updateTwoFactorPolicy(
   return inTransaction(ctx, async ({ db: tx }) => {
     const now = ctx.clock.now();
     const value = { policy };
-    await tx
-      .insert(settings)
-      .values({ key: TWO_FACTOR_POLICY_KEY, value, updatedAt: now, updatedById: actor.id })
-      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now, updatedById: actor.id } });
+    await writeSetting(tx, TWO_FACTOR_POLICY_KEY, value, actor, now);
     await recordAudit(tx, {
       actorId: actor.id,
       tokenId: actor.tokenId,
