@@ -10,6 +10,18 @@ const booleanFromEnv = z
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
+/** A retention in whole days, 1 to 3650 (ten years). */
+const retentionDays = (fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: "must be a number of days" })
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1 day")
+      .max(3650, "must be at most 3650 days")
+      .default(fallback),
+  );
+
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 
 const ConfigSchema = z
@@ -244,15 +256,7 @@ const ConfigSchema = z
         .default(10),
     ),
     /** Delivered and failed webhook deliveries (and their attempts and events) are deleted after this many days. */
-    WEBHOOK_LOG_RETENTION_DAYS: z.preprocess(
-      emptyAsUndefined,
-      z.coerce
-        .number({ error: "must be a number of days" })
-        .int("must be a whole number of days")
-        .min(1, "must be at least 1 day")
-        .max(3650, "must be at most 3650 days")
-        .default(30),
-    ),
+    WEBHOOK_LOG_RETENTION_DAYS: retentionDays(30),
     /**
      * How often an idle live stream (GET /api/events) gets a heartbeat, so proxies keep it open and
      * a client notices a dead connection within two of them (docs/live.md).
@@ -302,15 +306,7 @@ const ConfigSchema = z
         .optional(),
     ),
     /** Backups older than this many days are deleted after each backup (the newest is always kept). */
-    BACKUP_KEEP: z.preprocess(
-      emptyAsUndefined,
-      z.coerce
-        .number({ error: "must be a number of days" })
-        .int("must be a whole number of days")
-        .min(1, "must be at least 1 day")
-        .max(3650, "must be at most 3650 days")
-        .default(14),
-    ),
+    BACKUP_KEEP: retentionDays(14),
     /** The alert label that names the network site (by name or id) in Alertmanager's alerts. */
     ALERTMANAGER_SITE_LABEL: z.preprocess(
       emptyAsUndefined,
