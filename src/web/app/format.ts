@@ -25,13 +25,15 @@ export const setIspCountry = (country: string) => {
 export const getIspCountry = () => ispCountry;
 
 /** The browser's own time zone. */
-export const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+export const browserTimeZone = () => BROWSER_TIME_ZONE;
 let ispTimeZone = browserTimeZone();
 /**
  * The ISP's time zone (the server's TIME_ZONE, from the session). Visits are planned and told to
  * customers in it, so the pages that show or set a visit's window use it, whatever the browser's.
  */
 export const setIspTimeZone = (timeZone: string) => {
+  if (timeZone === ispTimeZone) return;
   try {
     new Intl.DateTimeFormat(undefined, { timeZone });
     ispTimeZone = timeZone;
@@ -44,12 +46,18 @@ export const getIspTimeZone = () => ispTimeZone;
  * A zone's name as this browser writes it: Chrome says Asia/Calcutta for Asia/Kolkata and
  * US/Mountain is America/Denver, so names are compared in this form.
  */
+const canonicalNames = new Map<string, string>();
 export function canonicalTimeZone(timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat(undefined, { timeZone }).resolvedOptions().timeZone;
-  } catch {
-    return timeZone;
+  let name = canonicalNames.get(timeZone);
+  if (name === undefined) {
+    try {
+      name = new Intl.DateTimeFormat(undefined, { timeZone }).resolvedOptions().timeZone;
+    } catch {
+      name = timeZone;
+    }
+    canonicalNames.set(timeZone, name);
   }
+  return name;
 }
 /** Whether the browser's clock reads differently from the ISP's: pages then name the zone they show. */
 export const isAwayFromIspTimeZone = () => canonicalTimeZone(browserTimeZone()) !== canonicalTimeZone(ispTimeZone);
