@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import { recordAudit } from "../audit/audit.service.js";
 import { type Clock, HOUR } from "../clock.js";
@@ -269,17 +269,19 @@ export class WebhookDispatcher extends OutboxDispatcher<ClaimedDelivery> {
         .update(webhookEndpoints)
         .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now})` })
         .where(eq(webhookEndpoints.id, row.endpoint_id));
-      const failingFor = await tx
-        .select({ since: webhookEndpoints.failingSince })
+      // The update above waited for any transaction that had just disabled the endpoint (410, or
+      // the 3-day rule on another delivery), so this read sees it: a retry recorded for a disabled
+      // endpoint is given up as its other deliveries were, not left pending for ever.
+      const [state] = await tx
+        .select({ since: webhookEndpoints.failingSince, enabled: webhookEndpoints.enabled })
         .from(webhookEndpoints)
-        .where(
-          and(
-            eq(webhookEndpoints.id, row.endpoint_id),
-            lte(webhookEndpoints.failingSince, new Date(now.getTime() - this.options.disableAfterMs)),
-          ),
-        );
-      const since = failingFor[0]?.since;
-      if (since) {
+        .where(eq(webhookEndpoints.id, row.endpoint_id));
+      if (state && !state.enabled) {
+        await failPendingDeliveries(tx, row.endpoint_id, "Not sent: the endpoint was disabled", now);
+        return;
+      }
+      const since = state?.since;
+      if (since && since.getTime() <= now.getTime() - this.options.disableAfterMs) {
         await this.disable(
           tx,
           row,
