@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { formatAddress } from "../../shared/customers.js";
@@ -12,7 +13,7 @@ import { AppError, fieldError, notFound } from "../http/errors.js";
 import { notifyTicketAssigned } from "../notifications/notifications.service.js";
 import { queueTicketCreatedSms, queueTicketStatusSms, type TicketForSms } from "../sms/sms.notifications.js";
 import { recordWebhookEvent } from "../webhooks/webhooks.service.js";
-import { recordTicketEvents, type TicketEvent } from "./tickets.events.js";
+import { insertTicketWithEvents, recordTicketEvents, type TicketEvent } from "./tickets.events.js";
 import { initialSla, readSlaPolicy, slaChange } from "./tickets.sla.js";
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -445,55 +446,60 @@ export async function createTicket(
       input.customerId && ctx.ports?.activeIncidentForCustomer
         ? await ctx.ports.activeIncidentForCustomer(txCtx, input.customerId)
         : null;
-    const [row] = await tx
-      .insert(tickets)
-      .values({
+    // The id is chosen here so that the ticket and its first events go in one statement.
+    const id = randomUUID();
+    const category = input.category ?? "other";
+    const assigneeId = input.assigneeId ?? null;
+    const base = { ticketId: id, actorId: actor.id, at: now, data: { version: 1 } };
+    const row = await insertTicketWithEvents(
+      tx,
+      {
+        id,
         customerId: input.customerId ?? null,
         subject: input.subject,
         description: input.description ?? "",
-        category: input.category ?? "other",
+        category,
         priority,
         status,
-        assigneeId: input.assigneeId ?? null,
+        assigneeId,
         createdById: actor.id,
         incidentId: incident?.id ?? null,
+        version: 1,
         ...sla.set,
         ...statusTimestamps({ resolvedAt: null, closedAt: null }, status, now),
         createdAt: now,
         updatedAt: now,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned no row");
-    const base = { ticketId: row.id, actorId: actor.id, at: now, data: { version: row.version } };
-    await recordTicketEvents(tx, [
-      {
-        ...base,
-        kind: "created",
-        toValue: row.status,
-        data: { ...base.data, priority, category: row.category, ...origin },
       },
-      ...(row.assigneeId ? [{ ...base, kind: "assigned" as const, fromValue: null, toValue: row.assigneeId }] : []),
-      ...(sla.paused
-        ? [
-            {
-              ...base,
-              kind: "sla_paused" as const,
-              toValue: row.status,
-              data: { ...base.data, remainingSeconds: row.slaRemainingSeconds },
-            },
-          ]
-        : []),
-      ...(incident
-        ? [
-            {
-              ...base,
-              kind: "incident_linked" as const,
-              toValue: incident.id,
-              data: { ...base.data, incidentId: incident.id, title: incident.title, automatic: true },
-            },
-          ]
-        : []),
-    ]);
+      [
+        {
+          ...base,
+          kind: "created",
+          toValue: status,
+          data: { ...base.data, priority, category, ...origin },
+        },
+        ...(assigneeId ? [{ ...base, kind: "assigned" as const, fromValue: null, toValue: assigneeId }] : []),
+        ...(sla.paused
+          ? [
+              {
+                ...base,
+                kind: "sla_paused" as const,
+                toValue: status,
+                data: { ...base.data, remainingSeconds: sla.set.slaRemainingSeconds },
+              },
+            ]
+          : []),
+        ...(incident
+          ? [
+              {
+                ...base,
+                kind: "incident_linked" as const,
+                toValue: incident.id,
+                data: { ...base.data, incidentId: incident.id, title: incident.title, automatic: true },
+              },
+            ]
+          : []),
+      ],
+    );
     if (incident) {
       await ctx.ports?.ticketAutoLinked?.(txCtx, {
         incidentId: incident.id,
