@@ -9,7 +9,10 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import { dumpPglite } from "./pglite-dump.js";
+import { installRowMapping } from "./row-mapping.js";
 import * as schema from "./schema/index.js";
+
+installRowMapping();
 
 export type Schema = typeof schema;
 /** One database type for both drivers: services never know which one they run on. */
