@@ -166,7 +166,9 @@ export async function pickFixtures(handle: DatabaseHandle, marker: Fixtures["mar
     handle,
     `with e as (select ticket_id, count(*) filter (where kind <> 'commented') as n from ticket_events group by ticket_id),
           c as (select ticket_id, count(*) as n from ticket_comments group by ticket_id),
-          n as (select e.ticket_id, (e.n + coalesce(c.n, 0))::int as entries from e left join c using (ticket_id))
+          s as (select ticket_id, count(*) as n from sms_logs where ticket_id is not null and direction = 'outbound' group by ticket_id),
+          n as (select e.ticket_id, (e.n + coalesce(c.n, 0) + coalesce(s.n, 0))::int as entries
+                  from e left join c using (ticket_id) left join s using (ticket_id))
      select t.id, t.number, n.entries from n join tickets t on t.id = n.ticket_id
       order by abs(n.entries - $1), n.entries desc, t.number limit 5`,
     [TIMELINE_ENTRIES],
