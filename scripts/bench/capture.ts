@@ -253,7 +253,7 @@ export async function captureRequest(
       statement.fresh = statement.values.map((value, j) => !sameValue(value, b[i]?.values[j]));
     });
   } else {
-    warning = `${label}: two recordings of the same request sent different statements (${a.length} and ${b.length}); replaying the first as recorded`;
+    warning = `${label}: two recordings of the same request sent different statements (${a.length} and ${b.length}); replaying the first as recorded (a write that sends an id the app chose will collide with the recorded row and fail)`;
   }
   return { request: { units: first.units, waves: wavesOf(first.units), capturedAt: first.capturedAt }, warning };
 }

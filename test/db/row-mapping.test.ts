@@ -44,6 +44,20 @@ function innerJoinQuery(db: Database, ids: string[]) {
     .where(and(inArray(tickets.id, ids)));
 }
 
+/** A write's RETURNING goes through the same mapper (the new ticket's insert does). */
+function updateReturningQuery(db: Database, ids: string[]) {
+  return db
+    .update(tickets)
+    .set({ subject: sql`${tickets.subject}` })
+    .where(inArray(tickets.id, ids))
+    .returning({
+      id: tickets.id,
+      createdAt: tickets.createdAt,
+      version: tickets.version,
+      slaRemaining: tickets.slaRemainingSeconds,
+    });
+}
+
 interface SelectedField {
   path: string[];
   field: unknown;
@@ -82,6 +96,7 @@ describe.each(testDatabaseKinds())("row mapping (%s)", (kind) => {
   it.each([
     ["the queue's shape (left joins, an alias, SQL fields)", queueLikeQuery],
     ["an inner join selecting a whole table", innerJoinQuery],
+    ["an update's RETURNING", updateReturningQuery],
   ])("maps %s as drizzle's mapResultRow does, on real rows", async (_name, build) => {
     const query = build(t.database.handle.db, ids);
     let raw: unknown[][] = [];
@@ -97,7 +112,9 @@ describe.each(testDatabaseKinds())("row mapping (%s)", (kind) => {
     const mapped = (await (prepared as unknown as { execute(): Promise<unknown[]> }).execute()) as unknown[];
     expect(raw.length).toBeGreaterThan(0);
     const joins = (prepared as Internals).joinsNotNullableMap;
-    expect(mapped).toEqual(raw.map((row) => mapResultRow(fieldsOf(query), row, joins)));
+    // The fields drizzle gave the statement (a select's, or a write's RETURNING).
+    const fields = (prepared as unknown as { fields: SelectedField[] }).fields;
+    expect(mapped).toEqual(raw.map((row) => mapResultRow(fields, row, joins)));
   });
 
   it("gives a left join's missing row as null and keeps the present ones", async () => {

@@ -16,8 +16,9 @@ export interface TicketEvent {
 }
 
 /**
- * The only writer of `ticket_events`. Another feature records a ticket's event through this, in
- * its own transaction (an incident linking a ticket, a customer's opt-out noted on their ticket).
+ * Writes `ticket_events` (with `insertTicketWithEvents` below, for a new ticket's first entries;
+ * nothing else does). Another feature records a ticket's event through this, in its own
+ * transaction (an incident linking a ticket, a customer's opt-out noted on their ticket).
  */
 export async function recordTicketEvents(db: Executor, events: TicketEvent | TicketEvent[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
@@ -54,7 +55,7 @@ const TICKET_COLUMNS = getTableColumns(tickets);
 export async function insertTicketWithEvents(
   db: Executor,
   ticket: typeof tickets.$inferInsert & { id: string },
-  events: readonly TicketEvent[],
+  events: readonly [TicketEvent, ...TicketEvent[]],
 ): Promise<typeof tickets.$inferSelect> {
   const insertedTicket = db.$with("inserted_ticket").as(db.insert(tickets).values(ticket).returning());
   const insertedEvents = db
