@@ -7,9 +7,9 @@ import { PgliteSession } from "drizzle-orm/pglite";
  * column's decoder again for every row: on a queue page (51 rows of 28 columns) that was about a
  * fifth of the request's CPU (`is()` checks walking class chains; docs/benchmarks.md, "The app's
  * own cost per request"). Here the decoders, paths and join tables are worked out once each time
- * a statement runs, not for every row, and the rows are mapped by a plain loop, with the same result: same objects, same
- * values, a left join's missing row as `null` (test/db/row-mapping.test.ts compares the two on
- * the app's own queries). It is handed to drizzle as the statement's `customResultMapper`, the
+ * a statement runs, not for every row, and the rows are mapped by a plain loop, with the same
+ * result: same objects, same values, a left join's missing row as `null`
+ * (test/db/row-mapping.test.ts compares the two on the app's own queries). It is handed to drizzle as the statement's `customResultMapper`, the
  * hook its relational queries use, so nothing else of drizzle's changes.
  */
 interface SelectedField {
