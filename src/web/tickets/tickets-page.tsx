@@ -19,7 +19,7 @@ import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { IconAdjustmentsHorizontal, IconPlus, IconSearch } from "@tabler/icons-react";
 import { DataTable } from "mantine-datatable";
-import { useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
@@ -212,10 +212,14 @@ export default function TicketsPage() {
 
   // Held: others' changes wait in the news pill, so rows never move under the pointer.
   const queue = useTicketQueue(filters, 50, { held: true });
-  const records = useMemo(() => queue.data?.pages.flatMap((page) => page.items) ?? [], [queue.data]);
+  // The rows draw from a deferred copy of the answer: React draws 50 rows in slices between which
+  // the phone stays free to scroll or take a tap, instead of in one long task when the answer lands.
+  const shown = useDeferredValue(queue.data);
+  const rowsPending = queue.isPending || (shown === undefined && queue.data !== undefined);
+  const records = useMemo(() => shown?.pages.flatMap((page) => page.items) ?? [], [shown]);
   const shownIds = useMemo(() => new Set(records.map((ticket) => ticket.id)), [records]);
   const news = useTicketListNews(shownIds, queue.dataUpdatedAt);
-  const first = queue.data?.pages[0];
+  const first = shown?.pages[0];
   const staff = useStaff({ active: true });
   const countText =
     first?.count == null
@@ -353,7 +357,7 @@ export default function TicketsPage() {
       {/* As tall as the news pill, so the pill's arrival moves no row. */}
       <Group gap="sm" mih={26} wrap="wrap">
         <Text size="sm" c="dimmed" aria-live="polite">
-          {queue.isPending ? "Loading tickets…" : countText}
+          {rowsPending ? "Loading tickets…" : countText}
         </Text>
         <ListNewsPill news={news} onShow={() => queue.refetch()} />
       </Group>
@@ -363,7 +367,7 @@ export default function TicketsPage() {
           {records.map((ticket) => (
             <TicketCard key={ticket.id} ticket={ticket} />
           ))}
-          {!queue.isPending && records.length === 0 && (
+          {!rowsPending && records.length === 0 && (
             <Text c="dimmed" ta="center" py="lg">
               No tickets match
             </Text>
@@ -374,7 +378,7 @@ export default function TicketsPage() {
           withTableBorder
           highlightOnHover
           minHeight={records.length ? undefined : 180}
-          fetching={queue.isPending}
+          fetching={rowsPending}
           records={records}
           noRecordsText="No tickets match"
           selectedRecords={selected}
