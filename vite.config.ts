@@ -82,10 +82,11 @@ export default defineConfig({
             // sign-in does not download the signed-in pages' components with it.
             { name: "notifications", test: /@mantine[\\/]notifications[\\/]/, priority: 2 },
             // The app's small modules used by three pages or more (API calls, labels, badges), one
-            // file. Phone formatting stays out: it brings libphonenumber's metadata (25 KB).
+            // file. Modules that bring a large library stay out, with their pages: phone formatting
+            // (libphonenumber's metadata, 25 KB) and the SMS segment count (a grapheme splitter).
             {
               name: "shared",
-              test: (id) => /src[\\/](web|shared)[\\/]/.test(id) && !/phone\.tsx?$/.test(id),
+              test: (id) => /src[\\/](web|shared)[\\/]/.test(id) && !/(phone|segment-count|sms-segments)\.tsx?$/.test(id),
               minShareCount: 3,
               maxModuleSize: 6000,
               priority: 1,

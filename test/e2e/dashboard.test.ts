@@ -40,7 +40,8 @@ describeBrowser("the dashboard in Chromium", () => {
     // The activity feed names the tickets and links to them.
     const activity = page.getByRole("list", { name: "Recent activity" });
     await activity.getByRole("link", { name: late.number }).first().waitFor();
-    // The charts are drawn now.
+    // The charts are drawn now, once on screen (they wait until scrolled near: WhenNearScreen).
+    await page.getByRole("region", { name: "Created vs resolved, last 30 days" }).scrollIntoViewIfNeeded();
     await page.locator(".recharts-surface").first().waitFor();
     // Per technician: John holds two open tickets, one of them overdue.
     const perTechnician = page.getByRole("region", { name: "Open tickets per technician" });
@@ -88,5 +89,29 @@ describeBrowser("the dashboard in Chromium", () => {
 
     await myQueue.getByRole("link", { name: "My open tickets 2" }).click();
     await page.waitForURL((url) => url.pathname === "/tickets" && url.searchParams.get("assigneeId") === "me");
+  }, 120_000);
+
+  it("on a phone, draws the charts below the first screen only once scrolled to (their code waits too)", async () => {
+    const { app } = h().testApp;
+    const admin = await signIn(app, DEMO.admin);
+    await makeTicket(admin, { subject: "Chart fodder", priority: "normal" });
+
+    const page = await h().newPage({ viewport: { width: 390, height: 844 } });
+    const chartCode: string[] = [];
+    page.on("request", (request) => {
+      if (/\/assets\/charts-[^/]+\.js$/.test(request.url())) chartCode.push(request.url());
+    });
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.getByRole("link", { name: /^Open tickets \d+/ }).waitFor();
+    const trend = page.getByRole("region", { name: "Created vs resolved, last 30 days" });
+    await trend.waitFor();
+    // Below the first screen: a placeholder of the chart's height, and the charts' code not fetched.
+    await page.waitForTimeout(1000);
+    expect(await trend.locator(".recharts-surface").count()).toBe(0);
+    expect(chartCode).toEqual([]);
+    // Scrolled to, it draws.
+    await trend.scrollIntoViewIfNeeded();
+    await trend.locator(".recharts-surface").waitFor();
+    expect(chartCode.length).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -64,6 +64,27 @@ describeBrowser("the web shell in Chromium", () => {
     expect(me.status()).toBe(401);
   }, 120_000);
 
+  it("draws the header bar from the HTML before the code arrives, and the app replaces it", async () => {
+    const page = await h().newPage({ viewport: { width: 390, height: 844 } });
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.getByRole("navigation", { name: "Main navigation" }).waitFor({ state: "attached" });
+
+    // The app's code never arrives (a phone on a bad network, seconds): the frame shows anyway.
+    await page.route("**/assets/*.js", (route) => route.abort());
+    await page.goto("/tickets");
+    await page.getByText("Loading…").waitFor();
+    expect(await page.getByRole("banner").textContent()).toBe("Uplink");
+    const header = await page.getByRole("banner").boundingBox();
+    expect(header?.height).toBe(56);
+
+    // With its code, the app draws its own header and page in the frame's place.
+    await page.unroute("**/assets/*.js");
+    await page.goto("/tickets");
+    await page.getByRole("heading", { name: "Tickets", exact: true }).waitFor();
+    expect(await page.locator(".uplink-shell-header").count()).toBe(0);
+    expect(await page.getByText("Loading…").count()).toBe(0);
+  });
+
   it("shows technicians no Settings link", async () => {
     const page = await h().newPage();
     await signInThroughUi(page, DEMO.john.email, DEMO.john.password);

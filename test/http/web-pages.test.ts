@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
-import { pageDocuments, sessionDataBlock, webRoot } from "../../src/server/http/web.js";
+import { pageDocuments, SIGNED_IN_SHELL, sessionDataBlock, webRoot } from "../../src/server/http/web.js";
 import type { SessionInfo } from "../../src/shared/auth.js";
 import { DEMO, signIn, useTestApp } from "../support/app.js";
 import { testDatabaseKinds } from "../support/databases.js";
@@ -90,6 +90,9 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     expect(response.headers["cache-control"]).toBe("no-cache");
     expect(sessionIn(response)).toBeNull();
     expect(preloads(response.body)).toContain(fileOf("auth/login-page.tsx"));
+    // No signed-in frame on the sign-in page: its root is empty until the form renders.
+    expect(response.body).toContain('<div id="root"></div>');
+    expect(response.body).not.toContain(SIGNED_IN_SHELL);
   });
 
   it("signed in: the same session /api/auth/me answers, and the page is never stored", async () => {
@@ -101,6 +104,11 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     expect(sessionIn(response)).toEqual(me);
     expect(sessionIn(response)?.csrfToken).toBe(admin.csrfToken);
     expect(preloads(response.body)).toContain(fileOf("tickets/tickets-page.tsx"));
+    // The header bar and "Loading…" are drawn from the HTML while the code downloads…
+    expect(response.body).toContain(`<div id="root">${SIGNED_IN_SHELL}</div>`);
+    // …styled by the first stylesheet, which the page links (render-blocking, so no flash unstyled).
+    const firstCss = (manifest["index.html"]?.css ?? []).map((css) => readFileSync(path.join(webRoot, css), "utf8"));
+    expect(firstCss.join("\n")).toContain(".uplink-shell-header");
   });
 
   it("a stale or forged cookie is signed out, not an error", async () => {

@@ -54,6 +54,16 @@ export function pageDocuments(indexHtml: string, manifest: Record<string, Manife
 }
 
 /**
+ * What a signed-in page shows before the app's code has arrived: the app's header bar and word that
+ * the page is loading, drawn from the HTML and the first stylesheet alone (src/web/app/shell.css).
+ * On a phone's network the code takes seconds; the screen is not blank meanwhile. The app replaces
+ * it when it first renders (React clears the container). Static: nothing of the user in it.
+ */
+export const SIGNED_IN_SHELL =
+  '<header class="uplink-shell-header">Uplink</header>' +
+  '<main class="uplink-shell-main" aria-busy="true"><p>Loading…</p></main>';
+
+/**
  * The session as JSON for the page's HTML, in a data block (`type="application/json"`, never run, so
  * the CSP is untouched): `<`, `>`, `&` and the line separators escaped, so no value (a user's name
  * of `</script><script>…`) can end the block.
@@ -130,7 +140,9 @@ export async function registerWeb(app: App) {
         return reply
           .header("cache-control", info ? "private, no-store" : "no-cache")
           .type("text/html; charset=utf-8")
-          .send(html.replace('<div id="root"></div>', `<div id="root"></div>${block}`));
+          .send(
+            html.replace('<div id="root"></div>', `<div id="root">${info ? SIGNED_IN_SHELL : ""}</div>${block}`),
+          );
       }
       return reply
         .code(503)

@@ -24,6 +24,7 @@ import { useSession } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { formatDay, formatDuration, formatTime } from "../app/format.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
+import { WhenNearScreen } from "../app/when-near-screen.js";
 import { ActiveIncidentsCard } from "../incidents/active-incidents-card.js";
 import { OutageSuggestions } from "../incidents/outage-suggestion.js";
 import { queueUrl } from "../tickets/queue-url.js";
@@ -272,7 +273,8 @@ function Median(props: { label: string; seconds: number | null; sample: number; 
   );
 }
 
-// Loaded after the counts paint (see charts.tsx); the skeleton holds the chart's height meanwhile.
+// Loaded after the counts paint (see charts.tsx), and only once near the screen (a phone's first
+// screen is the counts); the skeleton holds the chart's height meanwhile.
 const TrendAreaChart = lazy(() => import("./charts.js").then((charts) => ({ default: charts.TrendAreaChart })));
 const TechnicianBarChart = lazy(() => import("./charts.js").then((charts) => ({ default: charts.TechnicianBarChart })));
 
@@ -290,9 +292,11 @@ function TrendChart({ dashboard }: { dashboard: Dashboard }) {
           No tickets were created or resolved in the last 30 days.
         </Text>
       ) : (
-        <Suspense fallback={<Skeleton h={260} />}>
-          <TrendAreaChart data={data} />
-        </Suspense>
+        <WhenNearScreen height={260}>
+          <Suspense fallback={<Skeleton h={260} />}>
+            <TrendAreaChart data={data} />
+          </Suspense>
+        </WhenNearScreen>
       )}
     </Section>
   );
@@ -326,9 +330,11 @@ function TechnicianChart({ dashboard }: { dashboard: Dashboard }) {
       ) : (
         <Stack gap="sm">
           {people.some((person) => person.open > 0) && (
-            <Suspense fallback={<Skeleton h={chartHeight} />}>
-              <TechnicianBarChart data={data} height={chartHeight} axisName={axisName} />
-            </Suspense>
+            <WhenNearScreen height={chartHeight}>
+              <Suspense fallback={<Skeleton h={chartHeight} />}>
+                <TechnicianBarChart data={data} height={chartHeight} axisName={axisName} />
+              </Suspense>
+            </WhenNearScreen>
           )}
           <Stack gap={6}>
             {people.map((person) => (

@@ -183,11 +183,15 @@ function BulkBar({ selected, onDone }: { selected: TicketListItem[]; onDone: () 
 export default function TicketsPage() {
   const { user } = useSession();
   const [params, setParams] = useSearchParams();
-  const isPhone = useMediaQuery("(max-width: 48em)");
+  // Read at once (no server render to match): a phone never draws the desktop's filters first.
+  const isPhone = useMediaQuery("(max-width: 48em)", undefined, { getInitialValueInEffect: false });
   const [search, setSearch] = useState(params.get("q") ?? "");
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const [selected, setSelected] = useState<TicketListItem[]>([]);
   const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
+  // The phone's filters are drawn when first opened, not with the first screen (five dropdowns).
+  const [filtersDrawn, setFiltersDrawn] = useState(false);
+  if (filtersOpen && !filtersDrawn) setFiltersDrawn(true);
   usePageTitle("Tickets");
 
   const update = (changes: Record<string, string | null>) => {
@@ -326,7 +330,7 @@ export default function TicketsPage() {
             Filters ({activeFilterCount})
           </Button>
           <Collapse expanded={filtersOpen} id="ticket-filters" keepMountedMode="display-none">
-            <SimpleGrid cols={1}>{filterInputs}</SimpleGrid>
+            {(filtersOpen || filtersDrawn) && <SimpleGrid cols={1}>{filterInputs}</SimpleGrid>}
           </Collapse>
         </Stack>
       ) : (
