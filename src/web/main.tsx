@@ -1,3 +1,4 @@
+import "./app/zod-config.js";
 // The first screen's stylesheet holds only what sign-in and the shell (header, navigation, account
 // menu, alerts, modals, notifications) draw: Mantine's base styles first, then those components in
 // the order of Mantine's own styles.css. The rest loads with the first page (app/page-styles.ts).
