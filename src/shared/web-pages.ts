@@ -26,6 +26,9 @@ export const WEB_PAGES = {
 
 export type WebPage = keyof typeof WEB_PAGES;
 
+/** The id of a signed-in admin's page data block carrying the SMS status (server: http/web.ts). */
+export const SMS_STATUS_BLOCK = "uplink-sms-status";
+
 /** Pages shown without a session: they need neither the session nor the signed-in pages' styles. */
 export const SIGNED_OUT_PAGES: readonly WebPage[] = ["login", "setup"];
 

@@ -37,16 +37,16 @@ import "@mantine/core/styles/Stack.css";
 import "@mantine/core/styles/Title.css";
 import "@mantine/core/styles/Tooltip.css";
 import "@mantine/notifications/styles.css";
-import "./app/shell.css";
 import { MantineProvider } from "@mantine/core";
 import { ModalsProvider } from "@mantine/modals";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { lazy, StrictMode, Suspense, startTransition } from "react";
+import { lazy, StrictMode, Suspense, startTransition, useLayoutEffect } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError } from "./app/api.js";
 import { primeSessionFromPage } from "./app/auth.js";
 import { AppRouter } from "./app/router.js";
 import { cssVariablesResolver, theme } from "./app/theme.js";
+import { primeSmsStatusFromPage } from "./sms/api.js";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -60,6 +60,7 @@ const queryClient = new QueryClient({
 });
 
 primeSessionFromPage(queryClient);
+primeSmsStatusFromPage(queryClient);
 
 // Where notifications show: not needed for the first screen, so loaded beside it instead of in the
 // app's first download. Pages call them through `notifications` (its store), never through a
@@ -72,6 +73,16 @@ const NotificationsContainer = lazy(() =>
   })),
 );
 
+/**
+ * A signed-in page's HTML carries a frame (header bar, "Loading…") drawn before the code arrived
+ * (server: http/web.ts). It goes in the same commit as the app's first screen: no blank frame
+ * between them, and nothing shifts.
+ */
+function RemoveServerFrame() {
+  useLayoutEffect(() => document.getElementById("uplink-shell")?.remove(), []);
+  return null;
+}
+
 const root = document.getElementById("root");
 if (!root) throw new Error("no #root element");
 // A transition: React renders the first screen in slices, between which the browser stays free to
@@ -80,6 +91,7 @@ startTransition(() => {
   createRoot(root).render(
     <StrictMode>
       <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
+        <RemoveServerFrame />
         <Suspense fallback={null}>
           <NotificationsContainer />
         </Suspense>

@@ -62,7 +62,10 @@ describe("the pages' HTML names each page's code (no round trip to find it)", ()
     // Sign-in: the page and the sign-in form's kit (vite.config.ts, group "sign-in"). A third file
     // means the form uses a component that group does not list: add it there.
     const signIn = beyondEntry("auth/login-page.tsx");
-    expect(signIn.map((key) => manifest[key]?.file), "sign-in's files beyond the entry").toHaveLength(2);
+    expect(
+      signIn.map((key) => manifest[key]?.file),
+      "sign-in's files beyond the entry",
+    ).toHaveLength(2);
     // …and all its code stays well under the issue's 250 KB for the whole page (it is ~170 KB).
     expect(brotliBytes([...entry, ...signIn])).toBeLessThan(200_000);
     for (const page of ["dashboard/dashboard-page.tsx", "tickets/tickets-page.tsx", "customers/customer-page.tsx"]) {
@@ -90,9 +93,12 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     expect(response.headers["cache-control"]).toBe("no-cache");
     expect(sessionIn(response)).toBeNull();
     expect(preloads(response.body)).toContain(fileOf("auth/login-page.tsx"));
-    // No signed-in frame on the sign-in page: its root is empty until the form renders.
-    expect(response.body).toContain('<div id="root"></div>');
-    expect(response.body).not.toContain(SIGNED_IN_SHELL);
+    // No signed-in frame on the sign-in page.
+    expect(response.body).not.toContain("uplink-shell");
+    const head = response.body.slice(0, response.body.indexOf("</head>"));
+    for (const css of manifest["index.html"]?.css ?? []) {
+      expect(head).toContain(`<link rel="stylesheet" crossorigin href="/${css}">`);
+    }
   });
 
   it("signed in: the same session /api/auth/me answers, and the page is never stored", async () => {
@@ -105,10 +111,21 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     expect(sessionIn(response)?.csrfToken).toBe(admin.csrfToken);
     expect(preloads(response.body)).toContain(fileOf("tickets/tickets-page.tsx"));
     // The header bar and "Loading…" are drawn from the HTML while the code downloads…
-    expect(response.body).toContain(`<div id="root">${SIGNED_IN_SHELL}</div>`);
-    // …styled by the first stylesheet, which the page links (render-blocking, so no flash unstyled).
-    const firstCss = (manifest["index.html"]?.css ?? []).map((css) => readFileSync(path.join(webRoot, css), "utf8"));
-    expect(firstCss.join("\n")).toContain(".uplink-shell-header");
+    expect(response.body).toContain(`<div id="uplink-shell">${SIGNED_IN_SHELL}</div>`);
+    // …before the root, which stays the app's alone.
+    expect(response.body.indexOf(SIGNED_IN_SHELL)).toBeLessThan(response.body.indexOf('<div id="root"></div>'));
+    // …styled in the head, while the app's stylesheet is linked after the root: in the head it held
+    // the first paint until it had loaded (the module script still waits for it before it runs).
+    const head = response.body.slice(0, response.body.indexOf("</head>"));
+    expect(head).toMatch(/<style>[^<]*\.uplink-shell-header\{[^<]*<\/style>/);
+    for (const css of manifest["index.html"]?.css ?? []) {
+      const link = `<link rel="stylesheet" crossorigin href="/${css}">`;
+      expect(head).not.toContain(link);
+      // After the frame (it paints without waiting) and before the root (the theme's variables,
+      // a style element in the root, override the stylesheet's defaults).
+      expect(response.body.indexOf(link)).toBeGreaterThan(response.body.indexOf(SIGNED_IN_SHELL));
+      expect(response.body.indexOf(link)).toBeLessThan(response.body.indexOf('<div id="root"></div>'));
+    }
   });
 
   it("a stale or forged cookie is signed out, not an error", async () => {

@@ -3,10 +3,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import { SESSION_COOKIE, type SessionInfo } from "../../shared/auth.js";
-import { SIGNED_OUT_PAGES, WEB_PAGES, type WebPage, webPageFor } from "../../shared/web-pages.js";
+import { type SmsStatusInfo, ZSmsStatus } from "../../shared/sms.js";
+import { SIGNED_OUT_PAGES, SMS_STATUS_BLOCK, WEB_PAGES, type WebPage, webPageFor } from "../../shared/web-pages.js";
 import { sessionInfoOf } from "../auth/auth.service.js";
 import { findSession } from "../auth/sessions.service.js";
+import { serviceContext } from "../context.js";
 import type { App } from "../deps.js";
+import { getSmsStatus } from "../sms/sms.service.js";
 import { problem, sendProblem } from "./problem.js";
 
 export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dist/web");
@@ -48,32 +51,74 @@ export function pageDocuments(indexHtml: string, manifest: Record<string, Manife
       if (!chunk.file.endsWith(".css")) links.push(`<link rel="modulepreload" crossorigin href="/${chunk.file}">`);
       for (const css of styles) links.push(`<link rel="preload" as="style" crossorigin href="/${css}">`);
     }
-    documents.set(page, indexHtml.replace("  </head>", `    ${links.join("\n    ")}\n  </head>`));
+    const html = indexHtml.replace("  </head>", `    ${links.join("\n    ")}\n  </head>`);
+    documents.set(page, SIGNED_OUT_PAGES.includes(page) ? html : signedInDocument(html));
   }
   return documents;
 }
 
 /**
  * What a signed-in page shows before the app's code has arrived: the app's header bar and word that
- * the page is loading, drawn from the HTML and the first stylesheet alone (src/web/app/shell.css).
- * On a phone's network the code takes seconds; the screen is not blank meanwhile. The app replaces
- * it when it first renders (React clears the container). Static: nothing of the user in it.
+ * the page is loading, drawn from the HTML alone. On a phone's network the code and the styles take
+ * seconds; the screen is not blank meanwhile. The app removes it when it first draws its own
+ * (web/main.tsx). Static: nothing of the user in it. Its styles are in the page's head
+ * (SHELL_STYLES), the app's stylesheet is linked after it (signedInDocument).
  */
 export const SIGNED_IN_SHELL =
   '<header class="uplink-shell-header">Uplink</header>' +
   '<main class="uplink-shell-main" aria-busy="true"><p>Loading…</p></main>';
 
+/** The frame's styles: the app header's height and colours, following the system's scheme as "auto" does. */
+const SHELL_STYLES = [
+  // Mantine's baseline (in the app's stylesheet, loaded after) sets no body margin either: nothing moves.
+  "body{margin:0}",
+  ".uplink-shell-header{box-sizing:border-box;height:56px;display:flex;align-items:center;padding:0 16px;",
+  "border-bottom:1px solid #dee2e6;background:#fff;color:#000;font:700 18px -apple-system,BlinkMacSystemFont,",
+  '"Segoe UI",Roboto,Helvetica,Arial,sans-serif}',
+  ".uplink-shell-main{display:flex;align-items:center;justify-content:center;height:60vh;color:#495057;",
+  'font:14px -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}',
+  "@media (prefers-color-scheme:dark){.uplink-shell-header{border-bottom-color:#424242;background:#242424;",
+  "color:#c9c9c9}.uplink-shell-main{color:#b8b8b8}}",
+].join("");
+const ENTRY_STYLESHEET = /\n\s*<link rel="stylesheet" crossorigin href="\/assets\/[^"]+\.css">/g;
+
+/** Where the frame goes: before the app's stylesheet and root (signedInDocument). */
+export const SHELL_SLOT = '<div id="uplink-shell"></div>';
+
 /**
- * The session as JSON for the page's HTML, in a data block (`type="application/json"`, never run, so
+ * A signed-in page's document: the frame's styles in the head, and the app's stylesheet linked in
+ * the body, after the frame's slot and before the root, instead of in the head. A stylesheet in the
+ * head holds the first paint until it has loaded; in the body it holds only what follows it, so the
+ * frame paints from the HTML alone. It still holds the app's code (a module script waits for the
+ * stylesheets before it runs), so the app never draws unstyled, and it comes before the root, so
+ * the theme's variables (a style element inside the root) still override Mantine's defaults. The
+ * app removes the frame when it first draws (web/main.tsx).
+ */
+export function signedInDocument(html: string): string {
+  const links = html.match(ENTRY_STYLESHEET) ?? [];
+  if (links.length === 0) return html;
+  return html
+    .replace(ENTRY_STYLESHEET, "")
+    .replace("  </head>", `    <style>${SHELL_STYLES}</style>\n  </head>`)
+    .replace('<div id="root"></div>', `${SHELL_SLOT}${links.join("")}\n    <div id="root"></div>`);
+}
+
+/**
+ * A value as JSON for the page's HTML, in a data block (`type="application/json"`, never run, so
  * the CSP is untouched): `<`, `>`, `&` and the line separators escaped, so no value (a user's name
  * of `</script><script>…`) can end the block.
  */
-export function sessionDataBlock(session: SessionInfo | null): string {
-  const json = JSON.stringify(session).replace(
+export function dataBlock(id: string, value: unknown): string {
+  const json = JSON.stringify(value).replace(
     /[<>&\u2028\u2029]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-  return `<script type="application/json" id="uplink-session">${json}</script>`;
+  return `<script type="application/json" id="${id}">${json}</script>`;
+}
+
+/** The session (or null) for the page: the app shows its first screen without asking /api/auth/me. */
+export function sessionDataBlock(session: SessionInfo | null): string {
+  return dataBlock("uplink-session", session);
 }
 
 function readManifest(): Record<string, ManifestChunk> | null {
@@ -127,6 +172,7 @@ export async function registerWeb(app: App) {
         // only, never stored.
         // If the database cannot say, the page goes without, and the app asks as it always could.
         let info: SessionInfo | null | undefined;
+        let smsStatus: SmsStatusInfo | undefined;
         try {
           const token = request.cookies[SESSION_COOKIE];
           const session = token
@@ -136,12 +182,26 @@ export async function registerWeb(app: App) {
         } catch (error) {
           request.log.warn({ err: error }, "page served without its session: the session lookup failed");
         }
-        const block = info === undefined ? "" : `\n    ${sessionDataBlock(info)}`;
+        // An admin's page waits for the SMS status before it draws (the "SMS is off" notice must
+        // not push a drawn page down: web/app/layout.tsx): it comes with the page, as
+        // /api/sms/status would answer it, instead of a round trip after the app's code.
+        if (info?.user.role === "admin") {
+          try {
+            smsStatus = ZSmsStatus.parse(await getSmsStatus(serviceContext(app.deps), { forAdmin: true }));
+          } catch (error) {
+            request.log.warn({ err: error }, "page served without the SMS status: the app will ask");
+          }
+        }
+        const block =
+          (info === undefined ? "" : `\n    ${sessionDataBlock(info)}`) +
+          (smsStatus === undefined ? "" : `\n    ${dataBlock(SMS_STATUS_BLOCK, smsStatus)}`);
         return reply
           .header("cache-control", info ? "private, no-store" : "no-cache")
           .type("text/html; charset=utf-8")
           .send(
-            html.replace('<div id="root"></div>', `<div id="root">${info ? SIGNED_IN_SHELL : ""}</div>${block}`),
+            html
+              .replace(SHELL_SLOT, info ? `<div id="uplink-shell">${SIGNED_IN_SHELL}</div>` : "")
+              .replace('<div id="root"></div>', `<div id="root"></div>${block}`),
           );
       }
       return reply

@@ -1,4 +1,11 @@
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  type QueryClient,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import type { QuietHours, QuietHoursSetting } from "../../shared/incident-messages.js";
 import type {
   SendSms,
@@ -9,6 +16,7 @@ import type {
   SmsTemplate,
   TemplatePurpose,
 } from "../../shared/sms.js";
+import { SMS_STATUS_BLOCK } from "../../shared/web-pages.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
 import { useLiveStatus } from "../live/live-provider.js";
 
@@ -38,11 +46,29 @@ export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refet
  * Whether SMS can be sent at all and, with a ticket, whether its customer can be texted now (the
  * server applies the same rules as when it writes a message). Refreshed with the ticket's data.
  */
+const smsStatusKey = (ticketId?: string, recipientKey?: string) =>
+  [...smsKey, "status", ticketId ?? null, recipientKey ?? null] as const;
+
+/**
+ * An admin's page carries the SMS status (server: http/web.ts), which their pages wait for:
+ * taken into the cache as the answer /api/sms/status gave just now.
+ */
+export function primeSmsStatusFromPage(queryClient: QueryClient) {
+  const element = document.getElementById(SMS_STATUS_BLOCK);
+  if (!element?.textContent) return;
+  element.remove();
+  try {
+    queryClient.setQueryData(smsStatusKey(), JSON.parse(element.textContent) as SmsStatusInfo);
+  } catch {
+    // Unreadable: the page asks the API, as without it.
+  }
+}
+
 export function useSmsStatus(ticketId?: string, options: { recipientKey?: string; enabled?: boolean } = {}) {
   return useQuery({
     enabled: options.enabled ?? true,
     // recipientKey (e.g. the customer's id and phone): asks again when the ticket's customer changes.
-    queryKey: [...smsKey, "status", ticketId ?? null, options.recipientKey ?? null],
+    queryKey: smsStatusKey(ticketId, options.recipientKey),
     queryFn: ({ signal }) => api<SmsStatusInfo>("/api/sms/status", { query: { ticketId }, signal }),
     staleTime: 30_000,
   });
