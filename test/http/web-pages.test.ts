@@ -128,6 +128,20 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     }
   });
 
+  it("an admin's page carries the SMS status /api/sms/status answers; no one else's does", async () => {
+    const smsStatusIn = (body: string) => {
+      const block = /<script type="application\/json" id="uplink-sms-status">(.*?)<\/script>/s.exec(body);
+      return block ? JSON.parse(block[1] ?? "") : undefined;
+    };
+    const admin = await signIn(t().app, DEMO.admin);
+    const page = await admin.get("/tickets");
+    expect(smsStatusIn(page.body)).toEqual((await admin.get("/api/sms/status")).json());
+    // A technician's pages do not wait for it (the notice is an admin's), and a signed-out page has none.
+    const john = await signIn(t().app, DEMO.john);
+    expect(smsStatusIn((await john.get("/tickets")).body)).toBeUndefined();
+    expect(smsStatusIn((await t().app.inject({ method: "GET", url: "/tickets" })).body)).toBeUndefined();
+  });
+
   it("a stale or forged cookie is signed out, not an error", async () => {
     const response = await t().app.inject({
       method: "GET",
