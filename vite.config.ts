@@ -86,7 +86,8 @@ export default defineConfig({
             // (libphonenumber's metadata, 25 KB) and the SMS segment count (a grapheme splitter).
             {
               name: "shared",
-              test: (id) => /src[\\/](web|shared)[\\/]/.test(id) && !/(phone|segment-count|sms-segments)\.tsx?$/.test(id),
+              test: (id) =>
+                /src[\\/](web|shared)[\\/]/.test(id) && !/(phone|segment-count|sms-segments)\.tsx?$/.test(id),
               minShareCount: 3,
               maxModuleSize: 6000,
               priority: 1,
