@@ -82,7 +82,7 @@ export default defineConfig({
             // sign-in does not download the signed-in pages' components with it.
             { name: "notifications", test: /@mantine[\\/]notifications[\\/]/, priority: 2 },
             // The app's small modules used by three pages or more (API calls, labels, badges), one
-            // file. Modules that bring a large library stay out, with their pages: phone formatting
+            // file, with what they import (zod's schemas among it: 53 KB with brotli). Modules that bring a large library stay out, with their pages: phone formatting
             // (libphonenumber's metadata, 25 KB) and the SMS segment count (a grapheme splitter).
             {
               name: "shared",

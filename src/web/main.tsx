@@ -75,8 +75,8 @@ const NotificationsContainer = lazy(() =>
 
 /**
  * A signed-in page's HTML carries a frame (header bar, "Loading…") drawn before the code arrived
- * (server: http/web.ts). It goes in the same commit as the app's first screen: no blank frame
- * between them, and nothing shifts.
+ * (server: http/web.ts). It goes in the same commit as the app's first screen, whatever that is
+ * (the page, its loader, sign-in, two-factor set-up, an error): no blank frame between them.
  */
 function RemoveServerFrame() {
   useLayoutEffect(() => document.getElementById("uplink-shell")?.remove(), []);

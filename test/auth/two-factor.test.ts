@@ -328,6 +328,11 @@ describe.each(testDatabaseKinds())("REQUIRE_2FA=admins on %s", (kind) => {
     expect((await admin.get("/api/auth/two-factor")).json()).toMatchObject({ enabled: false, required: true });
     const policy = await admin.put("/api/auth/two-factor/policy", { policy: "off" });
     expect(policy.statusCode).toBe(403);
+    // Nor does a page's HTML carry what those routes would answer (the SMS status an admin's pages wait for).
+    expect((await admin.get("/api/sms/status")).statusCode).toBe(403);
+    const page = await admin.get("/tickets");
+    expect(page.body).toContain('id="uplink-session"');
+    expect(page.body).not.toContain('id="uplink-sms-status"');
 
     // A technician is not covered.
     const john = await signIn(t().app, DEMO.john);

@@ -83,7 +83,46 @@ describeBrowser("the web shell in Chromium", () => {
     await page.getByRole("heading", { name: "Tickets", exact: true }).waitFor();
     expect(await page.locator(".uplink-shell-header").count()).toBe(0);
     expect(await page.getByText("Loading…").count()).toBe(0);
-  });
+  }, 120_000);
+
+  it("loaded directly, a signed-in page waits for its stylesheets and applies them in the app's order", async () => {
+    const { app } = h().testApp;
+    const admin = await signIn(app, DEMO.admin);
+    await makeTicket(admin, { subject: "Styled like any other" });
+    const page = await h().newPage({ viewport: { width: 390, height: 844 } });
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.getByRole("navigation", { name: "Main navigation" }).waitFor({ state: "attached" });
+
+    // The app's stylesheet is slow (a phone's network): the frame shows, the app does not draw
+    // unstyled meanwhile (its code waits for the stylesheet), and draws once it has arrived.
+    let released = false;
+    await page.route("**/assets/index-*.css", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      released = true;
+      await route.continue();
+    });
+    await page.goto("/tickets", { waitUntil: "commit" });
+    await page.getByText("Loading…").waitFor();
+    await page.waitForTimeout(1_000);
+    expect(released).toBe(false);
+    expect(await page.getByRole("heading", { name: "Tickets", exact: true }).count()).toBe(0);
+    await page.getByRole("heading", { name: "Tickets", exact: true }).waitFor();
+    expect(released).toBe(true);
+
+    // The pages' styles come after the app's, as when reached by navigation: a ticket's card is a
+    // Card (display: flex), not the Paper it is built on (display: block), which would win if the
+    // order were the other way round.
+    const sheets = await page.evaluate(() =>
+      [...document.styleSheets].map((sheet) => (sheet.href ? new URL(sheet.href).pathname : "")).filter(Boolean),
+    );
+    const appStyles = sheets.findIndex((href) => /\/assets\/index-[^/]+\.css$/.test(href));
+    const pageStyles = sheets.findIndex((href) => /\/assets\/page-styles-[^/]+\.css$/.test(href));
+    expect(appStyles).toBeGreaterThanOrEqual(0);
+    expect(pageStyles).toBeGreaterThan(appStyles);
+    expect(sheets.filter((href) => href.includes("/page-styles-")).length).toBe(1);
+    const card = page.locator(".mantine-Card-root").filter({ hasText: "Styled like any other" });
+    expect(await card.evaluate((element) => getComputedStyle(element).display)).toBe("flex");
+  }, 120_000);
 
   it("shows technicians no Settings link", async () => {
     const page = await h().newPage();

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
@@ -30,15 +30,25 @@ describe("the pages' HTML names each page's code (no round trip to find it)", ()
     // Nothing twice: the entry's own imports are named once, by the build.
     expect(new Set(preloads(login)).size).toBe(preloads(login).length);
     // Sign-in needs neither the signed-in pages' styles nor another page's code.
-    const pageStyles = [manifest["app/page-styles.ts"]?.file ?? "", ...(manifest["app/page-styles.ts"]?.css ?? [])]
-      .filter((file) => file.endsWith(".css"))
-      .map((file) => `<link rel="preload" as="style" crossorigin href="/${file}">`);
+    const pageStyles = [
+      manifest["app/page-styles.ts"]?.file ?? "",
+      ...(manifest["app/page-styles.ts"]?.css ?? []),
+    ].filter((file) => file.endsWith(".css"));
     expect(pageStyles.length).toBeGreaterThan(0);
-    for (const link of pageStyles) expect(login).not.toContain(link);
+    for (const css of pageStyles) expect(login).not.toContain(css);
     expect(preloads(login)).not.toContain(fileOf("tickets/tickets-page.tsx"));
     const tickets = documents.get("tickets") ?? "";
     expect(preloads(tickets)).toContain(fileOf("tickets/tickets-page.tsx"));
-    for (const link of pageStyles) expect(tickets).toContain(link);
+    // A signed-in page links the pages' styles as it links the app's: in the body, after the app's
+    // stylesheet (the order the app gives them; Vite's loader then adds no copy to the head).
+    const entryStyles = manifest["index.html"]?.css ?? [];
+    expect(entryStyles.length).toBeGreaterThan(0);
+    const at = (css: string) => tickets.indexOf(`<link rel="stylesheet" crossorigin href="/${css}">`);
+    for (const css of pageStyles) {
+      expect(at(css)).toBeGreaterThan(tickets.indexOf("<body>"));
+      for (const entry of entryStyles) expect(at(css)).toBeGreaterThan(at(entry));
+      expect(at(css)).toBeLessThan(tickets.indexOf('<div id="root"></div>'));
+    }
     // Only scripts are preloaded as modules.
     for (const file of [...preloads(login), ...preloads(tickets)]) expect(file).toMatch(/\.js$/);
     // A path no page answers gets the document as built; without a manifest, every path does.
@@ -54,8 +64,13 @@ describe("the pages' HTML names each page's code (no round trip to find it)", ()
       return into;
     };
     const entry = closure("index.html");
+    // (A file under 1 KB has no .br copy: it is sent as it is.)
+    const sentBytes = (file: string) =>
+      existsSync(path.join(webRoot, `${file}.br`))
+        ? statSync(path.join(webRoot, `${file}.br`)).size
+        : statSync(path.join(webRoot, file)).size;
     const brotliBytes = (keys: Iterable<string>) =>
-      [...keys].reduce((sum, key) => sum + statSync(path.join(webRoot, `${manifest[key]?.file}.br`)).size, 0);
+      [...keys].reduce((sum, key) => sum + sentBytes(manifest[key]?.file ?? ""), 0);
     const beyondEntry = (source: string) => [...closure(source)].filter((key) => !entry.has(key));
     // The entry is one file (the bundler left alone made it 16).
     expect(entry.size).toBeLessThanOrEqual(2);
@@ -96,6 +111,7 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     // No signed-in frame on the sign-in page.
     expect(response.body).not.toContain("uplink-shell");
     const head = response.body.slice(0, response.body.indexOf("</head>"));
+    expect(manifest["index.html"]?.css?.length).toBeGreaterThan(0);
     for (const css of manifest["index.html"]?.css ?? []) {
       expect(head).toContain(`<link rel="stylesheet" crossorigin href="/${css}">`);
     }
@@ -114,10 +130,12 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     expect(response.body).toContain(`<div id="uplink-shell">${SIGNED_IN_SHELL}</div>`);
     // …before the root, which stays the app's alone.
     expect(response.body.indexOf(SIGNED_IN_SHELL)).toBeLessThan(response.body.indexOf('<div id="root"></div>'));
-    // …styled in the head, while the app's stylesheet is linked after the root: in the head it held
-    // the first paint until it had loaded (the module script still waits for it before it runs).
+    // …styled in the head, while the app's stylesheet is linked in the body, after the frame and
+    // before the root: in the head it held the first paint until it had loaded (the module script
+    // still waits for it before it runs).
     const head = response.body.slice(0, response.body.indexOf("</head>"));
     expect(head).toMatch(/<style>[^<]*\.uplink-shell-header\{[^<]*<\/style>/);
+    expect(manifest["index.html"]?.css?.length).toBeGreaterThan(0);
     for (const css of manifest["index.html"]?.css ?? []) {
       const link = `<link rel="stylesheet" crossorigin href="/${css}">`;
       expect(head).not.toContain(link);
@@ -155,7 +173,8 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
 
   it("a user's name cannot break out of the page's session block", async () => {
     const admin = await signIn(t().app, DEMO.admin);
-    const name = "Eve </script><script>alert(document.cookie)</script>";
+    // (`$&`, `$'`, `` $` `` would paste parts of the page into it, were it put in by a replacement string.)
+    const name = "Eve </script><script>alert(document.cookie)</script> $` $' $&";
     const created = await admin.post("/api/users", {
       name,
       email: `eve-${kind}@isp.test`,
@@ -167,5 +186,9 @@ describe.each(testDatabaseKinds())("the page carries its session on %s", (kind) 
     const response = await eve.get("/");
     expect(response.body).not.toContain("<script>alert");
     expect(sessionIn(response)?.user.name).toBe(name);
+    // One frame, one root, one session block: nothing of the page was pasted into the name.
+    for (const once of ['<div id="uplink-shell">', '<div id="root">', 'id="uplink-session"', "<html"]) {
+      expect(response.body.split(once).length, once).toBe(2);
+    }
   });
 });

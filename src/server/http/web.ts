@@ -40,19 +40,28 @@ export function pageDocuments(indexHtml: string, manifest: Record<string, Manife
   // The entry's own imports are named in index.html already.
   const inIndex = closure("index.html", new Set());
   for (const [page, source] of Object.entries(WEB_PAGES) as [WebPage, string][]) {
-    const keys = closure(source, new Set());
-    if (!SIGNED_OUT_PAGES.includes(page)) closure("app/page-styles.ts", keys);
-    const links: string[] = [];
+    const signedIn = !SIGNED_OUT_PAGES.includes(page);
+    // The pages' styles first: the page's own come after them, as when the page loads them.
+    const keys = signedIn ? closure(source, closure("app/page-styles.ts", new Set())) : closure(source, new Set());
+    const scripts: string[] = [];
+    const styles: string[] = [];
     for (const key of keys) {
       if (inIndex.has(key)) continue;
       const chunk = manifest[key] as ManifestChunk;
       // A module of styles only (app/page-styles.ts) is built as a stylesheet of its own.
-      const styles = chunk.file.endsWith(".css") ? [chunk.file, ...(chunk.css ?? [])] : (chunk.css ?? []);
-      if (!chunk.file.endsWith(".css")) links.push(`<link rel="modulepreload" crossorigin href="/${chunk.file}">`);
-      for (const css of styles) links.push(`<link rel="preload" as="style" crossorigin href="/${css}">`);
+      if (chunk.file.endsWith(".css")) styles.push(chunk.file);
+      else scripts.push(`<link rel="modulepreload" crossorigin href="/${chunk.file}">`);
+      styles.push(...(chunk.css ?? []));
     }
-    const html = indexHtml.replace("  </head>", `    ${links.join("\n    ")}\n  </head>`);
-    documents.set(page, SIGNED_OUT_PAGES.includes(page) ? html : signedInDocument(html));
+    if (signedIn) {
+      documents.set(page, signedInDocument(indexHtml, scripts, styles));
+    } else {
+      const links = [...scripts, ...styles.map((css) => `<link rel="preload" as="style" crossorigin href="/${css}">`)];
+      documents.set(
+        page,
+        indexHtml.replace("  </head>", () => `    ${links.join("\n    ")}\n  </head>`),
+      );
+    }
   }
   return documents;
 }
@@ -68,7 +77,12 @@ export const SIGNED_IN_SHELL =
   '<header class="uplink-shell-header">Uplink</header>' +
   '<main class="uplink-shell-main" aria-busy="true"><p>Loading…</p></main>';
 
-/** The frame's styles: the app header's height and colours, following the system's scheme as "auto" does. */
+/**
+ * The frame's styles: the app header's height and colours. They follow the system's scheme, as the
+ * app's "auto" does; someone who picked the other scheme in the app sees the frame in the system's
+ * until the app draws (their choice is in the browser's storage, which only a script could read,
+ * and the CSP runs no inline script).
+ */
 const SHELL_STYLES = [
   // Mantine's baseline (in the app's stylesheet, loaded after) sets no body margin either: nothing moves.
   "body{margin:0}",
@@ -86,21 +100,26 @@ const ENTRY_STYLESHEET = /\n\s*<link rel="stylesheet" crossorigin href="\/assets
 export const SHELL_SLOT = '<div id="uplink-shell"></div>';
 
 /**
- * A signed-in page's document: the frame's styles in the head, and the app's stylesheet linked in
- * the body, after the frame's slot and before the root, instead of in the head. A stylesheet in the
- * head holds the first paint until it has loaded; in the body it holds only what follows it, so the
- * frame paints from the HTML alone. It still holds the app's code (a module script waits for the
- * stylesheets before it runs), so the app never draws unstyled, and it comes before the root, so
- * the theme's variables (a style element inside the root) still override Mantine's defaults. The
- * app removes the frame when it first draws (web/main.tsx).
+ * A signed-in page's document: its code preloaded and the frame's styles in the head, and its
+ * stylesheets (the app's, the pages', the page's own) linked in the body, after the frame's slot
+ * and before the root, instead of in the head. A stylesheet in the head holds the first paint until
+ * it has loaded; in the body it holds only what follows it, so the frame paints from the HTML alone.
+ * They still hold the app's code (a module script waits for the stylesheets before it runs: the
+ * app never draws unstyled), and their order is the one the app would give them: the app's, then
+ * the pages' (linked here, Vite's loader finds them and adds none to the head, where they would
+ * come before the app's and lose to it), then the theme's variables (a style element inside the
+ * root). A stylesheet another page loads later goes to the head; none of those styles Mantine's
+ * components (the schedule's, the map's), so their place does not matter. The app removes the
+ * frame when it first draws (web/main.tsx).
  */
-export function signedInDocument(html: string): string {
-  const links = html.match(ENTRY_STYLESHEET) ?? [];
-  if (links.length === 0) return html;
-  return html
+export function signedInDocument(indexHtml: string, scripts: string[], pageStyles: string[]): string {
+  const entryStyles = indexHtml.match(ENTRY_STYLESHEET)?.map((link) => link.trim()) ?? [];
+  const styles = [...entryStyles, ...pageStyles.map((css) => `<link rel="stylesheet" crossorigin href="/${css}">`)];
+  const head = [...scripts, `<style>${SHELL_STYLES}</style>`];
+  return indexHtml
     .replace(ENTRY_STYLESHEET, "")
-    .replace("  </head>", `    <style>${SHELL_STYLES}</style>\n  </head>`)
-    .replace('<div id="root"></div>', `${SHELL_SLOT}${links.join("")}\n    <div id="root"></div>`);
+    .replace("  </head>", () => `    ${head.join("\n    ")}\n  </head>`)
+    .replace('<div id="root"></div>', () => `${SHELL_SLOT}\n    ${styles.join("\n    ")}\n    <div id="root"></div>`);
 }
 
 /**
@@ -185,7 +204,8 @@ export async function registerWeb(app: App) {
         // An admin's page waits for the SMS status before it draws (the "SMS is off" notice must
         // not push a drawn page down: web/app/layout.tsx): it comes with the page, as
         // /api/sms/status would answer it, instead of a round trip after the app's code.
-        if (info?.user.role === "admin") {
+        // (Not to an admin still to set up a second factor: the API answers them 403 but enrolment.)
+        if (info?.user.role === "admin" && !info.twoFactorEnrolmentRequired) {
           try {
             smsStatus = ZSmsStatus.parse(await getSmsStatus(serviceContext(app.deps), { forAdmin: true }));
           } catch (error) {
@@ -199,9 +219,10 @@ export async function registerWeb(app: App) {
           .header("cache-control", info ? "private, no-store" : "no-cache")
           .type("text/html; charset=utf-8")
           .send(
+            // Replaced by functions: a replacement string would read `$&`, `$'`… in a user's name.
             html
-              .replace(SHELL_SLOT, info ? `<div id="uplink-shell">${SIGNED_IN_SHELL}</div>` : "")
-              .replace('<div id="root"></div>', `<div id="root"></div>${block}`),
+              .replace(SHELL_SLOT, () => (info ? `<div id="uplink-shell">${SIGNED_IN_SHELL}</div>` : ""))
+              .replace('<div id="root"></div>', () => `<div id="root"></div>${block}`),
           );
       }
       return reply

@@ -42,10 +42,6 @@ export function useSmsLog(filters: SmsLogQuery, options: { limit?: number; refet
   });
 }
 
-/**
- * Whether SMS can be sent at all and, with a ticket, whether its customer can be texted now (the
- * server applies the same rules as when it writes a message). Refreshed with the ticket's data.
- */
 const smsStatusKey = (ticketId?: string, recipientKey?: string) =>
   [...smsKey, "status", ticketId ?? null, recipientKey ?? null] as const;
 
@@ -64,6 +60,10 @@ export function primeSmsStatusFromPage(queryClient: QueryClient) {
   }
 }
 
+/**
+ * Whether SMS can be sent at all and, with a ticket, whether its customer can be texted now (the
+ * server applies the same rules as when it writes a message). Refreshed with the ticket's data.
+ */
 export function useSmsStatus(ticketId?: string, options: { recipientKey?: string; enabled?: boolean } = {}) {
   return useQuery({
     enabled: options.enabled ?? true,
