@@ -266,7 +266,10 @@ export async function importCustomersCsv(
       updated: planned.length - toCreate.length,
       errors,
       warnings,
-      mapping: Object.fromEntries(mapping),
+      // A column titled "__proto__" stays out of the answer: zod's records drop that key (in the
+      // request too, so it was never matched: it is read as a column mapped to nothing), and an
+      // answer holding it failed the response check with a 500.
+      mapping: Object.fromEntries([...mapping].filter(([title]) => title !== "__proto__")),
       dryRun: Boolean(request.dryRun),
     };
     if (errors.length > 0) return { ...result, created: 0, updated: 0 };
