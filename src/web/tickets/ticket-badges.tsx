@@ -1,6 +1,8 @@
-import { Badge, type MantineColor, Tooltip } from "@mantine/core";
+import { Badge, type MantineColor, Text, Tooltip } from "@mantine/core";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { CATEGORY_LABELS, optionsOf, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
+import type { TicketListItem } from "../../shared/tickets.js";
+import { DateTime } from "../app/date-time.js";
 import { formatDateTime, formatDuration } from "../app/format.js";
 
 export const STATUS_COLORS: Record<TicketStatus, MantineColor> = {
@@ -70,3 +72,17 @@ export function SlaPausedBadge({ remainingSeconds }: { remainingSeconds: number 
 export const STATUS_OPTIONS = optionsOf(STATUS_LABELS);
 export const PRIORITY_OPTIONS = optionsOf(PRIORITY_LABELS);
 export const CATEGORY_OPTIONS = optionsOf(CATEGORY_LABELS);
+
+/** A ticket's due moment as a queue shows it: overdue, its SLA clock stopped, or when it is due. */
+export function DueCell({ ticket }: { ticket: TicketListItem }) {
+  if (ticket.overdue) return <OverdueBadge dueAt={ticket.dueAt} />;
+  if (ticket.slaPaused && ticket.status === "waiting_on_customer") {
+    return <SlaPausedBadge remainingSeconds={ticket.slaRemainingSeconds} />;
+  }
+  if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
+  return (
+    <Text size="sm">
+      <DateTime value={ticket.dueAt} />
+    </Text>
+  );
+}

@@ -1,6 +1,5 @@
 import {
   Alert,
-  Anchor,
   Button,
   Card,
   Collapse,
@@ -10,6 +9,7 @@ import {
   SegmentedControl,
   Select,
   SimpleGrid,
+  Skeleton,
   Stack,
   Text,
   TextInput,
@@ -18,34 +18,34 @@ import { useDebouncedValue, useDisclosure, useMediaQuery } from "@mantine/hooks"
 import { modals } from "@mantine/modals";
 import { notifications } from "@mantine/notifications";
 import { IconAdjustmentsHorizontal, IconPlus, IconSearch } from "@tabler/icons-react";
-import { DataTable } from "mantine-datatable";
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
 import type { TicketListItem } from "../../shared/tickets.js";
 import { errorMessage } from "../app/api.js";
 import { useSession } from "../app/auth.js";
-import { DateTime } from "../app/date-time.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { IncidentFilterChip } from "../incidents/incident-filter-chip.js";
 import { OutageSuggestions } from "../incidents/outage-suggestion.js";
 import { ListNewsPill, useTicketListNews } from "../live/list-news.js";
 import { useStaff } from "../users/api.js";
 import { useBulkUpdateTickets, useTicketQueue } from "./api.js";
-import { AssignToMeRowAction } from "./assign-to-me.js";
 import { AssigneeSelect } from "./assignee-select.js";
 import { CustomerFilterChip } from "./customer-filter-chip.js";
 import { QUEUE_VIEWS, queueFromParams } from "./queue-url.js";
 import {
   CATEGORY_OPTIONS,
-  OverdueBadge,
+  DueCell,
   PRIORITY_OPTIONS,
   PriorityBadge,
-  SlaPausedBadge,
   STATUS_OPTIONS,
   StatusBadge,
 } from "./ticket-badges.js";
+
+// The desktop's table (mantine-datatable) loads only where it is drawn: a phone lists cards and
+// never downloads it.
+const TicketTable = lazy(() => import("./ticket-table.js"));
 
 const SORT_OPTIONS = [
   { value: "-created", label: "Newest first" },
@@ -57,19 +57,6 @@ const SORT_OPTIONS = [
   { value: "-priority", label: "Highest priority" },
   { value: "priority", label: "Lowest priority" },
 ];
-
-function DueCell({ ticket }: { ticket: TicketListItem }) {
-  if (ticket.overdue) return <OverdueBadge dueAt={ticket.dueAt} />;
-  if (ticket.slaPaused && ticket.status === "waiting_on_customer") {
-    return <SlaPausedBadge remainingSeconds={ticket.slaRemainingSeconds} />;
-  }
-  if (!ticket.dueAt || ticket.status === "resolved" || ticket.status === "closed") return <Text size="sm">—</Text>;
-  return (
-    <Text size="sm">
-      <DateTime value={ticket.dueAt} />
-    </Text>
-  );
-}
 
 /** Phone layout: one card per ticket, big tap target, nothing wider than the screen. */
 function TicketCard({ ticket }: { ticket: TicketListItem }) {
@@ -378,91 +365,9 @@ export default function TicketsPage() {
           )}
         </Stack>
       ) : (
-        <DataTable
-          withTableBorder
-          highlightOnHover
-          minHeight={records.length ? undefined : 180}
-          fetching={rowsPending}
-          records={records}
-          noRecordsText="No tickets match"
-          selectedRecords={selected}
-          onSelectedRecordsChange={setSelected}
-          allRecordsSelectionCheckboxProps={{ "aria-label": "Select all tickets on screen" }}
-          getRecordSelectionCheckboxProps={(ticket) => ({ "aria-label": `Select ${ticket.number}` })}
-          rowStyle={(ticket) =>
-            ticket.overdue
-              ? {
-                  backgroundColor: "var(--mantine-color-red-light)",
-                  boxShadow: "inset 4px 0 0 var(--mantine-color-red-filled)",
-                }
-              : undefined
-          }
-          columns={[
-            {
-              accessor: "number",
-              title: "Number",
-              // T-000123 is one word: never broken at its hyphen.
-              noWrap: true,
-              render: (ticket) => (
-                <Anchor component={Link} to={`/tickets/${ticket.id}`} fw={600}>
-                  {ticket.number}
-                </Anchor>
-              ),
-            },
-            {
-              accessor: "subject",
-              title: "Subject",
-              render: (ticket) => (
-                // The subject is what people read: it keeps a readable width while the other columns wrap.
-                <Anchor component={Link} to={`/tickets/${ticket.id}`} c="inherit" display="block" miw="10rem">
-                  {ticket.subject}
-                </Anchor>
-              ),
-            },
-            {
-              accessor: "customer",
-              title: "Customer",
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.md})`,
-              render: (ticket) =>
-                ticket.customer ? (
-                  <Anchor component={Link} to={`/customers/${ticket.customer.id}`} size="sm">
-                    {ticket.customer.name}
-                  </Anchor>
-                ) : (
-                  <Text size="sm" c="dimmed">
-                    Network-wide
-                  </Text>
-                ),
-            },
-            { accessor: "status", title: "Status", render: (ticket) => <StatusBadge status={ticket.status} /> },
-            {
-              accessor: "priority",
-              title: "Priority",
-              render: (ticket) => <PriorityBadge priority={ticket.priority} />,
-            },
-            {
-              accessor: "assignee",
-              title: "Assignee",
-              render: (ticket) => (
-                <Group gap="xs">
-                  {ticket.assignee?.name ?? <Text c="dimmed">Unassigned</Text>}
-                  <AssignToMeRowAction ticket={ticket} />
-                </Group>
-              ),
-            },
-            { accessor: "dueAt", title: "Due", render: (ticket) => <DueCell ticket={ticket} /> },
-            {
-              accessor: "updatedAt",
-              title: "Updated",
-              visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.lg})`,
-              render: (ticket) => (
-                <Text size="sm">
-                  <DateTime value={ticket.updatedAt} />
-                </Text>
-              ),
-            },
-          ]}
-        />
+        <Suspense fallback={<Skeleton h={180} />}>
+          <TicketTable records={records} pending={rowsPending} selected={selected} onSelectedChange={setSelected} />
+        </Suspense>
       )}
 
       {queue.hasNextPage && (
