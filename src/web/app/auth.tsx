@@ -3,6 +3,7 @@ import { createContext, type ReactNode, useContext, useEffect } from "react";
 import type { SessionInfo } from "../../shared/auth.js";
 import { ApiError, api, onUnauthorized, setCsrfToken } from "./api.js";
 import { setIspCountry, setIspTimeZone } from "./format.js";
+import { takePageData } from "./page-data.js";
 
 export const SESSION_QUERY_KEY = ["auth", "me"] as const;
 
@@ -12,17 +13,10 @@ export const SESSION_QUERY_KEY = ["auth", "me"] as const;
  * database could not say) leaves the query to ask.
  */
 export function primeSessionFromPage(queryClient: QueryClient) {
-  const element = document.getElementById("uplink-session");
-  if (!element?.textContent) return;
-  element.remove();
-  let info: SessionInfo | null;
-  try {
-    info = JSON.parse(element.textContent) as SessionInfo | null;
-  } catch {
-    return;
-  }
-  setCsrfToken(info?.csrfToken ?? null);
-  queryClient.setQueryData(SESSION_QUERY_KEY, info);
+  const data = takePageData<SessionInfo | null>("uplink-session");
+  if (!data) return;
+  setCsrfToken(data.value?.csrfToken ?? null);
+  queryClient.setQueryData(SESSION_QUERY_KEY, data.value);
 }
 
 /** Reads the session once; `null` means signed out. */

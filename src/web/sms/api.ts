@@ -18,6 +18,7 @@ import type {
 } from "../../shared/sms.js";
 import { SMS_STATUS_BLOCK } from "../../shared/web-pages.js";
 import { api, idempotencyKeyFor } from "../app/api.js";
+import { takePageData } from "../app/page-data.js";
 import { useLiveStatus } from "../live/live-provider.js";
 
 export const smsKey = ["sms"] as const;
@@ -50,14 +51,8 @@ const smsStatusKey = (ticketId?: string, recipientKey?: string) =>
  * taken into the cache as the answer /api/sms/status gave just now.
  */
 export function primeSmsStatusFromPage(queryClient: QueryClient) {
-  const element = document.getElementById(SMS_STATUS_BLOCK);
-  if (!element?.textContent) return;
-  element.remove();
-  try {
-    queryClient.setQueryData(smsStatusKey(), JSON.parse(element.textContent) as SmsStatusInfo);
-  } catch {
-    // Unreadable: the page asks the API, as without it.
-  }
+  const data = takePageData<SmsStatusInfo>(SMS_STATUS_BLOCK);
+  if (data) queryClient.setQueryData(smsStatusKey(), data.value);
 }
 
 /**
