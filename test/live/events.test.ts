@@ -86,6 +86,21 @@ describe.each(testDatabaseKinds())("Live event stream (%s)", (kind) => {
     expect(stream.comments.length).toBeGreaterThanOrEqual(1);
   });
 
+  it("answers a HEAD with the stream's headers and ends it (no stream left open for a request without a body)", async () => {
+    const anonymous = await fetch(`${firstUrl}/api/events`, { method: "HEAD" });
+    expect(anonymous.status).toBe(401);
+    const openStreams = first.app.liveHub.streamCount;
+    const head = await fetch(`${firstUrl}/api/events`, {
+      method: "HEAD",
+      headers: { cookie: admin.cookie },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(await head.text()).toBe("");
+    expect(first.app.liveHub.streamCount).toBe(openStreams);
+  });
+
   it("sends a ticket's changes made through the other instance to both instances' streams, with who and what", async () => {
     const onFirst = await open(firstUrl, { cookie: admin.cookie });
     const agent = await signIn(second, DEMO.john);

@@ -12,6 +12,8 @@ declare module "fastify" {
   }
 }
 
+const STREAM_CONTENT_TYPE = "text/event-stream; charset=utf-8";
+
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 422: ZProblem };
 
 /**
@@ -66,13 +68,18 @@ export async function liveRoutes(app: App) {
       // The session may have come from the cache: a stream must not start while the database is
       // away (it could not replay nor follow anything); the error handler answers 503.
       await app.deps.database.ping();
+      // A HEAD (which Fastify answers with the GET route) gets the stream's headers and ends: a
+      // stream opened for it would never end, since a HEAD answer has no body to stream.
+      if (request.method === "HEAD") {
+        return reply.header("content-type", STREAM_CONTENT_TYPE).header("cache-control", "no-store").send("");
+      }
       // The stream outlives the request cycle: written to the socket directly, never compressed
       // (each event must leave at once), with the security headers the hooks already set.
       reply.hijack();
       const response = reply.raw;
       response.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
-        "content-type": "text/event-stream; charset=utf-8",
+        "content-type": STREAM_CONTENT_TYPE,
         "cache-control": "no-store",
         connection: "keep-alive",
         // nginx and similar proxies would otherwise buffer the stream.
