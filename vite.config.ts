@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -46,6 +47,35 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * Whether a module of the app (src/web, src/shared) imports zod, itself or through the app's
+ * modules it imports. Such modules (the API's schemas, the forms) stay out of the shared group:
+ * with them every page's first screen downloaded and ran zod and every schema (25 KB with brotli,
+ * and the largest part of the scripts' start-up work on a slowed phone), though only forms and
+ * the live stream's checks use them, all loaded later.
+ */
+function reachesZod(): (id: string) => boolean {
+  const known = new Map<string, boolean>();
+  const reaches = (file: string): boolean => {
+    const cached = known.get(file);
+    if (cached !== undefined) return cached;
+    known.set(file, false); // an import cycle ends here
+    const source = readFileSync(file, "utf8");
+    let found = /^(?:import|export)\s+(?!type\b)[^;]*?from "zod(\/[^"]*)?";/m.test(source);
+    for (const match of source.matchAll(/(?:import|export)\s+(?!type\b)[^;]*?from "(\.{1,2}\/[^"]+)\.js";/g)) {
+      if (found) break;
+      const base = path.resolve(path.dirname(file), match[1] as string);
+      const target = [`${base}.ts`, `${base}.tsx`].find((candidate) => existsSync(candidate));
+      if (target) found = reaches(target);
+    }
+    known.set(file, found);
+    return found;
+  };
+  return (id) => /\.tsx?$/.test(id) && existsSync(id) && reaches(id);
+}
+
+const importsZod = reachesZod();
+
 export default defineConfig({
   root: "src/web",
   plugins: [react(), precompress()],
@@ -82,12 +112,15 @@ export default defineConfig({
             // sign-in does not download the signed-in pages' components with it.
             { name: "notifications", test: /@mantine[\\/]notifications[\\/]/, priority: 2 },
             // The app's small modules used by three pages or more (API calls, labels, badges), one
-            // file, with what they import (zod's schemas among it: 53 KB with brotli). Modules that bring a large library stay out, with their pages: phone formatting
-            // (libphonenumber's metadata, 25 KB) and the SMS segment count (a grapheme splitter).
+            // file, with what they import. Modules that bring a large library stay out, with their
+            // pages: phone formatting (libphonenumber's metadata, 25 KB), the SMS segment count (a
+            // grapheme splitter) and whatever reaches zod (the schemas, for forms; see reachesZod).
             {
               name: "shared",
               test: (id) =>
-                /src[\\/](web|shared)[\\/]/.test(id) && !/(phone|segment-count|sms-segments)\.tsx?$/.test(id),
+                /src[\\/](web|shared)[\\/]/.test(id) &&
+                !/(phone|segment-count|sms-segments)\.tsx?$/.test(id) &&
+                !importsZod(id),
               minShareCount: 3,
               maxModuleSize: 6000,
               priority: 1,

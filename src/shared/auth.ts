@@ -31,8 +31,7 @@ export const ZSessionInfo = z
   .meta({ id: "SessionInfo" });
 export type SessionInfo = z.infer<typeof ZSessionInfo>;
 
-export const CSRF_HEADER = "x-csrf-token";
-export const SESSION_COOKIE = "uplink_session";
+export { CSRF_HEADER, SESSION_COOKIE } from "./protocol.js";
 
 /** Whether this installation still needs its first admin (first-run setup), for the sign-in page. */
 export const ZSetupStatus = z.object({ needed: z.boolean() }).meta({ id: "SetupStatus" });

@@ -133,9 +133,7 @@ export const ZPresenceReport = z.object({
 export type PresenceReport = z.infer<typeof ZPresenceReport>;
 export const ZPresenceQuery = z.object({ resource: ZPresenceResource });
 
-/** Presence reports must come at least this often, or the viewer is taken to have left. */
-export const PRESENCE_TTL_MS = 45_000;
-export const PRESENCE_REPORT_EVERY_MS = 20_000;
+export { PRESENCE_REPORT_EVERY_MS, PRESENCE_TTL_MS } from "./protocol.js";
 
 export const LIVE_EVENT_TYPES = ["ready", "ticket", "incident", "customer", "sms", "notification", "presence"] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];

@@ -86,6 +86,22 @@ describe("the pages' HTML names each page's code (no round trip to find it)", ()
     for (const page of ["dashboard/dashboard-page.tsx", "tickets/tickets-page.tsx", "customers/customer-page.tsx"]) {
       expect(beyondEntry(page).length, page).toBeLessThanOrEqual(12);
     }
+    // Sign-in, the queue and the dashboard download no zod and no API schema: those are for the
+    // forms and the live stream's checks, loaded later (vite.config.ts, reachesZod). zod keeps its
+    // schema classes' names ("$ZodObject") as strings, minified (in backquotes) or not.
+    const zodFiles = Object.values(manifest)
+      .map((chunk) => chunk.file)
+      .filter(
+        (file) => file.endsWith(".js") && /["'`]\$ZodObject["'`]/.test(readFileSync(path.join(webRoot, file), "utf8")),
+      );
+    expect(zodFiles.length, "the build has zod somewhere (the forms need it)").toBeGreaterThan(0);
+    for (const page of ["auth/login-page.tsx", "tickets/tickets-page.tsx", "dashboard/dashboard-page.tsx"]) {
+      const files = [...entry, ...beyondEntry(page)].map((key) => manifest[key]?.file);
+      expect(
+        files.filter((file) => zodFiles.includes(file ?? "")),
+        `${page} downloads zod`,
+      ).toEqual([]);
+    }
   });
 
   it("escapes the session so no value can end its data block", () => {

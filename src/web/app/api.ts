@@ -1,4 +1,5 @@
 import type { Problem } from "../../shared/problem.js";
+import { CSRF_HEADER } from "../../shared/protocol.js";
 
 /** The request id in a problem's `instance` (urn:uplink:request:<id>), or undefined. */
 export function problemReference(problem: Problem): string | undefined {
@@ -110,7 +111,7 @@ async function send<T>(path: string, options: RequestOptions): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.body !== undefined) headers["content-type"] = "application/json";
-  if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
+  if (method !== "GET" && csrfToken) headers[CSRF_HEADER] = csrfToken;
   if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
   let response: Response;
   try {

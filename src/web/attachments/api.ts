@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Attachment, AttachmentList } from "../../shared/attachments.js";
-import { CSRF_HEADER } from "../../shared/auth.js";
 import type { Problem } from "../../shared/problem.js";
+import { CSRF_HEADER } from "../../shared/protocol.js";
 import { ApiError, api } from "../app/api.js";
 import { SESSION_QUERY_KEY } from "../app/auth.js";
 

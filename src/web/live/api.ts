@@ -1,10 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import {
-  type LivePresenceEvent,
-  PRESENCE_REPORT_EVERY_MS,
-  type PresenceReport,
-  type PresenceViewer,
-} from "../../shared/live.js";
+import type { LivePresenceEvent, PresenceReport, PresenceViewer } from "../../shared/live.js";
+import { PRESENCE_REPORT_EVERY_MS } from "../../shared/protocol.js";
 import { api } from "../app/api.js";
 import { useLiveStatus } from "./live-provider.js";
 

@@ -1,6 +1,7 @@
 import { Avatar, Group, Text } from "@mantine/core";
 import { useEffect, useRef } from "react";
-import { PRESENCE_REPORT_EVERY_MS, type PresenceState, type PresenceViewer } from "../../shared/live.js";
+import type { PresenceState, PresenceViewer } from "../../shared/live.js";
+import { PRESENCE_REPORT_EVERY_MS } from "../../shared/protocol.js";
 import { useSession } from "../app/auth.js";
 import { reportPresence, usePresenceViewers } from "./api.js";
 import { useLiveStatus } from "./live-provider.js";
