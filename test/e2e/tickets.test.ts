@@ -183,6 +183,12 @@ describeBrowser("tickets in Chromium", () => {
     const card = phone.getByRole("link", { name: /Replace the outdoor unit/ });
     await card.waitFor();
     expect(await noHorizontalScroll(phone)).toBe(true);
+    // A phone picks the queue from a native list, one line above the tickets.
+    const queue = phone.getByLabel("Queue");
+    expect(await queue.inputValue()).toBe("mine");
+    await queue.selectOption({ label: "All" });
+    await phone.waitForURL(/[?&]view=all\b/);
+    await card.waitFor();
     await card.click();
     await phone.getByRole("heading", { name: /Replace the outdoor unit/ }).waitFor();
     expect(await noHorizontalScroll(phone)).toBe(true);

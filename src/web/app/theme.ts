@@ -1,59 +1,11 @@
-import {
-  type CSSVariablesResolver,
-  createTheme,
-  DEFAULT_THEME,
-  darken,
-  luminance,
-  type MantineColorsTuple,
-  toRgba,
-} from "@mantine/core";
+import { type CSSVariablesResolver, createTheme } from "@mantine/core";
+import { READABLE_COLORS } from "./readable-colors.js";
 
-// Contrast (WCAG 2.2 AA: 4.5:1 for text) is settled here, for both colour schemes, and nowhere
-// else: pages use Mantine's colours and variants as they are. Mantine's default palettes are too
+// Contrast (WCAG 2.2 AA: 4.5:1 for text) is settled here (the palettes: readable-palette.ts, written
+// out in readable-colors.ts), for both colour schemes, and nowhere else: pages use Mantine's colours and variants as they are. Mantine's default palettes are too
 // light for that: white on a filled blue button is 3.6:1, the light badges' text on their tint as
 // low as 3.6:1, dimmed grey text 3.3:1, and in the dark scheme dimmed text, placeholders and
 // error messages are below 4.5:1 too. test/e2e/accessibility.test.ts holds every main page to it.
-
-/** The WCAG contrast ratio of two colours (1 to 21). */
-export function contrastRatio(a: string, b: string): number {
-  const [lighter, darker] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
-  return (lighter + 0.05) / (darker + 0.05);
-}
-
-function toHex(color: string): string {
-  const { r, g, b } = toRgba(color);
-  return `#${[r, g, b].map((channel) => Math.round(channel).toString(16).padStart(2, "0")).join("")}`;
-}
-
-/** The colour darkened in small steps until it reaches `ratio` against `background`. */
-function darkenUntil(color: string, background: string, ratio: number): string {
-  let result = color;
-  for (let step = 1; contrastRatio(result, background) < ratio && step <= 50; step += 1) {
-    result = toHex(darken(color, step * 0.02));
-  }
-  return result;
-}
-
-/**
- * A palette whose dark end is dark enough for text: shade 8 (filled buttons and badges carry white
- * text on it in both schemes; in the light scheme it is also the colour of `c="red"` text, outline
- * badges and links, on white or the grey of a table row) and shade 9 (the text of light badges,
- * alerts and subtle buttons, on the palette's tint, shade 1). The light end stays Mantine's.
- */
-function readablePalette(shades: MantineColorsTuple): MantineColorsTuple {
-  const white = "#ffffff";
-  const tableRowGrey = DEFAULT_THEME.colors.gray[1];
-  const shade8 = darkenUntil(darkenUntil(shades[8], white, 4.6), tableRowGrey, 4.6);
-  const shade9 = darkenUntil(darkenUntil(shades[9], shades[1], 4.6), white, contrastRatio(shade8, white) + 0.5);
-  return [...shades.slice(0, 8), shade8, shade9] as unknown as MantineColorsTuple;
-}
-
-// "dark" is the dark scheme's surfaces, not a colour things are drawn in.
-const readableColors = Object.fromEntries(
-  Object.entries(DEFAULT_THEME.colors)
-    .filter(([name]) => name !== "dark")
-    .map(([name, shades]) => [name, readablePalette(shades)]),
-);
 
 /**
  * The scheme colours Mantine takes from its light end: grey text (`c="dimmed"`, descriptions),
@@ -80,7 +32,7 @@ export const theme = createTheme({
   primaryColor: "blue",
   // Filled buttons and badges, links and coloured text use shade 8 (see readablePalette).
   primaryShade: { light: 8, dark: 8 },
-  colors: readableColors,
+  colors: READABLE_COLORS,
   defaultRadius: "md",
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
   components: {

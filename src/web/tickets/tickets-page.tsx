@@ -5,6 +5,7 @@ import {
   Collapse,
   Group,
   MultiSelect,
+  NativeSelect,
   Paper,
   SegmentedControl,
   Select,
@@ -181,6 +182,9 @@ export default function TicketsPage() {
   if (filtersOpen && !filtersDrawn) setFiltersDrawn(true);
   usePageTitle("Tickets");
 
+  const changeView = (value: string) =>
+    update({ view: value, status: null, assigneeId: null, overdue: null, sort: null });
+
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
     for (const [key, value] of Object.entries(changes)) {
@@ -293,14 +297,24 @@ export default function TicketsPage() {
 
       <OutageSuggestions />
 
-      <SegmentedControl
-        aria-label="Queue"
-        fullWidth={isPhone}
-        orientation={isPhone ? "vertical" : "horizontal"}
-        data={QUEUE_VIEWS.map((v) => ({ value: v.value, label: v.label }))}
-        value={view}
-        onChange={(value) => update({ view: value, status: null, assigneeId: null, overdue: null, sort: null })}
-      />
+      {isPhone ? (
+        // A phone picks the view from its own list: one line instead of five stacked buttons above
+        // the tickets, and none of the segmented control's measuring (it laid out the whole page
+        // in the middle of the first screen's commit, a long task on a slowed phone).
+        <NativeSelect
+          label="Queue"
+          data={QUEUE_VIEWS.map((v) => ({ value: v.value, label: v.label }))}
+          value={view}
+          onChange={(event) => changeView(event.currentTarget.value)}
+        />
+      ) : (
+        <SegmentedControl
+          aria-label="Queue"
+          data={QUEUE_VIEWS.map((v) => ({ value: v.value, label: v.label }))}
+          value={view}
+          onChange={changeView}
+        />
+      )}
 
       {isPhone ? (
         // On a phone the tickets come first: search stays, the other filters wait behind one button.
