@@ -131,11 +131,13 @@ export default defineConfig({
             // "shared" and a first screen without forms does not fetch this file for them.
             {
               name: "schemas",
-              test: (id) =>
-                /node_modules[\\/]zod[\\/]/.test(id) || (/src[\\/](web|shared)[\\/]/.test(id) && importsZod(id)),
+              test: (id) => /src[\\/](web|shared)[\\/]/.test(id) && importsZod(id),
               minShareCount: 2,
               priority: 0,
             },
+            // zod alone: the live stream's checks need it right after every first screen, and
+            // not the forms' schemas with it.
+            { name: "zod", test: /node_modules[\\/]zod[\\/]/, priority: 1 },
             // The components and hooks of the pages beyond the first screen, one file.
             {
               name: "ui",

@@ -50,6 +50,9 @@ export function useLiveEvent<T extends LiveEventType>(type: T, handler: Handler<
   useEffect(() => events?.subscribe(type, (event) => latest.current(event)), [events, type]);
 }
 
+/** Resolves once the browser has painted the next frame (the task after it). */
+const afterNextPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 /** After this long without a stream the person is told that screens no longer update by themselves. */
 const PAUSED_NOTICE_AFTER_MS = 5_000;
 
@@ -115,8 +118,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let close: (() => void) | undefined;
     let cancelled = false;
-    import("./live-connection.js")
-      .then(({ openLiveConnection }) => {
+    // The stream's code (and zod, for its checks) is fetched once the first screen has painted: on
+    // a phone's network a request started before would hold up the screen's own files.
+    afterNextPaint()
+      .then(() => (cancelled ? null : import("./live-connection.js")))
+      .then((loaded) => {
+        if (!loaded) return;
+        const { openLiveConnection } = loaded;
         if (cancelled) return;
         close = openLiveConnection({
           queryClient,
