@@ -50,28 +50,53 @@ function precompress(): Plugin {
 /**
  * Whether a module of the app (src/web, src/shared) imports zod, itself or through the app's
  * modules it imports. Such modules (the API's schemas, the forms) stay out of the shared group:
- * with them every page's first screen downloaded and ran zod and every schema (25 KB with brotli,
- * and the largest part of the scripts' start-up work on a slowed phone), though only forms and
- * the live stream's checks use them, all loaded later.
+ * with them every page's first screen downloaded and ran zod and every schema (26 KB with brotli
+ * on the queue, and most of zod's start-up work), though only forms and the live stream's checks
+ * use them, all loaded later. Static imports only (a dynamic `import()` is another chunk's).
  */
 function reachesZod(): (id: string) => boolean {
-  const known = new Map<string, boolean>();
-  const reaches = (file: string): boolean => {
-    const cached = known.get(file);
-    if (cached !== undefined) return cached;
-    known.set(file, false); // an import cycle ends here
-    const source = readFileSync(file, "utf8");
-    let found = /^(?:import|export)\s+(?!type\b)[^;]*?from "zod(\/[^"]*)?";/m.test(source);
-    for (const match of source.matchAll(/(?:import|export)\s+(?!type\b)[^;]*?from "(\.{1,2}\/[^"]+)\.js";/g)) {
-      if (found) break;
-      const base = path.resolve(path.dirname(file), match[1] as string);
-      const target = [`${base}.ts`, `${base}.tsx`].find((candidate) => existsSync(candidate));
-      if (target) found = reaches(target);
+  // `import … from "x"`, `export … from "x"` and `import "x"`, not `import type`/`export type`.
+  const IMPORT = /^\s*(?:import|export)\s+(?!type\b)(?:[^;]*?\bfrom\s*)?["']([^"']+)["']/gm;
+  const importsOf = new Map<string, { zod: boolean; files: string[] }>();
+  const read = (file: string) => {
+    let found = importsOf.get(file);
+    if (!found) {
+      found = { zod: false, files: [] };
+      for (const match of readFileSync(file, "utf8").matchAll(IMPORT)) {
+        const specifier = match[1] as string;
+        if (specifier === "zod" || specifier.startsWith("zod/")) found.zod = true;
+        if (!specifier.startsWith(".")) continue;
+        const base = path.resolve(path.dirname(file), specifier.replace(/\.js$/, ""));
+        const target = [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`].find((candidate) => existsSync(candidate));
+        if (target) found.files.push(target);
+      }
+      importsOf.set(file, found);
     }
-    known.set(file, found);
     return found;
   };
-  return (id) => /\.tsx?$/.test(id) && existsSync(id) && reaches(id);
+  // Each module's answer is a walk of its own imports (cycles included), remembered for next time.
+  const known = new Map<string, boolean>();
+  return (id) => {
+    if (!/\.tsx?$/.test(id) || !existsSync(id)) return false;
+    const cached = known.get(id);
+    if (cached !== undefined) return cached;
+    const seen = new Set([id]);
+    const queue = [id];
+    let found = false;
+    while (!found && queue.length > 0) {
+      const file = queue.pop() as string;
+      const imports = read(file);
+      found = imports.zod || imports.files.some((next) => known.get(next) === true);
+      for (const next of imports.files) {
+        if (!seen.has(next) && known.get(next) !== false) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
+    known.set(id, found);
+    return found;
+  };
 }
 
 const importsZod = reachesZod();
@@ -125,8 +150,8 @@ export default defineConfig({
               maxModuleSize: 6000,
               priority: 1,
             },
-            // zod and the app's modules that reach it (schemas, forms, the API calls that use them),
-            // one file for the pages that have forms: left to the bundler they came in five. Below
+            // The app's modules that reach zod (schemas, forms, the API calls that use them), one
+            // file for the pages that have forms: left to the bundler they came in five. Below
             // the other groups, so what these import (labels, enums, the API client) stays in
             // "shared" and a first screen without forms does not fetch this file for them.
             {

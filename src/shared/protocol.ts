@@ -1,8 +1,8 @@
 /**
- * Plain values of the API's protocol that the web app's first screen needs: header and cookie
- * names, timings. This module imports no zod (neither may what it imports), so a page can read
- * them without downloading and building the API's schemas (vite.config.ts, reachesZod). The
- * modules of the schemas re-export them.
+ * Plain values of the API's protocol: header and cookie names, timings. This module imports no
+ * zod (neither may what it imports), so the web app's first screens can read them without
+ * downloading and building the API's schemas (vite.config.ts, reachesZod). The modules of the
+ * schemas re-export them for the server.
  */
 
 /** The header a browser session's writes carry their CSRF token in. */

@@ -183,7 +183,7 @@ describeBrowser("tickets in Chromium", () => {
     const card = phone.getByRole("link", { name: /Replace the outdoor unit/ });
     await card.waitFor();
     expect(await noHorizontalScroll(phone)).toBe(true);
-    // A phone picks the queue from a native list, one line above the tickets.
+    // A phone picks the queue from a native list, one field above the tickets.
     const queue = phone.getByLabel("Queue");
     expect(await queue.inputValue()).toBe("mine");
     await queue.selectOption({ label: "All" });

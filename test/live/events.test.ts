@@ -97,6 +97,7 @@ describe.each(testDatabaseKinds())("Live event stream (%s)", (kind) => {
     });
     expect(head.status).toBe(200);
     expect(head.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(head.headers.get("x-accel-buffering")).toBe("no");
     expect(await head.text()).toBe("");
     expect(first.app.liveHub.streamCount).toBe(openStreams);
   });

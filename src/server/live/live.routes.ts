@@ -12,7 +12,13 @@ declare module "fastify" {
   }
 }
 
-const STREAM_CONTENT_TYPE = "text/event-stream; charset=utf-8";
+/** The stream's own headers, on its answer and on a HEAD's. */
+const STREAM_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-store",
+  // nginx and similar proxies would otherwise buffer the stream.
+  "x-accel-buffering": "no",
+};
 
 const problems = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 422: ZProblem };
 
@@ -71,7 +77,7 @@ export async function liveRoutes(app: App) {
       // A HEAD (which Fastify answers with the GET route) gets the stream's headers and ends: a
       // stream opened for it would never end, since a HEAD answer has no body to stream.
       if (request.method === "HEAD") {
-        return reply.header("content-type", STREAM_CONTENT_TYPE).header("cache-control", "no-store").send("");
+        return reply.headers(STREAM_HEADERS).send("");
       }
       // The stream outlives the request cycle: written to the socket directly, never compressed
       // (each event must leave at once), with the security headers the hooks already set.
@@ -79,11 +85,8 @@ export async function liveRoutes(app: App) {
       const response = reply.raw;
       response.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
-        "content-type": STREAM_CONTENT_TYPE,
-        "cache-control": "no-store",
+        ...STREAM_HEADERS,
         connection: "keep-alive",
-        // nginx and similar proxies would otherwise buffer the stream.
-        "x-accel-buffering": "no",
       });
       response.flushHeaders();
       // Each event leaves as written (no Nagle delay); an in-process request (inject) has no TCP socket.

@@ -1,11 +1,12 @@
 import { type CSSVariablesResolver, createTheme } from "@mantine/core";
 import { READABLE_COLORS } from "./readable-colors.js";
 
-// Contrast (WCAG 2.2 AA: 4.5:1 for text) is settled here (the palettes: readable-palette.ts, written
-// out in readable-colors.ts), for both colour schemes, and nowhere else: pages use Mantine's colours and variants as they are. Mantine's default palettes are too
-// light for that: white on a filled blue button is 3.6:1, the light badges' text on their tint as
-// low as 3.6:1, dimmed grey text 3.3:1, and in the dark scheme dimmed text, placeholders and
-// error messages are below 4.5:1 too. test/e2e/accessibility.test.ts holds every main page to it.
+// Contrast (WCAG 2.2 AA: 4.5:1 for text) is settled here (the palettes: readable-palette.ts,
+// written out in readable-colors.ts), for both colour schemes, and nowhere else: pages use
+// Mantine's colours and variants as they are. Mantine's default palettes are too light for that:
+// white on a filled blue button is 3.6:1, the light badges' text on their tint as low as 3.6:1,
+// dimmed grey text 3.3:1, and in the dark scheme dimmed text, placeholders and error messages are
+// below 4.5:1 too. test/e2e/accessibility.test.ts holds every main page to it.
 
 /**
  * The scheme colours Mantine takes from its light end: grey text (`c="dimmed"`, descriptions),
@@ -30,7 +31,7 @@ export const cssVariablesResolver: CSSVariablesResolver = (theme) => ({
 
 export const theme = createTheme({
   primaryColor: "blue",
-  // Filled buttons and badges, links and coloured text use shade 8 (see readablePalette).
+  // Filled buttons and badges, links and coloured text use shade 8 (readable-palette.ts).
   primaryShade: { light: 8, dark: 8 },
   colors: READABLE_COLORS,
   defaultRadius: "md",

@@ -50,8 +50,22 @@ export function useLiveEvent<T extends LiveEventType>(type: T, handler: Handler<
   useEffect(() => events?.subscribe(type, (event) => latest.current(event)), [events, type]);
 }
 
-/** Resolves once the browser has painted the next frame (the task after it). */
-const afterNextPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+/**
+ * Resolves once the browser has painted the next frame (the task after it). A hidden tab paints
+ * no frames (a tab opened in the background, or reloaded while hidden): it goes on at once, so its
+ * stream still opens (browser notifications come only to hidden tabs); and after 1 s in any case.
+ */
+const afterNextPaint = () =>
+  new Promise<void>((resolve) => {
+    if (document.visibilityState === "hidden") return resolve();
+    const fallback = setTimeout(resolve, 1_000);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(fallback);
+        resolve();
+      }, 0),
+    );
+  });
 
 /** After this long without a stream the person is told that screens no longer update by themselves. */
 const PAUSED_NOTICE_AFTER_MS = 5_000;

@@ -182,9 +182,6 @@ export default function TicketsPage() {
   if (filtersOpen && !filtersDrawn) setFiltersDrawn(true);
   usePageTitle("Tickets");
 
-  const changeView = (value: string) =>
-    update({ view: value, status: null, assigneeId: null, overdue: null, sort: null });
-
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
     for (const [key, value] of Object.entries(changes)) {
@@ -194,6 +191,9 @@ export default function TicketsPage() {
     setParams(next, { replace: true });
     setSelected([]);
   };
+
+  const changeView = (value: string) =>
+    update({ view: value, status: null, assigneeId: null, overdue: null, sort: null });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a settled search should touch the URL
   useEffect(() => {
@@ -298,7 +298,7 @@ export default function TicketsPage() {
       <OutageSuggestions />
 
       {isPhone ? (
-        // A phone picks the view from its own list: one line instead of five stacked buttons above
+        // A phone picks the view from its own list: one field instead of five stacked buttons above
         // the tickets, and none of the segmented control's measuring (it laid out the whole page
         // in the middle of the first screen's commit, a long task on a slowed phone).
         <NativeSelect
