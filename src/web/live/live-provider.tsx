@@ -137,10 +137,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     afterNextPaint()
       .then(() => (cancelled ? null : import("./live-connection.js")))
       .then((loaded) => {
-        if (!loaded) return;
-        const { openLiveConnection } = loaded;
-        if (cancelled) return;
-        close = openLiveConnection({
+        if (!loaded || cancelled) return;
+        close = loaded.openLiveConnection({
           queryClient,
           onStatus: setStatus,
           emit: (type, event) => {
