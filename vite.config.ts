@@ -101,9 +101,38 @@ function reachesZod(): (id: string) => boolean {
 
 const importsZod = reachesZod();
 
+/**
+ * Mantine's `useId` (every input, tooltip, alert, menu and select) starts from React's id and, once
+ * mounted, swaps it for a random one by setting state in a layout effect. React runs every update
+ * set in a layout effect at once, in the same task: each of those components drew itself a second
+ * time before the first screen could paint (the queue's 50 rows with their tooltips, the forms'
+ * fields), most of the queue's longest task. React's own id is unique in the page and stable, so
+ * the module is replaced by one that returns it (or the id given). (The dev server pre-bundles
+ * dependencies without this hook: there ids are still swapped after mount, which costs only time.)
+ * test/e2e/hints.test.ts fails if an id on the page changes once drawn.
+ */
+function mantineStableIds(): Plugin {
+  const MODULE = /@mantine[\\/]hooks[\\/]esm[\\/]use-id[\\/]use-id\.mjs$/;
+  return {
+    name: "uplink-mantine-stable-ids",
+    enforce: "pre",
+    load(id) {
+      if (!MODULE.test(id)) return null;
+      return [
+        'import { useId as useReactId } from "react";',
+        "function useId(staticId) {",
+        "  const reactId = useReactId();",
+        '  return typeof staticId === "string" ? staticId : "mantine-" + reactId.replace(/[^a-zA-Z0-9_-]/g, "");',
+        "}",
+        "export { useId };",
+      ].join("\n");
+    },
+  };
+}
+
 export default defineConfig({
   root: "src/web",
-  plugins: [react(), precompress()],
+  plugins: [mantineStableIds(), react(), precompress()],
   build: {
     outDir: "../../dist/web",
     emptyOutDir: true,

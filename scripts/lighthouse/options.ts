@@ -17,7 +17,7 @@ Options:
   --url URL               an app that is already running (its database is not checked for demo data)
   --runs N                Lighthouse runs per page; the median run is reported (default 3)
   --pages LIST            pages to audit (default sign-in,dashboard,tickets)
-  --reports DIR           also write each page's median report as HTML into DIR
+  --reports DIR           also write each page's median report into DIR (HTML and JSON)
   --out FILE              JSON output (default docs/benchmarks/lighthouse.json)
   --no-docs               do not touch docs/benchmarks.md
   --note TEXT             a sentence for the docs block (e.g. why this run was taken)

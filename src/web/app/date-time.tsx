@@ -1,5 +1,5 @@
-import { Tooltip } from "@mantine/core";
 import { formatDateTime, formatRelative } from "./format.js";
+import { Hint } from "./hint.js";
 
 /**
  * The one way a page shows a moment: the date and time ("Mar 9, 2026, 2:05 PM"), with how long
@@ -9,16 +9,11 @@ import { formatDateTime, formatRelative } from "./format.js";
 export function DateTime({ value, prefix, now }: { value: string | number | Date; prefix?: string; now?: number }) {
   const at = new Date(value);
   return (
-    <Tooltip
-      label={formatRelative(at, now)}
-      withArrow
-      openDelay={200}
-      events={{ hover: true, focus: true, touch: true }}
-    >
+    <Hint label={formatRelative(at, now)} withArrow openDelay={200}>
       <time dateTime={at.toISOString()} style={{ whiteSpace: "nowrap" }}>
         {prefix}
         {formatDateTime(at)}
       </time>
-    </Tooltip>
+    </Hint>
   );
 }

@@ -43,24 +43,42 @@ export const setIspCountry = (country: string) => {
 };
 export const getIspCountry = () => ispCountry;
 
-/** The browser's own time zone. */
-const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-export const browserTimeZone = () => BROWSER_TIME_ZONE;
-let ispTimeZone = browserTimeZone();
+/**
+ * The browser's own time zone. Asked when first needed, not as the app loads: the first `Intl` call
+ * of a page starts the browser's locale data (ICU), 150–300 ms on a slowed phone, which the
+ * app's start-up task paid before the first screen, though only dates need it.
+ */
+let browserZone: string | undefined;
+export const browserTimeZone = () => {
+  browserZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  return browserZone;
+};
+/** The zone the session named, checked against this browser's zones when first used. */
+let namedIspTimeZone: string | undefined;
+let ispTimeZone: string | undefined;
 /**
  * The ISP's time zone (the server's TIME_ZONE, from the session). Visits are planned and told to
  * customers in it, so the pages that show or set a visit's window use it, whatever the browser's.
  */
 export const setIspTimeZone = (timeZone: string) => {
-  if (timeZone === ispTimeZone) return;
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone });
-    ispTimeZone = timeZone;
-  } catch {
-    // A zone this browser does not know: its own is the nearest it can show.
-  }
+  if (timeZone === namedIspTimeZone) return;
+  namedIspTimeZone = timeZone;
+  ispTimeZone = undefined;
 };
-export const getIspTimeZone = () => ispTimeZone;
+export const getIspTimeZone = () => {
+  if (ispTimeZone === undefined) {
+    ispTimeZone = browserTimeZone();
+    if (namedIspTimeZone !== undefined && namedIspTimeZone !== ispTimeZone) {
+      try {
+        new Intl.DateTimeFormat(undefined, { timeZone: namedIspTimeZone });
+        ispTimeZone = namedIspTimeZone;
+      } catch {
+        // A zone this browser does not know: its own is the nearest it can show.
+      }
+    }
+  }
+  return ispTimeZone;
+};
 /**
  * A zone's name as this browser writes it: Chrome says Asia/Calcutta for Asia/Kolkata and
  * US/Mountain is America/Denver, so names are compared in this form.
@@ -79,7 +97,7 @@ export function canonicalTimeZone(timeZone: string): string {
   return name;
 }
 /** Whether the browser's clock reads differently from the ISP's: pages then name the zone they show. */
-export const isAwayFromIspTimeZone = () => canonicalTimeZone(browserTimeZone()) !== canonicalTimeZone(ispTimeZone);
+export const isAwayFromIspTimeZone = () => canonicalTimeZone(browserTimeZone()) !== canonicalTimeZone(getIspTimeZone());
 
 /** A date filter's day from the address ("2026-03-09"), or null when it is no such date. */
 export const dayParam = (value: string | null) =>

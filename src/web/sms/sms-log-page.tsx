@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Tooltip } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
@@ -18,6 +18,7 @@ import { errorMessage } from "../app/api.js";
 import { useIsOffice } from "../app/auth.js";
 import { DateTime } from "../app/date-time.js";
 import { dayParam, startOfLocalDay, startOfNextLocalDay } from "../app/format.js";
+import { Hint } from "../app/hint.js";
 import { PageHeading, usePageTitle } from "../app/page-title.js";
 import { formatPhone } from "../app/phone.js";
 import { useRetrySms, useSmsLog, useSmsStatus } from "./api.js";
@@ -273,12 +274,7 @@ export default function SmsLogPage() {
                   textAlign: "right" as const,
                   render: (row: SmsLog) =>
                     row.direction === "outbound" && (row.status === "failed" || row.status === "undelivered") ? (
-                      <Tooltip
-                        label={`${cannotSend}, so nothing can be sent.`}
-                        disabled={!cannotSend}
-                        multiline
-                        maw={260}
-                      >
+                      <Hint label={`${cannotSend}, so nothing can be sent.`} disabled={!cannotSend} multiline maw={260}>
                         <span>
                           <Button
                             size="xs"
@@ -291,7 +287,7 @@ export default function SmsLogPage() {
                             Retry
                           </Button>
                         </span>
-                      </Tooltip>
+                      </Hint>
                     ) : null,
                 },
               ]

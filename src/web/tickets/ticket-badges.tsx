@@ -1,9 +1,10 @@
-import { Badge, type MantineColor, Text, Tooltip } from "@mantine/core";
+import { Badge, type MantineColor, Text } from "@mantine/core";
 import type { TicketPriority, TicketStatus } from "../../shared/enums.js";
 import { CATEGORY_LABELS, optionsOf, PRIORITY_LABELS, STATUS_LABELS } from "../../shared/labels.js";
 import type { TicketListItem } from "../../shared/tickets.js";
 import { DateTime } from "../app/date-time.js";
 import { formatDateTime, formatDuration } from "../app/format.js";
+import { Hint } from "../app/hint.js";
 
 export const STATUS_COLORS: Record<TicketStatus, MantineColor> = {
   open: "blue",
@@ -38,11 +39,11 @@ export function PriorityBadge({ priority }: { priority: TicketPriority }) {
 
 export function OverdueBadge({ dueAt }: { dueAt: string | null }) {
   return (
-    <Tooltip label={dueAt ? `Was due ${formatDateTime(dueAt)}` : "Overdue"}>
+    <Hint label={dueAt ? `Was due ${formatDateTime(dueAt)}` : "Overdue"}>
       <Badge color="red" variant="filled">
         Overdue
       </Badge>
-    </Tooltip>
+    </Hint>
   );
 }
 
@@ -55,7 +56,7 @@ export function slaRemainingWords(seconds: number | null): string {
 /** The SLA clock is stopped (waiting on the customer, resolved or closed): never overdue meanwhile. */
 export function SlaPausedBadge({ remainingSeconds }: { remainingSeconds: number | null }) {
   return (
-    <Tooltip
+    <Hint
       label={`The SLA clock is stopped while the ticket waits on the customer or is resolved. ${slaRemainingWords(
         remainingSeconds,
       )} when it runs again.`}
@@ -65,7 +66,7 @@ export function SlaPausedBadge({ remainingSeconds }: { remainingSeconds: number 
       <Badge color="gray" variant="outline">
         SLA paused
       </Badge>
-    </Tooltip>
+    </Hint>
   );
 }
 

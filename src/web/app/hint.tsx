@@ -1,0 +1,104 @@
+import { Tooltip, type TooltipProps } from "@mantine/core";
+import {
+  cloneElement,
+  type FocusEvent,
+  type MouseEvent,
+  type ReactElement,
+  type Ref,
+  type RefCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from "react";
+
+type HintTarget = ReactElement<{
+  ref?: Ref<HTMLElement>;
+  onMouseEnter?: (event: MouseEvent<HTMLElement>) => void;
+  onMouseLeave?: (event: MouseEvent<HTMLElement>) => void;
+  onFocus?: (event: FocusEvent<HTMLElement>) => void;
+  onBlur?: (event: FocusEvent<HTMLElement>) => void;
+  "aria-describedby"?: string;
+}>;
+
+export interface HintProps
+  extends Pick<TooltipProps, "withArrow" | "position" | "multiline" | "w" | "maw" | "disabled"> {
+  label: string;
+  /** One element that takes a ref (a badge, a `<time>`, a span around a disabled button). */
+  children: HintTarget;
+  /** Milliseconds of hover or focus before the hint shows. */
+  openDelay?: number;
+}
+
+/**
+ * A tooltip for what a list repeats on every row (a date's "3 hr. ago", an overdue badge's due
+ * moment). Mantine's Tooltip costs every instance, while closed, a portal and a floating position
+ * that each set state as the row mounts; React draws those updates at once, in the task that shows
+ * the rows (50 rows with two tooltips each: the queue's longest task on a phone). A hint draws
+ * nothing but its element until the pointer or focus first reaches it; from then on it is Mantine's
+ * Tooltip aimed at that element, shown while the pointer or focus stays and hidden by Escape. The
+ * element keeps its place in the tree throughout, so it is never re-created under the pointer.
+ */
+export function Hint({ label, children, openDelay = 0, disabled, ...tooltipProps }: HintProps) {
+  const element = useRef<HTMLElement | null>(null);
+  const [drawn, setDrawn] = useState(false);
+  const [opened, setOpened] = useState(false);
+  const timer = useRef<number | undefined>(undefined);
+  const labelId = useId();
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  // Escape hides it wherever focus is (WCAG 1.4.13: content shown on hover can be dismissed).
+  useEffect(() => {
+    if (!opened) return;
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      if (event.key === "Escape") setOpened(false);
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, [opened]);
+
+  if (disabled) return children;
+
+  const show = () => {
+    setDrawn(true);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setOpened(true), openDelay);
+  };
+  const hide = () => {
+    window.clearTimeout(timer.current);
+    setOpened(false);
+  };
+  const own = children.props;
+  const ref: RefCallback<HTMLElement> = (node) => {
+    element.current = node;
+    const theirs = own.ref;
+    if (typeof theirs === "function") theirs(node);
+    else if (theirs) theirs.current = node;
+  };
+  return (
+    <>
+      {drawn && (
+        <Tooltip {...tooltipProps} target={element} opened={opened} label={<span id={labelId}>{label}</span>} />
+      )}
+      {cloneElement(children, {
+        ref,
+        onMouseEnter: (event) => {
+          own.onMouseEnter?.(event);
+          show();
+        },
+        onMouseLeave: (event) => {
+          own.onMouseLeave?.(event);
+          hide();
+        },
+        onFocus: (event) => {
+          own.onFocus?.(event);
+          show();
+        },
+        onBlur: (event) => {
+          own.onBlur?.(event);
+          hide();
+        },
+        "aria-describedby": opened ? labelId : own["aria-describedby"],
+      })}
+    </>
+  );
+}
