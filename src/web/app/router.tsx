@@ -96,7 +96,7 @@ function RequireSession() {
   );
 }
 
-const router = createBrowserRouter([
+const ROUTES: Parameters<typeof createBrowserRouter>[0] = [
   {
     path: "/login",
     element: (
@@ -139,8 +139,17 @@ const router = createBrowserRouter([
       { path: "*", element: <NotFoundPage /> },
     ],
   },
-]);
+];
+
+/**
+ * The router is made when the app first draws, not as its code loads: matching and ranking every
+ * route is a fifth of the start-up task on a slowed phone, and the first draw runs in slices
+ * (main.tsx), where it no longer lengthens that task. (The first page's code is asked for before,
+ * as the module loads: preloadFirstPage above.)
+ */
+let router: ReturnType<typeof createBrowserRouter> | undefined;
 
 export function AppRouter() {
+  router ??= createBrowserRouter(ROUTES);
   return <RouterProvider router={router} />;
 }
