@@ -21,6 +21,14 @@ type HintTarget = ReactElement<{
   "aria-describedby"?: string;
 }>;
 
+/** The element's own handler, then the hint's. */
+function after<E>(theirs: ((event: E) => void) | undefined, ours: () => void) {
+  return (event: E) => {
+    theirs?.(event);
+    ours();
+  };
+}
+
 export interface HintProps
   extends Pick<TooltipProps, "withArrow" | "position" | "multiline" | "w" | "maw" | "disabled"> {
   label: string;
@@ -56,8 +64,6 @@ export function Hint({ label, children, openDelay = 0, disabled, ...tooltipProps
     return () => document.removeEventListener("keydown", onKeyDown);
   }, [opened]);
 
-  if (disabled) return children;
-
   const show = () => {
     setDrawn(true);
     window.clearTimeout(timer.current);
@@ -76,29 +82,20 @@ export function Hint({ label, children, openDelay = 0, disabled, ...tooltipProps
   };
   return (
     <>
-      {drawn && (
+      {drawn && !disabled && (
         <Tooltip {...tooltipProps} target={element} opened={opened} label={<span id={labelId}>{label}</span>} />
       )}
-      {cloneElement(children, {
-        ref,
-        onMouseEnter: (event) => {
-          own.onMouseEnter?.(event);
-          show();
-        },
-        onMouseLeave: (event) => {
-          own.onMouseLeave?.(event);
-          hide();
-        },
-        onFocus: (event) => {
-          own.onFocus?.(event);
-          show();
-        },
-        onBlur: (event) => {
-          own.onBlur?.(event);
-          hide();
-        },
-        "aria-describedby": opened ? labelId : own["aria-describedby"],
-      })}
+      {/* A disabled hint keeps the same tree, so the element is not re-created when that changes. */}
+      {disabled
+        ? children
+        : cloneElement(children, {
+            ref,
+            onMouseEnter: after(own.onMouseEnter, show),
+            onMouseLeave: after(own.onMouseLeave, hide),
+            onFocus: after(own.onFocus, show),
+            onBlur: after(own.onBlur, hide),
+            "aria-describedby": opened ? labelId : own["aria-describedby"],
+          })}
     </>
   );
 }
