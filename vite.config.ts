@@ -115,6 +115,7 @@ function mantineStableIds(): Plugin {
   const MODULE = /@mantine[\\/]hooks[\\/]esm[\\/]use-id[\\/]use-id\.mjs$/;
   return {
     name: "uplink-mantine-stable-ids",
+    apply: "build",
     enforce: "pre",
     load(id) {
       if (!MODULE.test(id)) return null;

@@ -235,7 +235,7 @@ async function main(): Promise<number> {
       if (options.reports) {
         mkdirSync(options.reports, { recursive: true });
         writeFileSync(path.join(options.reports, `${id}.html`), generateReport(median, "html"));
-        writeFileSync(path.join(options.reports, `${id}.json`), JSON.stringify(median));
+        writeFileSync(path.join(options.reports, `${id}.json`), generateReport(median, "json"));
       }
       pages.push({
         id,

@@ -25,7 +25,7 @@ describeBrowser("hints and ids in Chromium", () => {
     await page.goto(`/tickets?view=all&q=${encodeURIComponent(subject)}`);
     const row = page.getByRole("row").filter({ hasText: subject });
     await row.waitFor();
-    // Nothing of a hint is drawn before the pointer reaches it (no portal, no floating element).
+    // No hint shows before the pointer reaches one.
     expect(await page.getByRole("tooltip").count()).toBe(0);
 
     const badge = row.getByText("Overdue", { exact: true });
@@ -40,8 +40,14 @@ describeBrowser("hints and ids in Chromium", () => {
     await page.keyboard.press("Escape");
     await dueHint.waitFor({ state: "hidden" });
 
-    // The last update's moment: absolute in the row, how long ago in its hint.
+    // The last update's moment: absolute in the row, how long ago in its hint (after 200 ms).
+    // Escape during that wait stops it from showing.
     const updated = row.locator("time").last();
+    await updated.hover();
+    await page.keyboard.press("Escape");
+    await page.waitForTimeout(500);
+    expect(await page.getByRole("tooltip").count()).toBe(0);
+    await page.mouse.move(1, 1);
     await updated.hover();
     const agoHint = page.getByRole("tooltip", { name: /2 days ago/ });
     await agoHint.waitFor();
@@ -53,6 +59,9 @@ describeBrowser("hints and ids in Chromium", () => {
   });
 
   it("no element's id changes once it is on the page (Mantine's ids are React's, never swapped after mount)", async () => {
+    const { app } = h().testApp;
+    const admin = await signIn(app, DEMO.admin);
+    await makeTicket(admin, { subject: `Stable ids ${randomUUID().slice(0, 8)}` });
     const page = await h().newPage();
     await page.addInitScript(() => {
       const changes: string[] = [];
@@ -63,8 +72,6 @@ describeBrowser("hints and ids in Chromium", () => {
         }
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ["id"], attributeOldValue: true });
     });
-    await page.goto("/");
-    await page.getByLabel("Email").waitFor();
     await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
     await page.goto("/tickets?view=all");
     await page.getByRole("row").nth(1).waitFor();

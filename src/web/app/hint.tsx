@@ -1,11 +1,11 @@
 import { Tooltip, type TooltipProps } from "@mantine/core";
+import { useMergedRef } from "@mantine/hooks";
 import {
   cloneElement,
   type FocusEvent,
   type MouseEvent,
   type ReactElement,
   type Ref,
-  type RefCallback,
   useEffect,
   useId,
   useRef,
@@ -43,47 +43,63 @@ export interface HintProps
  * moment). Mantine's Tooltip costs every instance, while closed, a portal and a floating position
  * that each set state as the row mounts; React draws those updates at once, in the task that shows
  * the rows (50 rows with two tooltips each: the queue's longest task on a phone). A hint draws
- * nothing but its element until the pointer or focus first reaches it; from then on it is Mantine's
- * Tooltip aimed at that element, shown while the pointer or focus stays and hidden by Escape. The
- * element keeps its place in the tree throughout, so it is never re-created under the pointer.
+ * nothing but its element until the pointer (or focus, on an element that takes it) first reaches
+ * it; from then on it is Mantine's Tooltip aimed at that element, shown while the pointer or focus
+ * stays and hidden by Escape. A tap on a phone shows it too (the browser's emulated hover), until
+ * the next tap elsewhere. The element keeps its place in the tree throughout, so it is never
+ * re-created under the pointer.
  */
 export function Hint({ label, children, openDelay = 0, disabled, ...tooltipProps }: HintProps) {
+  const own = children.props;
   const element = useRef<HTMLElement | null>(null);
+  const ref = useMergedRef(element, own.ref);
   const [drawn, setDrawn] = useState(false);
   const [opened, setOpened] = useState(false);
+  const [pending, setPending] = useState(false);
   const timer = useRef<number | undefined>(undefined);
   const labelId = useId();
+  const shown = opened && !disabled;
+
+  const hide = () => {
+    window.clearTimeout(timer.current);
+    setPending(false);
+    setOpened(false);
+  };
+  const show = () => {
+    setDrawn(true);
+    setPending(true);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => {
+      setPending(false);
+      setOpened(true);
+    }, openDelay);
+  };
   useEffect(() => () => window.clearTimeout(timer.current), []);
-  // Escape hides it wherever focus is (WCAG 1.4.13: content shown on hover can be dismissed).
+  // Disabled meanwhile (the SMS log's retry once it can send): nothing stays shown or on its way.
   useEffect(() => {
-    if (!opened) return;
+    if (!disabled) return;
+    window.clearTimeout(timer.current);
+    setPending(false);
+    setOpened(false);
+  }, [disabled]);
+  // Escape hides it, or stops it from showing, wherever focus is (WCAG 1.4.13: dismissible).
+  useEffect(() => {
+    if (!opened && !pending) return;
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      if (event.key === "Escape") setOpened(false);
+      if (event.key !== "Escape") return;
+      window.clearTimeout(timer.current);
+      setPending(false);
+      setOpened(false);
     };
     document.addEventListener("keydown", onKeyDown);
     return () => document.removeEventListener("keydown", onKeyDown);
-  }, [opened]);
+  }, [opened, pending]);
 
-  const show = () => {
-    setDrawn(true);
-    window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => setOpened(true), openDelay);
-  };
-  const hide = () => {
-    window.clearTimeout(timer.current);
-    setOpened(false);
-  };
-  const own = children.props;
-  const ref: RefCallback<HTMLElement> = (node) => {
-    element.current = node;
-    const theirs = own.ref;
-    if (typeof theirs === "function") theirs(node);
-    else if (theirs) theirs.current = node;
-  };
+  const describedBy = [own["aria-describedby"], shown ? labelId : undefined].filter(Boolean).join(" ");
   return (
     <>
       {drawn && !disabled && (
-        <Tooltip {...tooltipProps} target={element} opened={opened} label={<span id={labelId}>{label}</span>} />
+        <Tooltip {...tooltipProps} target={element} opened={shown} label={<span id={labelId}>{label}</span>} />
       )}
       {/* A disabled hint keeps the same tree, so the element is not re-created when that changes. */}
       {disabled
@@ -94,7 +110,7 @@ export function Hint({ label, children, openDelay = 0, disabled, ...tooltipProps
             onMouseLeave: after(own.onMouseLeave, hide),
             onFocus: after(own.onFocus, show),
             onBlur: after(own.onBlur, hide),
-            "aria-describedby": opened ? labelId : own["aria-describedby"],
+            "aria-describedby": describedBy || undefined,
           })}
     </>
   );
