@@ -88,7 +88,9 @@ describe("the server process (main.ts)", () => {
           (error: unknown) => error,
         );
       }
-      expect(String(refusal)).toMatch(/ECONNREFUSED/);
+      // Refused, or reset: a probe that reached the listen queue just as the socket closed is reset
+      // by the kernel, never served (seen once in CI on a loaded machine).
+      expect(String(refusal)).toMatch(/ECONNREFUSED|ECONNRESET/);
       slow.finish();
       const answer = await slow.done;
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);
