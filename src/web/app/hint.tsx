@@ -6,6 +6,7 @@ import {
   type MouseEvent,
   type ReactElement,
   type Ref,
+  useCallback,
   useEffect,
   useId,
   useRef,
@@ -55,45 +56,35 @@ export function Hint({ label, children, openDelay = 0, disabled, ...tooltipProps
   const ref = useMergedRef(element, own.ref);
   const [drawn, setDrawn] = useState(false);
   const [opened, setOpened] = useState(false);
-  const [pending, setPending] = useState(false);
   const timer = useRef<number | undefined>(undefined);
   const labelId = useId();
   const shown = opened && !disabled;
 
-  const hide = () => {
+  // Hidden, or stopped while it waits out its delay. (Only refs and state setters: the same each render.)
+  const hide = useCallback(() => {
     window.clearTimeout(timer.current);
-    setPending(false);
     setOpened(false);
-  };
+  }, []);
   const show = () => {
     setDrawn(true);
-    setPending(true);
     window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => {
-      setPending(false);
-      setOpened(true);
-    }, openDelay);
+    timer.current = window.setTimeout(() => setOpened(true), openDelay);
   };
   useEffect(() => () => window.clearTimeout(timer.current), []);
   // Disabled meanwhile (the SMS log's retry once it can send): nothing stays shown or on its way.
   useEffect(() => {
-    if (!disabled) return;
-    window.clearTimeout(timer.current);
-    setPending(false);
-    setOpened(false);
-  }, [disabled]);
-  // Escape hides it, or stops it from showing, wherever focus is (WCAG 1.4.13: dismissible).
+    if (disabled) hide();
+  }, [disabled, hide]);
+  // Escape hides it, or stops it from showing, wherever focus is (WCAG 1.4.13: dismissible). Listened
+  // for from the first hover on (the hover that starts the delay draws it), never by untouched rows.
   useEffect(() => {
-    if (!opened && !pending) return;
+    if (!drawn) return;
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      if (event.key !== "Escape") return;
-      window.clearTimeout(timer.current);
-      setPending(false);
-      setOpened(false);
+      if (event.key === "Escape") hide();
     };
     document.addEventListener("keydown", onKeyDown);
     return () => document.removeEventListener("keydown", onKeyDown);
-  }, [opened, pending]);
+  }, [drawn, hide]);
 
   const describedBy = [own["aria-describedby"], shown ? labelId : undefined].filter(Boolean).join(" ");
   return (
