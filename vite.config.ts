@@ -131,9 +131,62 @@ function mantineStableIds(): Plugin {
   };
 }
 
+/**
+ * Mantine's `Portal` (every modal, popover, menu and the notifications' container) draws nothing on
+ * its first render: a layout effect then finds the node to draw into and sets state, which React
+ * runs at once, in the commit's task. Such an update also makes React run every pending effect of
+ * the page first. The first screen's commit did this for the confirmation dialog's closed portal,
+ * and the account menu's and the bell's commit for theirs: the screen's effects (its queries
+ * starting, media queries measuring the fresh layout) ran inside those tasks, before the browser
+ * could paint, in one block of 40 to 75 ms on this machine. A portal into Mantine's shared node
+ * (the default: no `target`, `reuseTargetNode`) does not need to wait: in a browser-only app that
+ * node can be found or made while rendering, so the portal draws on its first render. A portal with
+ * a `target` of its own keeps Mantine's way (its target may be drawn in the same commit).
+ * The module is patched in place; the build fails if Mantine's code no longer matches.
+ */
+function mantinePortalAtOnce(): Plugin {
+  const MODULE = /@mantine[\\/]core[\\/]esm[\\/]components[\\/]Portal[\\/]Portal\.mjs$/;
+  const EDITS: [string, string][] = [
+    [
+      "const [mounted, setMounted] = useState(false);",
+      "const shared = !target && reuseTargetNode;\n\tconst [mounted, setMounted] = useState(shared);",
+    ],
+    [
+      "const nodeRef = useRef(null);",
+      "const nodeRef = useRef(null);\n\tif (shared && nodeRef.current === null) nodeRef.current = getTargetNode({ reuseTargetNode, ...others });\n\tconst [, redraw] = useState(0);",
+    ],
+    [
+      "setMounted(true);\n\t\tnodeRef.current = getTargetNode({",
+      // The shared node found while rendering is normally the one found here; if not (something
+      // removed it from the page meanwhile), draw again into the new one.
+      "setMounted(true);\n\t\tconst drawnInto = nodeRef.current;\n\t\tnodeRef.current = getTargetNode({",
+    ],
+    [
+      "assignRef(ref, nodeRef.current);",
+      "assignRef(ref, nodeRef.current);\n\t\tif (shared && drawnInto !== nodeRef.current) redraw((count) => count + 1);",
+    ],
+  ];
+  return {
+    name: "uplink-mantine-portal-at-once",
+    apply: "build",
+    enforce: "pre",
+    transform(code, id) {
+      if (!MODULE.test(id)) return null;
+      let patched = code;
+      for (const [from, to] of EDITS) {
+        if (!patched.includes(from)) {
+          throw new Error(`mantinePortalAtOnce: Mantine's Portal.mjs changed (no "${from}"); review the patch`);
+        }
+        patched = patched.replace(from, () => to);
+      }
+      return { code: patched, map: null };
+    },
+  };
+}
+
 export default defineConfig({
   root: "src/web",
-  plugins: [mantineStableIds(), react(), precompress()],
+  plugins: [mantineStableIds(), mantinePortalAtOnce(), react(), precompress()],
   build: {
     outDir: "../../dist/web",
     emptyOutDir: true,

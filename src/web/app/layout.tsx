@@ -24,7 +24,7 @@ import {
   IconTicket,
   IconUsers,
 } from "@tabler/icons-react";
-import { lazy, type ReactNode, Suspense, use, useRef } from "react";
+import { lazy, type ReactNode, Suspense, startTransition, use, useCallback, useEffect, useRef, useState } from "react";
 import { Link, useLocation } from "react-router";
 import { PaletteLauncher } from "../search/palette-launcher.js";
 import { useSmsStatus } from "../sms/api.js";
@@ -32,12 +32,41 @@ import { SmsOffBanner } from "../sms/sms-off-banner.js";
 import { useSession } from "./auth.js";
 import { MAIN_ID, SkipLink, useFocusHeadingOnNavigation } from "./page-title.js";
 import { PageLoader } from "./pages.js";
+import { whenIdle } from "./when-idle.js";
 
 // The account menu needs the floating-dropdown code (about 25 KB gzip); it loads just after the
-// first paint instead of holding it up.
-const UserMenu = lazy(() => import("./user-menu.js"));
-// The bell and its popover likewise (docs/notifications.md); its place is kept meanwhile.
-const NotificationBell = lazy(() => import("../notifications/notification-bell.js"));
+// first paint instead of holding it up. The bell and its popover likewise (docs/notifications.md).
+// Their places are kept meanwhile. They are drawn once the page is on screen (HeaderMenusWhenIdle).
+const loadUserMenu = () => import("./user-menu.js");
+const loadNotificationBell = () => import("../notifications/notification-bell.js");
+const UserMenu = lazy(loadUserMenu);
+const NotificationBell = lazy(loadNotificationBell);
+
+/** Should a page never finish drawing (its data not arriving), the menus show after this anyway. */
+const HEADER_MENUS_AT_LATEST_MS = 3_000;
+
+/**
+ * Draws the header's account menu and bell once the page's own content has been drawn and the
+ * browser is idle after it (mounted beside the page, inside its Suspense boundary, so its effect
+ * runs only once the page has committed). Mantine's menus and popovers register their button with
+ * the positioning code from a ref callback: an update React runs at once, in the mounting commit's
+ * task, after running every effect still pending on the page. Mounted with the page, they put the
+ * page's effects (its queries starting, media queries measuring the new layout) and a second render
+ * of the header into one task of 40 to 130 ms on this machine, before the screen could paint; now
+ * they cost their own few milliseconds.
+ */
+function HeaderMenusWhenIdle({ show }: { show: () => void }) {
+  useEffect(() => {
+    let cancelled = false;
+    void whenIdle().then(() => {
+      if (!cancelled) startTransition(show);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [show]);
+  return null;
+}
 
 // The pages' component styles (tables, tabs, date pickers, charts…) are not in the first screen's
 // stylesheet: they load once, when the first page after sign-in does, and no page shows before them.
@@ -114,6 +143,15 @@ export function AppLayout({ children }: { children: ReactNode }) {
     exact ? location.pathname === to : location.pathname === to || location.pathname.startsWith(`${to}/`);
   const main = useRef<HTMLElement>(null);
   useFocusHeadingOnNavigation(main);
+  const [headerMenus, setHeaderMenus] = useState(false);
+  const showHeaderMenus = useCallback(() => setHeaderMenus(true), []);
+  useEffect(() => {
+    // Their code downloads meanwhile (errors show where they are drawn, as before).
+    loadUserMenu().catch(() => undefined);
+    loadNotificationBell().catch(() => undefined);
+    const latest = setTimeout(() => startTransition(showHeaderMenus), HEADER_MENUS_AT_LATEST_MS);
+    return () => clearTimeout(latest);
+  }, [showHeaderMenus]);
 
   return (
     <AppShell
@@ -140,12 +178,20 @@ export function AppLayout({ children }: { children: ReactNode }) {
           <Group gap="sm" wrap="nowrap">
             <PaletteLauncher />
             <ThemeToggle />
-            <Suspense fallback={<Box w={34} h={34} aria-hidden="true" />}>
-              <NotificationBell />
-            </Suspense>
-            <Suspense fallback={<Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />}>
-              <UserMenu />
-            </Suspense>
+            {headerMenus ? (
+              <Suspense fallback={<Box w={34} h={34} aria-hidden="true" />}>
+                <NotificationBell />
+              </Suspense>
+            ) : (
+              <Box w={34} h={34} aria-hidden="true" />
+            )}
+            {headerMenus ? (
+              <Suspense fallback={<Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />}>
+                <UserMenu />
+              </Suspense>
+            ) : (
+              <Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />
+            )}
           </Group>
         </Group>
       </AppShell.Header>
@@ -180,7 +226,10 @@ export function AppLayout({ children }: { children: ReactNode }) {
         {user.role === "admin" && <SmsOffBanner />}
         <Suspense fallback={<PageLoader />}>
           <AfterAdminNotices isAdmin={user.role === "admin"}>
-            <PageStyles>{children}</PageStyles>
+            <PageStyles>
+              {!headerMenus && <HeaderMenusWhenIdle show={showHeaderMenus} />}
+              {children}
+            </PageStyles>
           </AfterAdminNotices>
         </Suspense>
       </AppShell.Main>

@@ -1,0 +1,14 @@
+/**
+ * Resolves when the browser is next idle: the page has drawn and nothing is waiting to run (the
+ * effects of what was just drawn, data that arrived). After `timeoutMs` in any case, so a page
+ * that keeps the browser busy still gets there; a browser without idle callbacks waits a moment.
+ */
+export function whenIdle(timeoutMs = 2_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof window.requestIdleCallback === "function") {
+      window.requestIdleCallback(() => resolve(), { timeout: timeoutMs });
+    } else {
+      setTimeout(resolve, 200);
+    }
+  });
+}

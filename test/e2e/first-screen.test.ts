@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import { expect, it } from "vitest";
+import { DEMO, signIn } from "../support/app.js";
+import { describeBrowser, signInThroughUi, useBrowserApp } from "../support/browser.js";
+import { makeTicket } from "../support/factories/tickets.js";
+
+interface Commit {
+  /** Mantine portals into the shared node that were committed drawing nothing (drawn on a second render). */
+  emptyPortals: number;
+  heading: boolean;
+  accountMenu: boolean;
+  bell: boolean;
+}
+
+/**
+ * What React commits while a page loads, seen through the hook React reports to (the one React's
+ * developer tools install; React calls it in production builds too): after each commit, whether a
+ * Mantine portal into the shared node was committed empty, and what of the page is on screen.
+ */
+function recordCommits() {
+  const commits: Commit[] = [];
+  (window as unknown as { commits: Commit[] }).commits = commits;
+  type Fiber = {
+    type: unknown;
+    child: Fiber | null;
+    sibling: Fiber | null;
+    memoizedProps: Record<string, unknown> | null;
+  };
+  (window as unknown as { __REACT_DEVTOOLS_GLOBAL_HOOK__: unknown }).__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    renderers: new Map(),
+    inject: () => 1,
+    checkDCE: () => undefined,
+    onCommitFiberUnmount: () => undefined,
+    onPostCommitFiberRoot: () => undefined,
+    onCommitFiberRoot(_id: number, root: { current: Fiber }) {
+      let emptyPortals = 0;
+      const stack: Fiber[] = [root.current];
+      while (stack.length > 0) {
+        const fiber = stack.pop() as Fiber;
+        const type = fiber.type as { displayName?: string } | null;
+        const props = fiber.memoizedProps ?? {};
+        if (
+          type?.displayName === "@mantine/core/Portal" &&
+          props.target == null &&
+          props.reuseTargetNode !== false &&
+          fiber.child === null
+        ) {
+          emptyPortals++;
+        }
+        if (fiber.child) stack.push(fiber.child);
+        if (fiber.sibling) stack.push(fiber.sibling);
+      }
+      commits.push({
+        emptyPortals,
+        heading: document.querySelector("main h1") !== null,
+        accountMenu: document.querySelector('header [aria-haspopup="menu"]') !== null,
+        bell: document.querySelector('header [aria-label^="Notifications"]') !== null,
+      });
+    },
+  };
+}
+
+describeBrowser("the first screen's commits in Chromium", () => {
+  const h = useBrowserApp();
+
+  it("draws Mantine's portals on their first render, and the header's menus only after the page", async () => {
+    const { app } = h().testApp;
+    const admin = await signIn(app, DEMO.admin);
+    await makeTicket(admin, { subject: `First screen ${randomUUID().slice(0, 8)}` });
+    const page = await h().newPage({ viewport: { width: 390, height: 844 } });
+    await signInThroughUi(page, DEMO.admin.email, DEMO.admin.password);
+    await page.addInitScript(recordCommits);
+    await page.goto("/tickets?view=all");
+    await page.getByRole("heading", { level: 1, name: "Tickets" }).waitFor();
+    await page.getByRole("button", { name: /account menu/ }).waitFor();
+    await page.getByRole("button", { name: /^Notifications/ }).waitFor();
+
+    const commits = await page.evaluate(() => (window as unknown as { commits: Commit[] }).commits);
+    expect(commits.length).toBeGreaterThan(1);
+    // A portal that draws nothing first sets state in a layout effect: React redraws it at once, in
+    // the commit's task, after running every effect the page still has pending (vite.config.ts,
+    // mantinePortalAtOnce). The confirmation dialogs' container has one on every page.
+    expect(commits.map((commit) => commit.emptyPortals)).toEqual(commits.map(() => 0));
+    // The account menu and the bell come in a later commit than the page's own content
+    // (app/layout.tsx, HeaderMenusWhenIdle).
+    const pageDrawn = commits.findIndex((commit) => commit.heading);
+    expect(pageDrawn).toBeGreaterThanOrEqual(0);
+    expect(commits.findIndex((commit) => commit.accountMenu)).toBeGreaterThan(pageDrawn);
+    expect(commits.findIndex((commit) => commit.bell)).toBeGreaterThan(pageDrawn);
+  });
+});
