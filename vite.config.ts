@@ -102,6 +102,15 @@ function reachesZod(): (id: string) => boolean {
 const importsZod = reachesZod();
 
 /**
+ * Every page's kit beside the entry (group "controls"): text inputs, links, the notifications'
+ * store, and the one hook both the notifications' container and the pages' components use (in the
+ * container's file, it made every page load that file at once).
+ */
+const CONTROLS =
+  /@mantine[\\/]core[\\/].*[\\/](Input|InputBase|TextInput|Anchor)[\\/]|@mantine[\\/]notifications[\\/]esm[\\/]notifications\.store\.mjs$|@mantine[\\/]store[\\/]|@mantine[\\/]hooks[\\/]esm[\\/]use-force-update[\\/]/;
+
+
+/**
  * Mantine's `useId` (every input, tooltip, alert, menu and select) starts from React's id and, once
  * mounted, swaps it for a random one by setting state in a layout effect. React runs every update
  * set in a layout effect at once, in the same task: each of those components drew itself a second
@@ -208,16 +217,26 @@ export default defineConfig({
           groups: [
             // All the entry needs, one file (it was 16).
             { name: "app", tags: ["$initial"], priority: 3 },
-            // What the sign-in form adds to it, one file: everyone signed out downloads only this.
-            // The list is the form's own components and modules; test/http/web-pages.test.ts fails
-            // if sign-in ever needs more than these files (add the component here).
+            // What every page uses beside the entry, sign-in too: the text inputs, links, and the
+            // notifications' store (pages show notifications through it; the container that draws
+            // them loads once the page is drawn, main.tsx). One file, kept apart from sign-in's own
+            // kit below and from the container, which no signed-in page's first screen needs (the
+            // two were 19 KB of every page's first download).
             {
-              name: "sign-in",
-              test: /@mantine[\\/]core[\\/].*[\\/](Input|InputBase|TextInput|PasswordInput|Divider|Code|Anchor)[\\/]|@mantine[\\/]form[\\/]|@simplewebauthn[\\/]browser[\\/]|src[\\/]web[\\/]auth[\\/](api|two-factor-api)\.ts$/,
+              name: "controls",
+              test: CONTROLS,
               priority: 2,
             },
-            // Loaded beside the first screen by every page (main.tsx), sign-in too: kept apart so
-            // sign-in does not download the signed-in pages' components with it.
+            // What the sign-in form adds to them, one file: everyone signed out downloads only
+            // these two. The list is the form's own components and modules; test/http/web-pages.test.ts
+            // fails if sign-in ever needs more files (add the component to one of the two).
+            {
+              name: "sign-in",
+              test: /@mantine[\\/]core[\\/].*[\\/](PasswordInput|Divider|Code)[\\/]|@mantine[\\/]form[\\/]|@simplewebauthn[\\/]browser[\\/]|src[\\/]web[\\/]auth[\\/](api|two-factor-api)\.ts$/,
+              priority: 2,
+            },
+            // The notifications' container, loaded by every page once it is drawn (main.tsx), sign-in
+            // too: kept apart so sign-in does not download the signed-in pages' components with it.
             { name: "notifications", test: /@mantine[\\/]notifications[\\/]/, priority: 2 },
             // The app's small modules used by three pages or more (API calls, labels, badges), one
             // file, with what they import. Modules that bring a large library stay out, with their

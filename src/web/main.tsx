@@ -46,6 +46,7 @@ import { ApiError } from "./app/api.js";
 import { primeSessionFromPage } from "./app/auth.js";
 import { AppRouter } from "./app/router.js";
 import { cssVariablesResolver, theme } from "./app/theme.js";
+import { pageLoaded, whenIdle } from "./app/when-idle.js";
 import { primeSmsStatusFromPage } from "./sms/api.js";
 
 const queryClient = new QueryClient({
@@ -62,15 +63,19 @@ const queryClient = new QueryClient({
 primeSessionFromPage(queryClient);
 primeSmsStatusFromPage(queryClient);
 
-// Where notifications show: not needed for the first screen, so loaded beside it instead of in the
-// app's first download. Pages call them through `notifications` (its store), never through a
-// context: one shown before the container has loaded waits in the store and shows then.
+// Where notifications show: not needed for the first screen, so fetched once the page's own files
+// have loaded and the browser is idle, not beside them (on a phone's network it would share their
+// bandwidth). Pages call them through `notifications` (its store, in the "controls" file), never
+// through a context: one shown before the container has loaded waits in the store and shows then.
 // (Confirmation dialogs stay eager: loaded lazily beside the router, a second dialog opened from
 // the first one's result did not show.)
 const NotificationsContainer = lazy(() =>
-  import("@mantine/notifications").then(({ Notifications }) => ({
-    default: () => <Notifications position="top-right" />,
-  })),
+  pageLoaded()
+    .then(() => whenIdle())
+    .then(() => import("@mantine/notifications"))
+    .then(({ Notifications }) => ({
+      default: () => <Notifications position="top-right" />,
+    })),
 );
 
 /**

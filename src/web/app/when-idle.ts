@@ -12,3 +12,11 @@ export function whenIdle(timeoutMs = 2_000): Promise<void> {
     }
   });
 }
+
+/** Resolves once the page's own files (scripts, stylesheets, preloads) have loaded: its `load` event. */
+export function pageLoaded(): Promise<void> {
+  return new Promise((resolve) => {
+    if (document.readyState === "complete") resolve();
+    else window.addEventListener("load", () => resolve(), { once: true });
+  });
+}
