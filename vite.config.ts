@@ -109,7 +109,6 @@ const importsZod = reachesZod();
 const CONTROLS =
   /@mantine[\\/]core[\\/].*[\\/](Input|InputBase|TextInput|Anchor)[\\/]|@mantine[\\/]notifications[\\/]esm[\\/]notifications\.store\.mjs$|@mantine[\\/]store[\\/]|@mantine[\\/]hooks[\\/]esm[\\/]use-force-update[\\/]/;
 
-
 /**
  * Mantine's `useId` (every input, tooltip, alert, menu and select) starts from React's id and, once
  * mounted, swaps it for a random one by setting state in a layout effect. React runs every update
