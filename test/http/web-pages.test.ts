@@ -95,6 +95,8 @@ describe("the pages' HTML names each page's code (no round trip to find it)", ()
       expect(groups, page).toContain("controls");
       expect(groups, page).not.toContain("sign-in");
       expect(groups, page).not.toContain("notifications");
+      // …nor the components only other pages draw (vite.config.ts, group "ui-more").
+      expect(groups, page).not.toContain("ui-more");
     }
     // Sign-in, the queue and the dashboard download no zod and no API schema: those are for the
     // forms and the live stream's checks, loaded later (vite.config.ts, reachesZod). zod keeps its
