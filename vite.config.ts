@@ -103,7 +103,7 @@ const importsZod = reachesZod();
 
 /** The larger components no first screen draws (group "ui-more"). */
 const UI_MORE =
-  /@mantine[\\/]core[\\/]esm[\\/]components[\\/](Menu|NumberInput|TagsInput|Tabs|Textarea|Switch|Timeline|Pagination|Table|Progress|List|Image|Fieldset|Flex)[\\/]|node_modules[\\/](react-number-format|react-textarea-autosize)[\\/]/;
+  /@mantine[\\/]core[\\/]esm[\\/]components[\\/](NumberInput|TagsInput|Tabs|Textarea|Switch|Timeline|Pagination|Table|Progress|List|Image|Fieldset|Flex)[\\/]|node_modules[\\/](react-number-format|react-textarea-autosize)[\\/]/;
 
 /**
  * Every page's kit beside the entry (group "controls"): text inputs, links, the notifications'
@@ -269,7 +269,7 @@ export default defineConfig({
             // not the forms' schemas with it.
             { name: "zod", test: /node_modules[\\/]zod[\\/]/, priority: 1 },
             // The larger components no first screen draws (the dashboard's, the queue's: forms'
-            // number, tag and text areas, tabs, menus, tables, timelines…), one file of their own:
+            // number, tag and text areas, tabs, tables, timelines…), one file of their own:
             // in "ui" they were 20 KB of those pages' first download. test/http/web-pages.test.ts
             // fails if the queue or the dashboard needs this file.
             {

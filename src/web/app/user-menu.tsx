@@ -11,7 +11,7 @@ import {
 import { IconCheck, IconKey, IconLogout, IconUser } from "@tabler/icons-react";
 import { Link, useNavigate } from "react-router";
 import { USER_ROLE_LABELS } from "../../shared/labels.js";
-import { useSignOut } from "../auth/api.js";
+import { useSignOut } from "../auth/sign-out.js";
 import { useSession } from "./auth.js";
 
 const COLOR_SCHEMES: { value: MantineColorScheme; label: string }[] = [

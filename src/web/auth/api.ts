@@ -20,19 +20,6 @@ export function useSignIn() {
   });
 }
 
-/** Signs out; whatever the server answers, this browser forgets the session and its data. */
-export function useSignOut() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: () => api<void>("/api/auth/logout", { method: "POST" }),
-    onSettled: () => {
-      setCsrfToken(null);
-      queryClient.clear();
-      queryClient.setQueryData(SESSION_QUERY_KEY, null);
-    },
-  });
-}
-
 const SETUP_STATUS_KEY = ["auth", "setup"] as const;
 
 /** Whether the installation still needs its first admin (no one could sign in yet). */

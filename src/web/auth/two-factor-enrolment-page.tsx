@@ -4,7 +4,7 @@ import { useState } from "react";
 import { SESSION_QUERY_KEY, useSession } from "../app/auth.js";
 import { usePageTitle } from "../app/page-title.js";
 import { AddPasskeyForm, RecoveryCodesShown, TotpEnrolment } from "../users/two-factor-settings.js";
-import { useSignOut } from "./api.js";
+import { useSignOut } from "./sign-out.js";
 
 /**
  * What a signed-in person sees while the installation requires two-factor sign-in of them and they
