@@ -101,17 +101,20 @@ function reachesZod(): (id: string) => boolean {
 
 const importsZod = reachesZod();
 
-/** The larger components no first screen draws (group "ui-more"). */
+/**
+ * The larger components the dashboard's and the phone queue's first screens do not draw (group
+ * "ui-more").
+ */
 const UI_MORE =
   /@mantine[\\/]core[\\/]esm[\\/]components[\\/](NumberInput|TagsInput|Tabs|Textarea|Switch|Timeline|Pagination|Table|Progress|List|Image|Fieldset|Flex)[\\/]|node_modules[\\/](react-number-format|react-textarea-autosize)[\\/]/;
 
 /**
  * Every page's kit beside the entry (group "controls"): text inputs, links, the notifications'
- * store, and the one hook both the notifications' container and the pages' components use (in the
- * container's file, it made every page load that file at once).
+ * store, the one hook both the notifications' container and the pages' components use (in the
+ * container's file, it made every page load that file at once), and signing out (the account menu).
  */
 const CONTROLS =
-  /@mantine[\\/]core[\\/].*[\\/](Input|InputBase|TextInput|Anchor)[\\/]|@mantine[\\/]notifications[\\/]esm[\\/]notifications\.store\.mjs$|@mantine[\\/]store[\\/]|@mantine[\\/]hooks[\\/]esm[\\/]use-force-update[\\/]/;
+  /@mantine[\\/]core[\\/].*[\\/](Input|InputBase|TextInput|Anchor)[\\/]|@mantine[\\/]notifications[\\/]esm[\\/]notifications\.store\.mjs$|@mantine[\\/]store[\\/]|@mantine[\\/]hooks[\\/]esm[\\/]use-force-update[\\/]|src[\\/]web[\\/]auth[\\/]sign-out\.ts$/;
 
 /**
  * Mantine's `useId` (every input, tooltip, alert, menu and select) starts from React's id and, once
@@ -125,12 +128,17 @@ const CONTROLS =
  */
 function mantineStableIds(): Plugin {
   const MODULE = /@mantine[\\/]hooks[\\/]esm[\\/]use-id[\\/]use-id\.mjs$/;
+  let replaced = false;
   return {
     name: "uplink-mantine-stable-ids",
     apply: "build",
     enforce: "pre",
+    buildStart() {
+      replaced = false;
+    },
     load(id) {
       if (!MODULE.test(id)) return null;
+      replaced = true;
       return [
         'import { useId as useReactId } from "react";',
         "function useId(staticId) {",
@@ -139,6 +147,11 @@ function mantineStableIds(): Plugin {
         "}",
         "export { useId };",
       ].join("\n");
+    },
+    // Should Mantine move the module, the build says so instead of quietly drawing ids twice.
+    buildEnd(error) {
+      if (!error && !replaced)
+        throw new Error("mantineStableIds: Mantine's use-id.mjs was not in the build; review the patch");
     },
   };
 }
@@ -154,7 +167,9 @@ function mantineStableIds(): Plugin {
  * (the default: no `target`, `reuseTargetNode`) does not need to wait: in a browser-only app that
  * node can be found or made while rendering, so the portal draws on its first render. A portal with
  * a `target` of its own keeps Mantine's way (its target may be drawn in the same commit).
- * The module is patched in place; the build fails if Mantine's code no longer matches.
+ * The module is patched in place; the build fails if Mantine's code no longer matches or the module
+ * is no longer where it was. (Builds only: the dev server pre-bundles dependencies without this
+ * hook, so there portals still draw twice, which costs only time.)
  */
 function mantinePortalAtOnce(): Plugin {
   const MODULE = /@mantine[\\/]core[\\/]esm[\\/]components[\\/]Portal[\\/]Portal\.mjs$/;
@@ -171,27 +186,36 @@ function mantinePortalAtOnce(): Plugin {
       "setMounted(true);\n\t\tnodeRef.current = getTargetNode({",
       // The shared node found while rendering is normally the one found here; if not (something
       // removed it from the page meanwhile), draw again into the new one.
-      "setMounted(true);\n\t\tconst drawnInto = nodeRef.current;\n\t\tnodeRef.current = getTargetNode({",
+      "if (!shared) setMounted(true);\n\t\tconst drawnInto = nodeRef.current;\n\t\tnodeRef.current = getTargetNode({",
     ],
     [
       "assignRef(ref, nodeRef.current);",
       "assignRef(ref, nodeRef.current);\n\t\tif (shared && drawnInto !== nodeRef.current) redraw((count) => count + 1);",
     ],
   ];
+  let patched = false;
   return {
     name: "uplink-mantine-portal-at-once",
     apply: "build",
     enforce: "pre",
+    buildStart() {
+      patched = false;
+    },
     transform(code, id) {
       if (!MODULE.test(id)) return null;
-      let patched = code;
+      patched = true;
+      let result = code;
       for (const [from, to] of EDITS) {
-        if (!patched.includes(from)) {
+        if (!result.includes(from)) {
           throw new Error(`mantinePortalAtOnce: Mantine's Portal.mjs changed (no "${from}"); review the patch`);
         }
-        patched = patched.replace(from, () => to);
+        result = result.replace(from, () => to);
       }
-      return { code: patched, map: null };
+      return { code: result, map: null };
+    },
+    buildEnd(error) {
+      if (!error && !patched)
+        throw new Error("mantinePortalAtOnce: Mantine's Portal.mjs was not in the build; review the patch");
     },
   };
 }
@@ -222,7 +246,7 @@ export default defineConfig({
             { name: "app", tags: ["$initial"], priority: 3 },
             // What every page uses beside the entry, sign-in too: the text inputs, links, and the
             // notifications' store (pages show notifications through it; the container that draws
-            // them loads once the page is drawn, main.tsx). One file, kept apart from sign-in's own
+            // them loads once the page's files have, main.tsx). One file, kept apart from sign-in's own
             // kit below and from the container, which no signed-in page's first screen needs (the
             // two were 19 KB of every page's first download).
             {
@@ -238,7 +262,7 @@ export default defineConfig({
               test: /@mantine[\\/]core[\\/].*[\\/](PasswordInput|Divider|Code)[\\/]|@mantine[\\/]form[\\/]|@simplewebauthn[\\/]browser[\\/]|src[\\/]web[\\/]auth[\\/](api|two-factor-api)\.ts$/,
               priority: 2,
             },
-            // The notifications' container, loaded by every page once it is drawn (main.tsx), sign-in
+            // The notifications' container, loaded by every page once its files have (main.tsx), sign-in
             // too: kept apart so sign-in does not download the signed-in pages' components with it.
             { name: "notifications", test: /@mantine[\\/]notifications[\\/]/, priority: 2 },
             // The app's small modules used by three pages or more (API calls, labels, badges), one
@@ -255,6 +279,20 @@ export default defineConfig({
               maxModuleSize: 6000,
               priority: 1,
             },
+            // The larger components the dashboard's and the phone queue's first screens do not draw
+            // (forms' number, tag and text inputs, tabs, tables, timelines…; the desktop queue's
+            // table, loaded when drawn, and the other pages do), one file of their own: in "ui"
+            // they were 20 KB of those first downloads. test/http/web-pages.test.ts fails if the
+            // queue or the dashboard needs this file. Listed before "schemas": a tie of priority
+            // goes to the earlier group, and the forms' schemas would take these as dependencies.
+            {
+              name: "ui-more",
+              test: UI_MORE,
+              minShareCount: 2,
+              // Below "shared" and "ui": what those take as their own modules' dependencies (the
+              // popover and combobox code that menus and tag inputs use too) stays there.
+              priority: 0,
+            },
             // The app's modules that reach zod (schemas, forms, the API calls that use them), one
             // file for the pages that have forms: left to the bundler they came in five. Below
             // the other groups, so what these import (labels, enums, the API client) stays in
@@ -268,18 +306,6 @@ export default defineConfig({
             // zod alone: the live stream's checks need it right after every first screen, and
             // not the forms' schemas with it.
             { name: "zod", test: /node_modules[\\/]zod[\\/]/, priority: 1 },
-            // The larger components no first screen draws (the dashboard's, the queue's: forms'
-            // number, tag and text areas, tabs, tables, timelines…), one file of their own:
-            // in "ui" they were 20 KB of those pages' first download. test/http/web-pages.test.ts
-            // fails if the queue or the dashboard needs this file.
-            {
-              name: "ui-more",
-              test: UI_MORE,
-              minShareCount: 2,
-              // Below "shared" and "ui": what those take as their own modules' dependencies (the
-              // popover and combobox code that menus and tag inputs use too) stays there.
-              priority: 0,
-            },
             // The components and hooks of the pages beyond the first screen, one file.
             {
               name: "ui",

@@ -69,8 +69,11 @@ primeSmsStatusFromPage(queryClient);
 // through a context: one shown before the container has loaded waits in the store and shows then.
 // (Confirmation dialogs stay eager: loaded lazily beside the router, a second dialog opened from
 // the first one's result did not show.)
+const NOTIFICATIONS_AT_LATEST_MS = 5_000;
 const NotificationsContainer = lazy(() =>
-  pageLoaded()
+  // After 5 s in any case: a stalled file (a map tile) holds the load event, and the notifications
+  // (a failed save's error among them) would wait with it.
+  Promise.race([pageLoaded(), new Promise((resolve) => setTimeout(resolve, NOTIFICATIONS_AT_LATEST_MS))])
     .then(() => whenIdle())
     .then(() => import("@mantine/notifications"))
     .then(({ Notifications }) => ({

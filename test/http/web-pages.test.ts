@@ -88,14 +88,14 @@ describe("the pages' HTML names each page's code (no round trip to find it)", ()
       expect(beyondEntry(page).length, page).toBeLessThanOrEqual(12);
     }
     // The queue and the dashboard download neither sign-in's own kit (its form library, passkeys)
-    // nor the notifications' container (fetched once the page is drawn, main.tsx): only the store
+    // nor the notifications' container (fetched once the page's files have loaded, main.tsx): only the store
     // the pages show notifications through, in "controls".
     for (const page of ["dashboard/dashboard-page.tsx", "tickets/tickets-page.tsx"]) {
       const groups = [...entry, ...beyondEntry(page)].map((key) => manifest[key]?.name);
       expect(groups, page).toContain("controls");
       expect(groups, page).not.toContain("sign-in");
       expect(groups, page).not.toContain("notifications");
-      // …nor the components only other pages draw (vite.config.ts, group "ui-more").
+      // …nor the components their first screens do not draw (vite.config.ts, group "ui-more").
       expect(groups, page).not.toContain("ui-more");
     }
     // Sign-in, the queue and the dashboard download no zod and no API schema: those are for the

@@ -42,7 +42,10 @@ const loadNotificationBell = () => import("../notifications/notification-bell.js
 const UserMenu = lazy(loadUserMenu);
 const NotificationBell = lazy(loadNotificationBell);
 
-/** Should a page never finish drawing (its data not arriving), the menus show after this anyway. */
+/**
+ * Should a page take long to show (its code or styles slow to arrive, an admin's SMS status), the
+ * menus show after this anyway: signing out is never more than a few seconds away.
+ */
 const HEADER_MENUS_AT_LATEST_MS = 3_000;
 
 /**

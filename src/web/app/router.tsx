@@ -86,10 +86,10 @@ function RequireSession() {
     <SessionProvider session={session.data}>
       {/* The tab's live event stream: opened once signed in, closed on sign-out (docs/live.md). */}
       <LiveProvider>
+        {/* The page suspends to the layout's own boundary (app/layout.tsx), where the header's
+            menus wait for it to be drawn: a boundary of its own here let them come first. */}
         <AppLayout>
-          <Suspense fallback={<PageLoader />}>
-            <Outlet />
-          </Suspense>
+          <Outlet />
         </AppLayout>
       </LiveProvider>
     </SessionProvider>
