@@ -71,9 +71,8 @@ primeSmsStatusFromPage(queryClient);
 // the first one's result did not show.)
 const NOTIFICATIONS_AT_LATEST_MS = 5_000;
 const NotificationsContainer = lazy(() =>
-  // After 5 s in any case: a stalled file (a map tile) holds the load event, and the notifications
-  // (a failed save's error among them) would wait with it.
-  Promise.race([pageLoaded(), new Promise((resolve) => setTimeout(resolve, NOTIFICATIONS_AT_LATEST_MS))])
+  // After 5 s in any case: the notifications (a failed save's error among them) wait meanwhile.
+  pageLoaded(NOTIFICATIONS_AT_LATEST_MS)
     .then(() => whenIdle())
     .then(() => import("@mantine/notifications"))
     .then(({ Notifications }) => ({

@@ -41,6 +41,9 @@ const loadUserMenu = () => import("./user-menu.js");
 const loadNotificationBell = () => import("../notifications/notification-bell.js");
 const UserMenu = lazy(loadUserMenu);
 const NotificationBell = lazy(loadNotificationBell);
+/** What holds the bell's and the account menu's places until they are drawn. */
+const BELL_PLACE = <Box w={34} h={34} aria-hidden="true" />;
+const ACCOUNT_MENU_PLACE = <Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />;
 
 /**
  * Should a page take long to show (its code or styles slow to arrive, an admin's SMS status), the
@@ -186,18 +189,18 @@ export function AppLayout({ children }: { children: ReactNode }) {
             <PaletteLauncher />
             <ThemeToggle />
             {headerMenus ? (
-              <Suspense fallback={<Box w={34} h={34} aria-hidden="true" />}>
+              <Suspense fallback={BELL_PLACE}>
                 <NotificationBell />
               </Suspense>
             ) : (
-              <Box w={34} h={34} aria-hidden="true" />
+              BELL_PLACE
             )}
             {headerMenus ? (
-              <Suspense fallback={<Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />}>
+              <Suspense fallback={ACCOUNT_MENU_PLACE}>
                 <UserMenu />
               </Suspense>
             ) : (
-              <Avatar radius="xl" size="sm" color="blue" aria-hidden="true" />
+              ACCOUNT_MENU_PLACE
             )}
           </Group>
         </Group>

@@ -13,10 +13,14 @@ export function whenIdle(timeoutMs = 2_000): Promise<void> {
   });
 }
 
-/** Resolves once the page's own files (scripts, stylesheets, preloads) have loaded: its `load` event. */
-export function pageLoaded(): Promise<void> {
+/**
+ * Resolves once the page's own files (scripts, stylesheets, preloads) have loaded (its `load`
+ * event), or after `atLatestMs`: one stalled file (a map tile) holds that event.
+ */
+export function pageLoaded(atLatestMs: number): Promise<void> {
   return new Promise((resolve) => {
-    if (document.readyState === "complete") resolve();
-    else window.addEventListener("load", () => resolve(), { once: true });
+    if (document.readyState === "complete") return resolve();
+    window.addEventListener("load", () => resolve(), { once: true });
+    setTimeout(resolve, atLatestMs);
   });
 }
